@@ -1,0 +1,26 @@
+import { hashStateToken, newStateToken } from '../shared/domain/state-token.js';
+import { unwrapOutcome } from '../shared/flow-task.js';
+import { apiHandler } from '../shared/http/api-handler.js';
+import { startBody } from '../shared/http/schemas.js';
+
+/**
+ * `POST /v1/authn`: starts an authentication transaction through `MfaFlow`. The state token
+ * is made here and only its hash enters the workflow; the raw token goes back to the app
+ * only when the user has a factor to prove.
+ */
+export const handler = apiHandler({ auth: 'client', body: startBody }, async (request) => {
+  const { body, clientId, requestId, deps } = request;
+  const stateToken = newStateToken(deps.random);
+  const outcome = await deps.workflow.run({
+    operation: 'start',
+    requestId,
+    clientId,
+    stateTokenHash: hashStateToken(stateToken),
+    ...body,
+  });
+  const result = unwrapOutcome(outcome);
+  return {
+    status: 200,
+    body: result.status === 'MFA_REQUIRED' ? { ...result, stateToken } : result,
+  };
+});

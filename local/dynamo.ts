@@ -1,0 +1,55 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+/** Starts the embedded DynamoDB-compatible server (dynalite) on a free loopback port. */
+export const startDynamo = async (dataPath?: string): Promise<{ url: string; server: Server }> => {
+  const server = dynalite({
+    ...(dataPath ? { path: dataPath } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server };
+};
+
+/** Creates the table exactly as the synthesized template declares it, unless it exists. */
+export const ensureTable = async (
+  ddb: DynamoDBClient,
+  tableName: string,
+  properties: Record<string, unknown>,
+): Promise<void> => {
+  try {
+    await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } =
+    properties as unknown as CreateTableCommandInput;
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema,
+      AttributeDefinitions,
+      GlobalSecondaryIndexes,
+    }),
+  );
+  // dynalite answers CreateTable with CREATING and writes fail until the table is ACTIVE.
+  for (let attempt = 0; attempt < 250; attempt += 1) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Table ${tableName} did not become ACTIVE`);
+};

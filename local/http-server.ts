@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { problem } from '../shared/http/problem.js';
+import { router } from '../shared/routes.js';
+import type { Outbox } from './outbox.js';
+import { fromProxyResult, type LocalResponse, toProxyEvent } from './proxy-event.js';
+import type { HandlerLoader } from './workflow.js';
+
+/** API Gateway refuses far larger bodies; the handlers enforce the contract's 16 KiB. */
+const MAX_READ_BYTES = 1024 * 1024;
+
+class TooLarge extends Error {}
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_READ_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
+
+/**
+ * The local API Gateway: routes come from the one route table and each request runs the
+ * same handler module the route's Lambda runs, with the same proxy event shape.
+ */
+export const createLocalHttpServer = (deps: {
+  loadHandler: HandlerLoader;
+  outbox: Outbox;
+}): Server =>
+  createServer(async (req, res) => {
+    const requestId = randomUUID();
+    const send = ({ status, headers, body }: LocalResponse) => {
+      res.writeHead(status, { 'x-request-id': requestId, ...headers }).end(body);
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = req.method ?? 'GET';
+      if (url.pathname === '/_local/outbox' && method === 'GET') {
+        const to = url.searchParams.get('to') ?? undefined;
+        send(
+          fromResult({
+            statusCode: 200,
+            headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+            body: JSON.stringify({ messages: deps.outbox.list(to) }),
+          }),
+        );
+        return;
+      }
+      let found: ReturnType<typeof router.match>;
+      try {
+        found = router.match(method, url.pathname);
+      } catch {
+        send(fromResult(problem('not_found', requestId, 'Malformed path')));
+        return;
+      }
+      if (!found.match) {
+        if (!found.pathKnown) {
+          send(fromResult(problem('not_found', requestId, 'No such route')));
+          return;
+        }
+        const response = problem('method_not_allowed', requestId);
+        response.headers = {
+          ...response.headers,
+          allow: router.allowedMethods(url.pathname).join(', '),
+        };
+        send(fromResult(response));
+        return;
+      }
+      const body = await readBody(req);
+      const event = toProxyEvent(
+        {
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        },
+        found.match.route,
+        found.match.pathParameters,
+        requestId,
+        new Date(),
+      );
+      const handler = await deps.loadHandler(found.match.route.handler);
+      const context = {
+        awsRequestId: requestId,
+        functionName: found.match.route.handler,
+      } as Context;
+      send(fromResult((await handler(event, context)) as APIGatewayProxyResult));
+    } catch (error) {
+      if (error instanceof TooLarge) {
+        send(fromResult(problem('payload_too_large', requestId)));
+        return;
+      }
+      // The handlers answer every error themselves; reaching here is a local runtime bug.
+      process.stderr.write(
+        `local runtime error: ${error instanceof Error ? error.name : 'unknown'}\n`,
+      );
+      send(fromResult(problem('internal_error', requestId)));
+    }
+  });

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface OutboxMessage {
+  readonly channel: 'sms' | 'email';
+  readonly to: string;
+  readonly subject?: string;
+  readonly body: string;
+  readonly sentAt: string;
+}
+
+const MAX_MESSAGES = 1000;
+const MAX_REQUEST_BYTES = 256 * 1024;
+
+/** Messages "sent" by the local runtime, newest last; the oldest fall off past 1,000. */
+export class Outbox {
+  readonly #messages: OutboxMessage[] = [];
+
+  add(message: OutboxMessage): void {
+    this.#messages.push(message);
+    if (this.#messages.length > MAX_MESSAGES) this.#messages.shift();
+  }
+
+  list(to?: string): OutboxMessage[] {
+    return this.#messages.filter((message) => to === undefined || message.to === to);
+  }
+}
+
+const xml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const queryResponse = (action: string, namespace: string, messageId: string) =>
+  `<${action}Response xmlns="${namespace}"><${action}Result><MessageId>${xml(messageId)}</MessageId></${action}Result>` +
+  `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
+
+const queryError = (code: string, message: string) =>
+  `<ErrorResponse><Error><Type>Sender</Type><Code>${xml(code)}</Code><Message>${xml(message)}</Message></Error>` +
+  `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+
+type Handled = { status: number; body: string };
+
+/** Records one AWS Query-protocol call (SNS `Publish`, SES `SendEmail`) in the outbox. */
+export const handleQueryAction = (form: URLSearchParams, outbox: Outbox, now: Date): Handled => {
+  const action = form.get('Action');
+  const messageId = randomUUID();
+  if (action === 'Publish') {
+    const to = form.get('PhoneNumber');
+    const body = form.get('Message');
+    if (!to || body === null) {
+      return {
+        status: 400,
+        body: queryError('InvalidParameter', 'PhoneNumber and Message are required'),
+      };
+    }
+    outbox.add({ channel: 'sms', to, body, sentAt: now.toISOString() });
+    return {
+      status: 200,
+      body: queryResponse('Publish', 'http://sns.amazonaws.com/doc/2010-03-31/', messageId),
+    };
+  }
+  if (action === 'SendEmail') {
+    const to = form.get('Destination.ToAddresses.member.1');
+    const subject = form.get('Message.Subject.Data') ?? '';
+    const body = form.get('Message.Body.Text.Data') ?? form.get('Message.Body.Html.Data');
+    if (!to || !form.get('Source') || body === null) {
+      return {
+        status: 400,
+        body: queryError('InvalidParameterValue', 'Source, destination and body are required'),
+      };
+    }
+    outbox.add({ channel: 'email', to, subject, body, sentAt: now.toISOString() });
+    return {
+      status: 200,
+      body: queryResponse('SendEmail', 'http://ses.amazonaws.com/doc/2010-12-01/', messageId),
+    };
+  }
+  return {
+    status: 400,
+    body: queryError('InvalidAction', 'Only Publish and SendEmail are served locally'),
+  };
+};
+
+/**
+ * A local endpoint that speaks the SNS and SES Query wire protocol, so the real
+ * `@aws-sdk/client-sns` and `@aws-sdk/client-ses` clients deliver into the outbox.
+ */
+export const startMessagingEndpoint = async (
+  outbox: Outbox,
+): Promise<{ url: string; server: Server }> => {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) req.destroy();
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const { status, body } = handleQueryAction(form, outbox, new Date());
+      res.writeHead(status, { 'content-type': 'text/xml' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server };
+};

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoStore } from '../shared/adapters/aws/dynamo-store.js';
+import { overrideDeps } from '../shared/deps.js';
+import { hashClientSecret } from '../shared/domain/client-secret.js';
+import { clearClientCache } from '../shared/http/client-auth.js';
+import { createLogger, type LogLevel } from '../shared/log.js';
+import { ensureTable, startDynamo } from './dynamo.js';
+import { createLocalHttpServer } from './http-server.js';
+import { Outbox, startMessagingEndpoint } from './outbox.js';
+import { ensureTemplate } from './synth.js';
+import { type CfnTemplate, functionEnvironment, LOCAL_REGION, tableResource } from './template.js';
+import { createLocalWorkflow, type HandlerLoader, type LocalWorkflow } from './workflow.js';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface LocalRuntimeOptions {
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Persist tables and keys here; a temp dir (removed on close) when unset. */
+  readonly dataDir?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Service configuration overrides (e.g. `STATE_TOKEN_TTL_SECONDS`). */
+  readonly env?: Record<string, string>;
+  readonly logLevel?: LogLevel;
+  /** Where log lines go; stdout when unset. */
+  readonly logWrite?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly outbox: Outbox;
+  readonly workflow: LocalWorkflow;
+  readonly template: CfnTemplate;
+  close(): Promise<void>;
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+/**
+ * Starts the whole service on one machine: the embedded DynamoDB, the local SNS/SES
+ * endpoint, `MfaFlow` from the synthesized template, and the HTTP API on the route table.
+ * One runtime per process: it points this process's AWS SDK clients at the local endpoints.
+ */
+export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
+  const template = JSON.parse(
+    await readFile(await ensureTemplate(PROJECT_ROOT), 'utf8'),
+  ) as CfnTemplate;
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'mfa-local-')));
+  await mkdir(dataDir, { recursive: true });
+  const dynamo = await startDynamo(ownDir ? undefined : path.join(dataDir, 'dynamodb'));
+  const outbox = new Outbox();
+  const messaging = await startMessagingEndpoint(outbox);
+
+  // The SDK clients of the handlers reach only local endpoints; anything else fails fast.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_SNS: messaging.url,
+    AWS_ENDPOINT_URL_SES: messaging.url,
+    // Versions are pinned by the lockfile; Node 20 is supported for local use only.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  for (const [key, value] of Object.entries(functionEnvironment(template))) {
+    if (key !== 'NODE_OPTIONS' && key !== 'STATE_MACHINE_ARN') process.env[key] ??= value;
+  }
+  Object.assign(process.env, options.env ?? {});
+
+  const cache = new Map<string, ReturnType<HandlerLoader>>();
+  const loadHandler: HandlerLoader = (name) => {
+    let loaded = cache.get(name);
+    if (!loaded) {
+      const file = pathToFileURL(path.join(PROJECT_ROOT, 'functions', `${name}.ts`)).href;
+      loaded = import(file).then(
+        (module: { handler: Awaited<ReturnType<HandlerLoader>> }) => module.handler,
+      );
+      cache.set(name, loaded);
+    }
+    return loaded;
+  };
+  const workflow = await createLocalWorkflow(template, loadHandler);
+  const logger = createLogger({
+    service: 'mfa',
+    level: options.logLevel ?? 'info',
+    write: options.logWrite,
+  });
+  overrideDeps({ workflow, logger });
+  clearClientCache();
+
+  const table = tableResource(template);
+  const ddb = new DynamoDBClient({});
+  await ensureTable(ddb, table.name, table.properties);
+  const salt = randomBytes(16).toString('hex');
+  await createDynamoStore(ddb, table.name).putClient({
+    clientId: options.clientId,
+    name: 'Local demo client',
+    salt,
+    secretHash: hashClientSecret(options.clientSecret, salt),
+  });
+  ddb.destroy();
+
+  const server = createLocalHttpServer({ loadHandler, outbox });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host =
+    options.host && options.host !== '0.0.0.0' && options.host !== '::'
+      ? options.host
+      : '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    outbox,
+    workflow,
+    template,
+    close: async () => {
+      await closeServer(server);
+      await closeServer(messaging.server);
+      await closeServer(dynamo.server);
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};

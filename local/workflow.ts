@@ -1,0 +1,136 @@
+import './polyfill.js';
+import { randomUUID } from 'node:crypto';
+import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { WorkflowFailedError } from '../shared/adapters/aws/sfn-workflow.js';
+import type { FlowOutcome, Workflow } from '../shared/flow.js';
+import { type CfnTemplate, handlerOfFunctionArn, stateMachineDefinition } from './template.js';
+
+type JsonValue = Parameters<StateMachine['run']>[0];
+type TaskFn = (input: JsonValue) => Promise<JsonValue>;
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+export type HandlerLoader = (name: string) => Promise<LambdaHandler>;
+
+interface State {
+  Type?: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Branches?: { States: Record<string, State> }[];
+  ItemProcessor?: { States: Record<string, State> };
+  Iterator?: { States: Record<string, State> };
+}
+
+/** Every Task state of the definition, Parallel and Map branches included. */
+export const taskStates = (states: Record<string, State>): [string, State][] =>
+  Object.entries(states).flatMap(([name, state]) => {
+    const nested = [
+      ...(state.Branches ?? []),
+      ...(state.ItemProcessor ? [state.ItemProcessor] : []),
+      ...(state.Iterator ? [state.Iterator] : []),
+    ].flatMap((branch) => taskStates(branch.States));
+    return state.Type === 'Task' ? [[name, state] as [string, State], ...nested] : nested;
+  });
+
+const lambdaContext = (functionName: string): Context =>
+  ({
+    awsRequestId: randomUUID(),
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionName,
+    memoryLimitInMB: '256',
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+  }) as Context;
+
+/**
+ * Gives each Task of the synthesized ASL its local stand-in, chosen by its `Resource` the way
+ * Step Functions would: Lambda invokes run the same handler modules, SNS and SES calls go
+ * through the real SDK clients to the local endpoints. A Task with no stand-in is an error at
+ * start-up, never a silent call to AWS.
+ */
+const localTaskHandlers = async (
+  template: CfnTemplate,
+  definition: Record<string, unknown>,
+  loadHandler: HandlerLoader,
+): Promise<Record<string, TaskFn>> => {
+  const sns = new SNSClient({});
+  const ses = new SESClient({});
+  const handlers: Record<string, TaskFn> = {};
+  for (const [name, state] of taskStates(definition.States as Record<string, State>)) {
+    const resource = state.Resource ?? '';
+    if (resource === 'arn:aws:states:::lambda:invoke') {
+      const functionArn = String(state.Parameters?.FunctionName);
+      const module = handlerOfFunctionArn(template, functionArn);
+      const handler = await loadHandler(module);
+      handlers[name] = async (input) => {
+        const { Payload } = input as { Payload: unknown };
+        // Payloads cross the Lambda boundary as JSON, both ways.
+        const result = await handler(
+          JSON.parse(JSON.stringify(Payload ?? null)),
+          lambdaContext(module),
+        );
+        return {
+          StatusCode: 200,
+          ExecutedVersion: '$LATEST',
+          Payload: JSON.parse(JSON.stringify(result ?? null)),
+        };
+      };
+    } else if (resource === 'arn:aws:states:::sns:publish') {
+      handlers[name] = async (input) => {
+        const out = await sns.send(new PublishCommand(input as unknown as PublishCommandInput));
+        return { MessageId: out.MessageId ?? '' };
+      };
+    } else if (resource === 'arn:aws:states:::aws-sdk:ses:sendEmail') {
+      handlers[name] = async (input) => {
+        const out = await ses.send(new SendEmailCommand(input as unknown as SendEmailCommandInput));
+        return { MessageId: out.MessageId ?? '' };
+      };
+    } else {
+      throw new Error(`No local stand-in for Task "${name}" (${resource})`);
+    }
+  }
+  return handlers;
+};
+
+export interface LocalWorkflow extends Workflow {
+  /** The ASL being executed, exactly as resolved from the synthesized template. */
+  readonly definition: Record<string, unknown>;
+}
+
+/** Runs `MfaFlow` from the synthesized template with aws-local-stepfunctions. */
+export const createLocalWorkflow = async (
+  template: CfnTemplate,
+  loadHandler: HandlerLoader,
+): Promise<LocalWorkflow> => {
+  const definition = stateMachineDefinition(template);
+  const taskResourceLocalHandlers = await localTaskHandlers(template, definition, loadHandler);
+  // Built and validated once: constructing a StateMachine is the expensive part. It gets a
+  // copy because it annotates the states it is given.
+  const machine = new StateMachine(
+    structuredClone(definition) as unknown as StateMachineDefinition,
+    {
+      validationOptions: { checkArn: true, checkPaths: true },
+    },
+  );
+  return {
+    definition,
+    run: async (input) => {
+      try {
+        const execution = machine.run(input as unknown as JsonValue, {
+          overrides: { taskResourceLocalHandlers },
+          context: { Execution: { Id: randomUUID(), Name: input.requestId } },
+        });
+        return (await execution.result) as unknown as FlowOutcome;
+      } catch (error) {
+        // Like StartSyncExecution's `error`: the States error name, never the cause or data.
+        const cause = error instanceof Error ? error.cause : undefined;
+        const name =
+          cause instanceof Error ? cause.name : error instanceof Error ? error.name : 'Error';
+        throw new WorkflowFailedError(`MfaFlow FAILED: ${name}`);
+      }
+    },
+  };
+};

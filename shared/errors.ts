@@ -1,0 +1,54 @@
+/**
+ * The one error type of the service. Every failure a caller can see has a stable `code`;
+ * the table below maps it to its HTTP status and title (RFC 9457 problem documents).
+ */
+export const errorTable = {
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_phone_number: { status: 400, title: 'Invalid phone number' },
+  invalid_email: { status: 400, title: 'Invalid email address' },
+  country_not_allowed: { status: 400, title: 'Country not allowed' },
+  invalid_client: { status: 401, title: 'Invalid client' },
+  invalid_passcode: { status: 401, title: 'Invalid passcode' },
+  invalid_token: { status: 401, title: 'Invalid token' },
+  access_denied: { status: 403, title: 'Access denied' },
+  locked_out: { status: 403, title: 'Locked out' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  invalid_state: { status: 409, title: 'Invalid state' },
+  factor_exists: { status: 409, title: 'Factor exists' },
+  too_many_factors: { status: 409, title: 'Too many factors' },
+  expired: { status: 410, title: 'Expired' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  resend_too_soon: { status: 429, title: 'Resend too soon' },
+  too_many_challenges: { status: 429, title: 'Too many challenges' },
+  rate_limited: { status: 429, title: 'Rate limited' },
+  internal_error: { status: 500, title: 'Internal error' },
+  delivery_failed: { status: 503, title: 'Delivery failed' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorTable;
+
+/** Extra problem members a code may carry (`attemptsRemaining`, `transactionId`, ...). */
+export type ProblemExtras = Record<string, string | number | boolean>;
+
+export class MfaError extends Error {
+  override readonly name = 'MfaError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    /** Safe for the caller: never put a secret, code, token, phone number or email here. */
+    readonly detail?: string,
+    readonly extras: ProblemExtras = {},
+    /** Response headers the error needs (`WWW-Authenticate`, `Retry-After`). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? errorTable[code].title);
+    this.status = errorTable[code].status;
+  }
+}
+
+export const isErrorCode = (value: unknown): value is ErrorCode =>
+  typeof value === 'string' && Object.hasOwn(errorTable, value);

@@ -1,0 +1,128 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { type Deps, deps } from '../deps.js';
+import { MfaError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { authenticateClient } from './client-auth.js';
+import { headerValue, parseJsonBody } from './json-body.js';
+import { jsonResponse, problemResponse } from './problem.js';
+
+export interface ApiRequest<Body> {
+  readonly event: APIGatewayProxyEvent;
+  readonly requestId: string;
+  readonly body: Body;
+  /** The authenticated app ('' on `auth: 'none'` routes). */
+  readonly clientId: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly log: Logger;
+  readonly deps: Deps;
+}
+
+export interface ApiResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+interface Options<S extends z.ZodType | undefined> {
+  readonly auth: 'none' | 'client';
+  /** Request body schema; routes without one read no body. */
+  readonly body?: S;
+}
+
+type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+/** What the middlewares learn about a request, kept on the Lambda context. */
+interface RequestState {
+  requestId: string;
+  log: Logger;
+  startedMs: number;
+  clientId: string;
+  body: unknown;
+}
+type StatefulContext = Context & { mfa: RequestState };
+
+const accessLog = (
+  state: RequestState,
+  event: APIGatewayProxyEvent,
+  status: number,
+  code?: string,
+) =>
+  state.log.info('request', {
+    method: event.httpMethod,
+    resource: event.resource,
+    status,
+    code,
+    durationMs: Date.now() - state.startedMs,
+  });
+
+/**
+ * Wraps a route's use case in the API conventions (middleware first, handler last):
+ * `x-request-id` on every response, app authentication, the JSON body rules (413, 415, 400)
+ * and problem+json for every error. Only `MfaError`s reach the caller; anything else is
+ * logged and answered with a generic 500.
+ */
+export const apiHandler = <S extends z.ZodType | undefined = undefined>(
+  options: Options<S>,
+  useCase: (request: ApiRequest<BodyOf<S>>) => Promise<ApiResult>,
+) =>
+  middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, StatefulContext>({
+    timeoutEarlyInMillis: 0,
+  })
+    .use({
+      before: (request) => {
+        const { logger, random } = deps();
+        const requestId = request.event.requestContext?.requestId || random.uuid();
+        request.context.mfa = {
+          requestId,
+          log: logger.child({ requestId }),
+          startedMs: Date.now(),
+          clientId: '',
+          body: undefined,
+        };
+      },
+      onError: (request) => {
+        const state = request.context.mfa;
+        const error = request.error;
+        if (!(error instanceof MfaError)) {
+          (state?.log ?? deps().logger).error('unhandled error', { error });
+        }
+        const problem = error instanceof MfaError ? error : new MfaError('internal_error');
+        request.response = problemResponse(problem, state?.requestId ?? 'unknown');
+        if (state) accessLog(state, request.event, problem.status, problem.code);
+      },
+    })
+    .use({
+      before: async (request) => {
+        const state = request.context.mfa;
+        if (options.auth === 'client') {
+          const { store, clock, config } = deps();
+          state.clientId = await authenticateClient(
+            headerValue(request.event, 'authorization'),
+            store,
+            clock.now().getTime(),
+            config.CLIENT_CACHE_SECONDS,
+          );
+          state.log = state.log.child({ clientId: state.clientId });
+        }
+        if (options.body) state.body = parseJsonBody(request.event, options.body);
+      },
+    })
+    .handler(async (event, context) => {
+      const state = context.mfa;
+      const result = await useCase({
+        event,
+        requestId: state.requestId,
+        body: state.body as BodyOf<S>,
+        clientId: state.clientId,
+        pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+        log: state.log,
+        deps: deps(),
+      });
+      const response = jsonResponse(result.status, result.body ?? null, state.requestId);
+      response.headers = { ...response.headers, ...result.headers };
+      if (result.body === undefined) response.body = '';
+      accessLog(state, event, result.status);
+      return response;
+    });

@@ -1,0 +1,47 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import { MfaError } from '../errors.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+};
+
+/** Reads the body the API conventions allow: JSON, at most 16 KiB, valid against `schema`. */
+export const parseJsonBody = <S extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  schema: S,
+): z.infer<S> => {
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new MfaError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  const mediaType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new MfaError('unsupported_media_type', 'The body must be application/json');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new MfaError('invalid_request', 'The body is not valid JSON');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    // Paths and rule names only: never echo a submitted value.
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.code}`)
+      .join('; ');
+    throw new MfaError('invalid_request', `Invalid body: ${problems}`);
+  }
+  return result.data;
+};
+
+export { header as headerValue };

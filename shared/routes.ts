@@ -1,0 +1,72 @@
+/**
+ * The one route table. The CDK stack builds one API Gateway method per entry and the local
+ * runtime serves exactly these routes with the same handler modules (`functions/<handler>.ts`).
+ */
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** API Gateway resource path; `{name}` marks a path parameter. */
+  readonly path: string;
+  /** Module name under `functions/`, exporting `handler`. */
+  readonly handler: string;
+  /** `none`: public; `client`: HTTP Basic app credentials (checked in the handler). */
+  readonly auth: 'none' | 'client';
+}
+
+export const routes: readonly Route[] = [
+  { method: 'GET', path: '/health', handler: 'health', auth: 'none' },
+  { method: 'POST', path: '/v1/authn', handler: 'authn-start', auth: 'client' },
+];
+
+export interface RouteMatch {
+  readonly route: Route;
+  readonly pathParameters: Record<string, string>;
+}
+
+export interface Router {
+  /**
+   * The route for a method and path. No `match` with `pathKnown` true: the path exists under
+   * another method (405); both unset: no such path (404). Throws on malformed %-encoding.
+   */
+  match(method: string, path: string): { match?: RouteMatch; pathKnown: boolean };
+  /** Methods served on a path, for the `Allow` header of a 405. */
+  allowedMethods(path: string): HttpMethod[];
+}
+
+export const createRouter = (table: readonly Route[]): Router => {
+  const compiled = table.map((route) => {
+    const names: string[] = [];
+    const source = route.path
+      .split('/')
+      .map((segment) => {
+        const param = /^\{(\w+)\}$/.exec(segment);
+        if (!param) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+        names.push(param[1] as string);
+        return '([^/]+)';
+      })
+      .join('/');
+    return { route, names, pattern: new RegExp(`^${source}$`) };
+  });
+  return {
+    match: (method, path) => {
+      let pathKnown = false;
+      for (const { route, names, pattern } of compiled) {
+        const found = pattern.exec(path);
+        if (!found) continue;
+        pathKnown = true;
+        if (route.method !== method) continue;
+        const pathParameters: Record<string, string> = {};
+        names.forEach((name, index) => {
+          pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+        });
+        return { match: { route, pathParameters }, pathKnown };
+      }
+      return { pathKnown };
+    },
+    allowedMethods: (path) =>
+      compiled.filter(({ pattern }) => pattern.test(path)).map(({ route }) => route.method),
+  };
+};
+
+export const router = createRouter(routes);

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stateMachineDefinition } from '../../local/template.js';
+import { routes } from '../../shared/routes.js';
+import { synthStack } from '../support/synth.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+let resources: Resources;
+let template: ReturnType<typeof synthStack>['template'];
+
+beforeAll(() => {
+  template = synthStack().template;
+  resources = template.toJSON().Resources as Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+describe('MfaFlow state machine', () => {
+  it('is one EXPRESS machine with tracing, logging no execution data', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false }),
+    });
+  });
+
+  it('uses JSONPath (the local runner cannot run JSONata) and routes on the operation', () => {
+    const definition = stateMachineDefinition(template.toJSON() as never);
+    expect(definition.QueryLanguage).toBe('JSONPath');
+    expect(JSON.stringify(definition)).not.toContain('JSONata');
+    expect(definition.StartAt).toBe('Operation');
+    expect(definition.States).toHaveProperty('Operation.Type', 'Choice');
+  });
+});
+
+describe('DynamoDB table', () => {
+  it('is on-demand with TTL, PITR, deletion protection, and retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    });
+  });
+});
+
+describe('Lambda functions', () => {
+  it('all run Node.js 22 on arm64 with tracing and a handler tag', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Tags: expect.arrayContaining([expect.objectContaining({ Key: 'mfa:handler' })]),
+      });
+    }
+  });
+});
+
+describe('REST API', () => {
+  it('has exactly one method per route-table entry', () => {
+    const pathOf = (id: string): string => {
+      const resource = resources[id];
+      if (!resource) return '';
+      const parent = resource.Properties.ParentId as { Ref?: string };
+      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${resource.Properties.PathPart as string}`;
+    };
+    const methods = ofType('AWS::ApiGateway::Method').map(([, method]) => {
+      const resourceId = method.Properties.ResourceId as { Ref?: string };
+      return `${method.Properties.HttpMethod as string} ${resourceId.Ref ? pathOf(resourceId.Ref) : '/'}`;
+    });
+    expect(methods.sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());
+  });
+});
+
+describe('bundling', () => {
+  it('bundles every function with local esbuild into an ESM file, never Docker', () => {
+    const previous = process.env.CDK_DOCKER;
+    process.env.CDK_DOCKER = '/nonexistent/docker'; // any Docker bundling attempt would fail
+    try {
+      const { outdir, template: bundled } = synthStack({}, true);
+      const functions = Object.values(bundled.toJSON().Resources as Resources).filter(
+        (r) => r.Type === 'AWS::Lambda::Function',
+      );
+      for (const fn of functions) {
+        const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace('.zip', '');
+        const entry = path.join(outdir, `asset.${key}`, 'index.mjs');
+        expect(existsSync(entry), entry).toBe(true);
+        expect(readFileSync(entry, 'utf8')).toContain('createRequire');
+      }
+    } finally {
+      if (previous === undefined) delete process.env.CDK_DOCKER;
+      else process.env.CDK_DOCKER = previous;
+    }
+  });
+});
