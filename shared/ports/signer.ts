@@ -1,0 +1,24 @@
+import type { MfaTokenClaims } from '../domain/mfa-token.js';
+
+/** A public EC P-256 JWK as published in the JWKS (never any private member). */
+export interface PublicJwk {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+  readonly kid: string;
+  readonly alg: 'ES256';
+  readonly use: 'sig';
+}
+
+/**
+ * Port: signs MFA tokens. AWS: an asymmetric KMS key (ECC_NIST_P256, the private key never
+ * leaves KMS); locally: a generated key kept in the data dir. A failure throws: there is no
+ * fallback key and never an unsigned token.
+ */
+export interface TokenSigner {
+  /** Compact JWS: alg ES256, typ "mfa+jwt", kid of the active key. */
+  sign(claims: MfaTokenClaims): Promise<string>;
+  /** Every key a still-valid token may carry: the active one and those being retired. */
+  publicJwks(): Promise<{ readonly keys: readonly PublicJwk[] }>;
+}
