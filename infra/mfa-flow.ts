@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -6,46 +7,150 @@ import {
   Condition,
   DefinitionBody,
   Fail,
+  JsonPath,
   LogLevel,
+  Pass,
   QueryLanguage,
   StateMachine,
   StateMachineType,
+  TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { CallAwsService, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { smsAttributes } from '../shared/adapters/aws/sns-ses-messenger.js';
+
+export interface MfaFlowTasks {
+  readonly start: IFunction;
+  readonly challenge: IFunction;
+  readonly undoChallenge: IFunction;
+  readonly verify: IFunction;
+  readonly cancel: IFunction;
+  readonly status: IFunction;
+}
 
 export interface MfaFlowProps {
-  /** The Lambda task for `operation: "start"`. */
-  readonly startTask: IFunction;
+  /** The Lambda task of each operation. */
+  readonly tasks: MfaFlowTasks;
+  /** SES identity (email address) codes are sent from. */
+  readonly emailSender: string;
+  /** ARN of that SES identity, the only one the workflow may send from. */
+  readonly emailIdentityArn: string;
+  /** Alphanumeric SMS sender id. @default none */
+  readonly smsSenderId?: string;
 }
 
 /**
- * The one workflow, `MfaFlow`: an Express state machine that routes each operation to its
- * branch. This is the only definition: the local runtime executes the ASL synthesized from it.
- * Inputs carry hashes, never raw state tokens or codes, and execution data is not logged.
+ * The one workflow, `MfaFlow`: an Express state machine with a branch per operation. This is
+ * the only definition: the local runtime executes the ASL synthesized from it. Inputs carry
+ * hashes, never raw state tokens or codes; a challenge's message (which holds the code) is
+ * delivered by the direct SNS/SES integrations and dropped before the output, and execution
+ * data is never logged.
  */
 export class MfaFlow extends Construct {
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: MfaFlowProps) {
     super(scope, id);
-    const start = new LambdaInvoke(this, 'StartTransaction', {
-      lambdaFunction: props.startTask,
-      outputPath: '$.Payload',
+    const { tasks } = props;
+    const invoke = (name: string, fn: IFunction, payload?: TaskInput) => {
+      const task = new LambdaInvoke(this, name, {
+        lambdaFunction: fn,
+        payload,
+        outputPath: '$.Payload',
+        // The API waits for this execution: retry briefly, never for minutes.
+        retryOnServiceExceptions: false,
+      });
+      task.addRetry({
+        errors: [
+          'Lambda.ServiceException',
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+          'Lambda.TooManyRequestsException',
+        ],
+        interval: Duration.seconds(1),
+        maxAttempts: 2,
+        backoffRate: 2,
+      });
+      return task;
+    };
+    const deliveryRetry = {
+      errors: ['States.ALL'],
+      interval: Duration.seconds(1),
+      maxAttempts: 2,
+      backoffRate: 2,
+    };
+
+    const respond = new Pass(this, 'Respond', { outputPath: '$.outcome' });
+    const undo = invoke('UndoChallenge', tasks.undoChallenge, TaskInput.fromJsonPathAt('$.undo'));
+    const sendSms = new CallAwsService(this, 'SendSms', {
+      service: 'sns',
+      action: 'publish',
+      parameters: {
+        PhoneNumber: JsonPath.stringAt('$.delivery.to'),
+        Message: JsonPath.stringAt('$.delivery.text'),
+        MessageAttributes: smsAttributes(props.smsSenderId),
+      },
+      // Publishing to a phone number has no resource ARN; topics are denied below.
+      iamResources: ['*'],
+      additionalIamStatements: [
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: ['sns:Publish'],
+          resources: ['arn:aws:sns:*:*:*'],
+        }),
+      ],
+      resultPath: JsonPath.DISCARD,
     });
-    const unknown = new Fail(this, 'UnknownOperation', {
-      error: 'UnknownOperation',
-      cause: 'The workflow has no branch for this operation',
+    const sendEmail = new CallAwsService(this, 'SendEmail', {
+      service: 'ses',
+      action: 'sendEmail',
+      parameters: {
+        Source: props.emailSender,
+        Destination: { ToAddresses: JsonPath.array(JsonPath.stringAt('$.delivery.to')) },
+        Message: {
+          Subject: { Data: JsonPath.stringAt('$.delivery.subject'), Charset: 'UTF-8' },
+          Body: { Text: { Data: JsonPath.stringAt('$.delivery.text'), Charset: 'UTF-8' } },
+        },
+      },
+      iamResources: [props.emailIdentityArn],
+      resultPath: JsonPath.DISCARD,
     });
+    for (const send of [sendSms, sendEmail]) {
+      send.addRetry(deliveryRetry);
+      send.addCatch(undo, { errors: ['States.ALL'], resultPath: JsonPath.DISCARD });
+      send.next(respond);
+    }
+    const challenge = invoke('IssueChallenge', tasks.challenge).next(
+      new Choice(this, 'Deliver')
+        .when(Condition.stringEquals('$.delivery.channel', 'sms'), sendSms)
+        .when(Condition.stringEquals('$.delivery.channel', 'email'), sendEmail)
+        .otherwise(respond),
+    );
+
     const definition = new Choice(this, 'Operation')
-      .when(Condition.stringEquals('$.operation', 'start'), start)
-      .otherwise(unknown);
+      .when(Condition.stringEquals('$.operation', 'start'), invoke('StartTransaction', tasks.start))
+      .when(Condition.stringEquals('$.operation', 'challenge'), challenge)
+      .when(Condition.stringEquals('$.operation', 'verify'), invoke('VerifyCode', tasks.verify))
+      .when(
+        Condition.stringEquals('$.operation', 'cancel'),
+        invoke('CancelTransaction', tasks.cancel),
+      )
+      .when(
+        Condition.stringEquals('$.operation', 'status'),
+        invoke('TransactionStatus', tasks.status),
+      )
+      .otherwise(
+        new Fail(this, 'UnknownOperation', {
+          error: 'UnknownOperation',
+          cause: 'The workflow has no branch for this operation',
+        }),
+      );
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.EXPRESS,
       queryLanguage: QueryLanguage.JSON_PATH,
       definitionBody: DefinitionBody.fromChainable(definition),
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(25),
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', {

@@ -37,8 +37,10 @@ const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
 export const createLocalHttpServer = (deps: {
   loadHandler: HandlerLoader;
   outbox: Outbox;
+  ready: Promise<void>;
 }): Server =>
   createServer(async (req, res) => {
+    await deps.ready;
     const requestId = randomUUID();
     const send = ({ status, headers, body }: LocalResponse) => {
       res.writeHead(status, { 'x-request-id': requestId, ...headers }).end(body);

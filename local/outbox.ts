@@ -16,6 +16,17 @@ const MAX_REQUEST_BYTES = 256 * 1024;
 /** Messages "sent" by the local runtime, newest last; the oldest fall off past 1,000. */
 export class Outbox {
   readonly #messages: OutboxMessage[] = [];
+  readonly #failing = new Set<string>();
+
+  /** Makes every send to `to` fail like a provider outage (tests of `delivery_failed`). */
+  failDeliveriesTo(to: string, failing = true): void {
+    if (failing) this.#failing.add(to);
+    else this.#failing.delete(to);
+  }
+
+  isFailing(to: string): boolean {
+    return this.#failing.has(to);
+  }
 
   add(message: OutboxMessage): void {
     this.#messages.push(message);
@@ -33,16 +44,23 @@ const queryResponse = (action: string, namespace: string, messageId: string) =>
   `<${action}Response xmlns="${namespace}"><${action}Result><MessageId>${xml(messageId)}</MessageId></${action}Result>` +
   `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
 
-const queryError = (code: string, message: string) =>
-  `<ErrorResponse><Error><Type>Sender</Type><Code>${xml(code)}</Code><Message>${xml(message)}</Message></Error>` +
+const queryError = (code: string, message: string, type = 'Sender') =>
+  `<ErrorResponse><Error><Type>${type}</Type><Code>${xml(code)}</Code><Message>${xml(message)}</Message></Error>` +
   `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
 
 type Handled = { status: number; body: string };
+
+const outage = (): Handled => ({
+  status: 500,
+  body: queryError('InternalFailure', 'Simulated outage', 'Receiver'),
+});
 
 /** Records one AWS Query-protocol call (SNS `Publish`, SES `SendEmail`) in the outbox. */
 export const handleQueryAction = (form: URLSearchParams, outbox: Outbox, now: Date): Handled => {
   const action = form.get('Action');
   const messageId = randomUUID();
+  const to = form.get('PhoneNumber') ?? form.get('Destination.ToAddresses.member.1');
+  if (to && outbox.isFailing(to)) return outage();
   if (action === 'Publish') {
     const to = form.get('PhoneNumber');
     const body = form.get('Message');

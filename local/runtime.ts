@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoStore } from '../shared/adapters/aws/dynamo-store.js';
+import { dynamoClientStore } from '../shared/adapters/aws/dynamo-clients.js';
+import { tableOps } from '../shared/adapters/aws/dynamo-table.js';
 import { overrideDeps } from '../shared/deps.js';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
 import { clearClientCache } from '../shared/http/client-auth.js';
@@ -83,6 +84,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   for (const [key, value] of Object.entries(functionEnvironment(template))) {
     if (key !== 'NODE_OPTIONS' && key !== 'STATE_MACHINE_ARN') process.env[key] ??= value;
   }
+  const keyDir = path.join(dataDir, 'keys');
+  await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  process.env.LOCAL_KEY_DIR = keyDir;
   Object.assign(process.env, options.env ?? {});
 
   const cache = new Map<string, ReturnType<HandlerLoader>>();
@@ -103,14 +107,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     level: options.logLevel ?? 'info',
     write: options.logWrite,
   });
-  overrideDeps({ workflow, logger });
-  clearClientCache();
 
   const table = tableResource(template);
   const ddb = new DynamoDBClient({});
   await ensureTable(ddb, table.name, table.properties);
   const salt = randomBytes(16).toString('hex');
-  await createDynamoStore(ddb, table.name).putClient({
+  await dynamoClientStore(tableOps(ddb, table.name)).put({
     clientId: options.clientId,
     name: 'Local demo client',
     salt,
@@ -118,7 +120,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   ddb.destroy();
 
-  const server = createLocalHttpServer({ loadHandler, outbox });
+  // Requests wait until the issuer (this server's URL) is configured.
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const server = createLocalHttpServer({ loadHandler, outbox, ready });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
@@ -128,8 +135,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     options.host && options.host !== '0.0.0.0' && options.host !== '::'
       ? options.host
       : '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  process.env.MFA_ISSUER = options.env?.MFA_ISSUER ?? url;
+  overrideDeps({ workflow, logger });
+  clearClientCache();
+  markReady();
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     outbox,
     workflow,
     template,

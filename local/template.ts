@@ -27,6 +27,8 @@ const arnOf = (template: CfnTemplate, logicalId: string): string => {
       return `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
     case 'AWS::Events::EventBus':
       return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${logicalId}`;
+    case 'AWS::KMS::Key':
+      return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;
     case 'AWS::StepFunctions::StateMachine':
       return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
     default:

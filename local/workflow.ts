@@ -78,7 +78,10 @@ const localTaskHandlers = async (
           Payload: JSON.parse(JSON.stringify(result ?? null)),
         };
       };
-    } else if (resource === 'arn:aws:states:::sns:publish') {
+    } else if (
+      resource === 'arn:aws:states:::sns:publish' ||
+      resource === 'arn:aws:states:::aws-sdk:sns:publish'
+    ) {
       handlers[name] = async (input) => {
         const out = await sns.send(new PublishCommand(input as unknown as PublishCommandInput));
         return { MessageId: out.MessageId ?? '' };

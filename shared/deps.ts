@@ -1,18 +1,37 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { createDynamoStore } from './adapters/aws/dynamo-store.js';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { dynamoClientStore } from './adapters/aws/dynamo-clients.js';
+import { dynamoFactorStore } from './adapters/aws/dynamo-factors.js';
+import { dynamoRateLimiter } from './adapters/aws/dynamo-rates.js';
+import { tableOps } from './adapters/aws/dynamo-table.js';
+import { dynamoTransactionStore } from './adapters/aws/dynamo-transactions.js';
+import { createKmsSecretBox } from './adapters/aws/kms-secret-box.js';
+import { createKmsSigner } from './adapters/aws/kms-signer.js';
+import { createSecretsManagerOtpKey } from './adapters/aws/secrets-manager-otp-key.js';
 import { createSfnWorkflow } from './adapters/aws/sfn-workflow.js';
+import { createSnsSesMessenger } from './adapters/aws/sns-ses-messenger.js';
+import { createFileOtpKey } from './adapters/file/file-otp-key.js';
+import { createFileSecretBox } from './adapters/file/file-secret-box.js';
+import { createFileSigner } from './adapters/file/file-signer.js';
 import { parseConfig, type ServiceConfig, serviceConfigSchema } from './config.js';
 import type { Workflow } from './flow.js';
 import { createLogger, type Logger } from './log.js';
 import { type Clock, systemClock } from './ports/clock.js';
+import type { Messenger } from './ports/messenger.js';
 import { cryptoRandom, type Random } from './ports/random.js';
-import type { Store } from './ports/store.js';
+import type { OtpKeyProvider, SecretBox } from './ports/secret-box.js';
+import type { TokenSigner } from './ports/signer.js';
+import type { ClientStore, FactorStore, RateLimiter, TransactionStore } from './ports/store.js';
 
 /**
  * The composition root. Each Lambda builds its dependencies once, at cold start, from its
- * environment; AWS SDK clients honour `AWS_ENDPOINT_URL[_SERVICE]` (LocalStack, local
- * runtime). The local runtime replaces only what has no local AWS endpoint (the workflow).
+ * environment; AWS SDK clients honour `AWS_ENDPOINT_URL[_SERVICE]` (LocalStack, the local
+ * runtime). Keys come from KMS and Secrets Manager, or from files when `LOCAL_KEY_DIR` is set
+ * (local runtime). Clients that a function does not use are never built.
  */
 export interface Deps {
   readonly config: ServiceConfig;
@@ -20,34 +39,105 @@ export interface Deps {
   readonly clock: Clock;
   readonly random: Random;
   readonly ddb: DynamoDBClient;
-  readonly store: Store;
+  readonly clients: ClientStore;
+  readonly factors: FactorStore;
+  readonly transactions: TransactionStore;
+  readonly rates: RateLimiter;
   readonly workflow: Workflow;
+  readonly messenger: Messenger;
+  readonly secretBox: SecretBox;
+  readonly otpKeys: OtpKeyProvider;
+  readonly signer: TokenSigner;
 }
 
 let current: Deps | undefined;
 let overrides: Partial<Deps> = {};
 
+/** Builds `make()` on first use only (a function that never signs never creates a KMS client). */
+const lazy = <T extends object>(make: () => T): T => {
+  let built: T | undefined;
+  return new Proxy({} as T, {
+    get: (_target, property) => {
+      built ??= make();
+      const value = Reflect.get(built, property);
+      return typeof value === 'function' ? value.bind(built) : value;
+    },
+  });
+};
+
+const required = (name: string, value: string | undefined): string => {
+  if (!value) throw new Error(`Invalid configuration: ${name}`);
+  return value;
+};
+
 const build = (): Deps => {
   const config = overrides.config ?? parseConfig(serviceConfigSchema, process.env);
-  const logger = overrides.logger ?? createLogger({ service: 'mfa', level: config.LOG_LEVEL });
+  const clock = overrides.clock ?? systemClock;
   const ddb = overrides.ddb ?? new DynamoDBClient({});
-  // Built on first use: workflow task functions have no state machine to start.
-  let sfnWorkflow: Workflow | undefined;
-  const workflow: Workflow = overrides.workflow ?? {
-    run: (input) => {
-      if (!config.STATE_MACHINE_ARN) throw new Error('Invalid configuration: STATE_MACHINE_ARN');
-      sfnWorkflow ??= createSfnWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN);
-      return sfnWorkflow.run(input);
-    },
-  };
+  const table = tableOps(ddb, config.TABLE_NAME);
+  const keyDir = config.LOCAL_KEY_DIR;
+  const kms = lazy(() => new KMSClient({}));
+  const retainSeconds = config.TOKEN_TTL_SECONDS + 60;
   return {
     config,
-    logger,
-    clock: overrides.clock ?? systemClock,
-    random: overrides.random ?? cryptoRandom,
+    clock,
     ddb,
-    store: overrides.store ?? createDynamoStore(ddb, config.TABLE_NAME),
-    workflow,
+    logger: overrides.logger ?? createLogger({ service: 'mfa', level: config.LOG_LEVEL }),
+    random: overrides.random ?? cryptoRandom,
+    clients: overrides.clients ?? dynamoClientStore(table),
+    factors: overrides.factors ?? dynamoFactorStore(table),
+    transactions: overrides.transactions ?? dynamoTransactionStore(table),
+    rates: overrides.rates ?? dynamoRateLimiter(table),
+    workflow:
+      overrides.workflow ??
+      lazy(() =>
+        createSfnWorkflow(
+          new SFNClient({}),
+          required('STATE_MACHINE_ARN', config.STATE_MACHINE_ARN),
+        ),
+      ),
+    messenger:
+      overrides.messenger ??
+      lazy(() =>
+        createSnsSesMessenger({
+          sns: new SNSClient({}),
+          ses: new SESClient({}),
+          emailSender: config.EMAIL_SENDER,
+          smsSenderId: config.SMS_SENDER_ID,
+        }),
+      ),
+    secretBox:
+      overrides.secretBox ??
+      lazy(() =>
+        keyDir
+          ? createFileSecretBox({ dir: keyDir })
+          : createKmsSecretBox({
+              kms,
+              keyId: required('SECRET_BOX_KEY_ID', config.SECRET_BOX_KEY_ID),
+            }),
+      ),
+    otpKeys:
+      overrides.otpKeys ??
+      lazy(() =>
+        keyDir
+          ? createFileOtpKey({ dir: keyDir })
+          : createSecretsManagerOtpKey({
+              client: new SecretsManagerClient({}),
+              secretId: required('OTP_KEY_SECRET_ARN', config.OTP_KEY_SECRET_ARN),
+            }),
+      ),
+    signer:
+      overrides.signer ??
+      lazy(() =>
+        keyDir
+          ? createFileSigner({ dir: keyDir, now: () => clock.now(), retainSeconds })
+          : createKmsSigner({
+              kms,
+              keyIds: required('SIGNING_KEY_IDS', config.SIGNING_KEY_IDS)
+                .split(',')
+                .map((id) => id.trim()),
+            }),
+      ),
   };
 };
 

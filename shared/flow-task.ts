@@ -1,17 +1,34 @@
 import type { Context } from 'aws-lambda';
 import { type Deps, deps } from './deps.js';
-import { MfaError } from './errors.js';
-import type { FlowInput, FlowOutcome } from './flow.js';
+import { MfaError, type ProblemExtras } from './errors.js';
+import type { FlowOutcome } from './flow.js';
 import type { Logger } from './log.js';
 
+export type TaskDeps = Deps & { readonly log: Logger };
+
+/** A domain refusal as a workflow outcome (the API maps it back to problem+json). */
+export const refusal = (error: MfaError): FlowOutcome => ({
+  ok: false,
+  code: error.code,
+  detail: error.detail,
+  extras: { ...error.extras, ...headerExtras(error.headers) },
+});
+
+// Retry-After travels as an extra so the API handler can put it back in the header.
+const headerExtras = (headers: Record<string, string>): ProblemExtras =>
+  headers['retry-after'] ? { retryAfter: Number(headers['retry-after']) } : {};
+
 /**
- * Wraps a `MfaFlow` Lambda task. A domain refusal (`MfaError`) becomes a `{ ok: false }`
- * outcome the API maps to problem+json; any other error fails the task so the state
- * machine's Retry/Catch (and, in the end, a generic 500) handle it.
+ * Wraps a `MfaFlow` Lambda task. A domain refusal (`MfaError`) becomes an `{ ok: false }`
+ * outcome; any other error fails the task so the state machine's Retry/Catch (and, in the
+ * end, a generic 500) handle it.
  */
 export const taskHandler =
-  <I extends FlowInput>(task: (input: I, deps: Deps & { log: Logger }) => Promise<FlowOutcome>) =>
-  async (input: I, context?: Context): Promise<FlowOutcome> => {
+  <I extends { requestId: string; operation?: string }, O>(
+    task: (input: I, deps: TaskDeps) => Promise<O>,
+    onRefusal: (outcome: FlowOutcome) => O,
+  ) =>
+  async (input: I, context?: Context): Promise<O> => {
     const base = deps();
     const log = base.logger.child({
       requestId: input.requestId,
@@ -21,9 +38,7 @@ export const taskHandler =
     try {
       return await task(input, { ...base, log });
     } catch (error) {
-      if (error instanceof MfaError) {
-        return { ok: false, code: error.code, detail: error.detail, extras: error.extras };
-      }
+      if (error instanceof MfaError) return onRefusal(refusal(error));
       log.error('task failed', { error });
       throw error;
     }
@@ -32,5 +47,7 @@ export const taskHandler =
 /** Turns a workflow outcome into the body for the caller, or throws its problem. */
 export const unwrapOutcome = (outcome: FlowOutcome): Record<string, unknown> => {
   if (outcome.ok) return outcome.body;
-  throw new MfaError(outcome.code, outcome.detail, outcome.extras);
+  const { retryAfter, ...extras } = outcome.extras ?? {};
+  const headers = retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
+  throw new MfaError(outcome.code, outcome.detail, extras, headers);
 };

@@ -1,15 +1,19 @@
+import type { MfaTokenClaims } from './domain/mfa-token.js';
 import type { ErrorCode, ProblemExtras } from './errors.js';
 
 /**
- * The contract between the API handlers and the `MfaFlow` state machine. The input never
- * carries a raw secret: state tokens travel as their SHA-256, so nothing secret can reach
- * the Step Functions execution history.
+ * The contract between the API handlers and the `MfaFlow` state machine. Inputs never carry
+ * a raw secret: state tokens travel as their SHA-256 and pass codes as an HMAC, so nothing
+ * secret reaches the Step Functions execution input.
  */
-export interface StartInput {
-  readonly operation: 'start';
+interface FlowBase {
   readonly requestId: string;
   readonly clientId: string;
   readonly stateTokenHash: string;
+}
+
+export interface StartInput extends FlowBase {
+  readonly operation: 'start';
   readonly userId: string;
   readonly context?: {
     readonly ip?: string;
@@ -25,17 +29,66 @@ export interface StartInput {
   readonly consentId?: string;
 }
 
-export type FlowInput = StartInput;
+export interface ChallengeInput extends FlowBase {
+  readonly operation: 'challenge';
+  readonly factorId: string;
+}
+
+export interface VerifyInput extends FlowBase {
+  readonly operation: 'verify';
+  readonly factorId: string;
+  /** HMAC of the submitted code, bound to this transaction and factor. */
+  readonly passCodeMac: string;
+}
+
+export interface CancelInput extends FlowBase {
+  readonly operation: 'cancel';
+}
+
+export interface StatusInput extends FlowBase {
+  readonly operation: 'status';
+}
+
+export type FlowInput = StartInput | ChallengeInput | VerifyInput | CancelInput | StatusInput;
 
 /** What every workflow branch returns: a body for the caller, or a problem code. */
 export type FlowOutcome =
-  | { readonly ok: true; readonly body: Record<string, unknown> }
+  | {
+      readonly ok: true;
+      readonly body: Record<string, unknown>;
+      /** Verify only: the claims the API handler signs into the MFA token. */
+      readonly claims?: Omit<MfaTokenClaims, 'iss' | 'iat' | 'exp' | 'jti'>;
+    }
   | {
       readonly ok: false;
       readonly code: ErrorCode;
       readonly detail?: string;
       readonly extras?: ProblemExtras;
     };
+
+/** A message the workflow delivers itself (SNS Publish / SES SendEmail) after the challenge task. */
+export interface Delivery {
+  readonly channel: 'sms' | 'email';
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** What the workflow needs to take a send back when delivery fails for good. */
+export interface UndoChallenge {
+  readonly requestId: string;
+  readonly stateTokenHash: string;
+  readonly codeMac: string;
+  readonly previousSentAt?: number;
+  readonly rateKey: string;
+}
+
+/** Output of the challenge task: the outcome, plus a delivery for sms/email. */
+export interface ChallengeTaskOutput {
+  readonly outcome: FlowOutcome;
+  readonly delivery?: Delivery;
+  readonly undo?: UndoChallenge;
+}
 
 /** Port: runs one synchronous execution of `MfaFlow` (StartSyncExecution on AWS). */
 export interface Workflow {

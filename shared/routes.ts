@@ -16,7 +16,48 @@ export interface Route {
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/health', handler: 'health', auth: 'none' },
+  { method: 'GET', path: '/.well-known/jwks.json', handler: 'well-known-jwks', auth: 'none' },
+  {
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    handler: 'well-known-openid',
+    auth: 'none',
+  },
   { method: 'POST', path: '/v1/authn', handler: 'authn-start', auth: 'client' },
+  {
+    method: 'POST',
+    path: '/v1/authn/factors/{factorId}/challenge',
+    handler: 'authn-challenge',
+    auth: 'client',
+  },
+  {
+    method: 'POST',
+    path: '/v1/authn/factors/{factorId}/verify',
+    handler: 'authn-verify',
+    auth: 'client',
+  },
+  { method: 'POST', path: '/v1/authn/cancel', handler: 'authn-cancel', auth: 'client' },
+  { method: 'POST', path: '/v1/authn/status', handler: 'authn-status', auth: 'client' },
+  { method: 'POST', path: '/v1/users/{userId}/factors', handler: 'factors-enroll', auth: 'client' },
+  { method: 'GET', path: '/v1/users/{userId}/factors', handler: 'factors-list', auth: 'client' },
+  {
+    method: 'POST',
+    path: '/v1/users/{userId}/factors/{factorId}/activate',
+    handler: 'factors-activate',
+    auth: 'client',
+  },
+  {
+    method: 'POST',
+    path: '/v1/users/{userId}/factors/{factorId}/resend',
+    handler: 'factors-resend',
+    auth: 'client',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/users/{userId}/factors/{factorId}',
+    handler: 'factors-delete',
+    auth: 'client',
+  },
 ];
 
 export interface RouteMatch {

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { Logger } from '../log.js';
 import { MFA_TOKEN_ALG } from '../domain/mfa-token.js';
+import type { Logger } from '../log.js';
 
 /**
  * Where the verifier finds public keys. Implementations return only EC P-256 public keys
@@ -14,7 +14,14 @@ export interface KeySource {
 }
 
 /** Why a JWK was not used; names only, never key material. */
-export type RejectedKeyReason = 'not_object' | 'private' | 'kid' | 'kty' | 'alg' | 'use' | 'invalid';
+export type RejectedKeyReason =
+  | 'not_object'
+  | 'private'
+  | 'kid'
+  | 'kty'
+  | 'alg'
+  | 'use'
+  | 'invalid';
 
 /** A JWKS as served by the issuer: `{ keys: [...] }`. */
 export interface Jwks {

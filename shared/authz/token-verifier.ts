@@ -107,7 +107,7 @@ const deepFreeze = <T>(value: T): T => {
 
 interface CacheEntry {
   readonly claims: MfaTokenClaims;
-  /** Epoch seconds after which the entry is dead: `exp` plus the skew. */
+  /** Epoch seconds from which the entry is dead: `exp` plus the skew. */
   readonly deadAfterSeconds: number;
 }
 
@@ -162,8 +162,7 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
       amr.every((value) => typeof value === 'string') &&
       typeof acr === 'string' &&
       (payload.consent_id === undefined || typeof payload.consent_id === 'string') &&
-      (payload.authorization_details === undefined ||
-        Array.isArray(payload.authorization_details));
+      (payload.authorization_details === undefined || Array.isArray(payload.authorization_details));
     if (!valid) fail('claims');
     // Frozen: the same object is handed to every caller of a cached token.
     return deepFreeze(payload) as unknown as MfaTokenClaims;
@@ -219,7 +218,8 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
       fail('signature');
     }
 
-    const claims = checkClaims(parseJsonObject(payloadPart), nowSeconds);
+    // The clock is read again: a JWKS refresh may have taken a while.
+    const claims = checkClaims(parseJsonObject(payloadPart), Math.floor(options.now() / 1000));
     remember(token, claims);
     return claims;
   };

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { authenticateClient } from './client-auth.js';
 import { headerValue, parseJsonBody } from './json-body.js';
 import { jsonResponse, problemResponse } from './problem.js';
+import { factorIdSchema, pathParam, userIdSchema } from './schemas.js';
 
 export interface ApiRequest<Body> {
   readonly event: APIGatewayProxyEvent;
@@ -18,6 +19,22 @@ export interface ApiRequest<Body> {
   readonly log: Logger;
   readonly deps: Deps;
 }
+
+/** The dependencies a use case takes: the request's logger included. */
+export const useCaseDeps = (request: ApiRequest<unknown>) => ({
+  ...request.deps,
+  log: request.log,
+});
+
+/** The `userId` and (when the route has one) `factorId` path parameters, validated. */
+export const userPath = (request: ApiRequest<unknown>) => ({
+  clientId: request.clientId,
+  userId: pathParam(request.pathParameters, 'userId', userIdSchema, 'invalid_request'),
+});
+export const factorPath = (request: ApiRequest<unknown>) => ({
+  ...userPath(request),
+  factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found'),
+});
 
 export interface ApiResult {
   readonly status: number;
@@ -97,10 +114,10 @@ export const apiHandler = <S extends z.ZodType | undefined = undefined>(
       before: async (request) => {
         const state = request.context.mfa;
         if (options.auth === 'client') {
-          const { store, clock, config } = deps();
+          const { clients, clock, config } = deps();
           state.clientId = await authenticateClient(
             headerValue(request.event, 'authorization'),
-            store,
+            clients,
             clock.now().getTime(),
             config.CLIENT_CACHE_SECONDS,
           );

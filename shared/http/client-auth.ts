@@ -1,6 +1,6 @@
 import { clientSecretMatches, parseBasicAuth } from '../domain/client-secret.js';
 import { MfaError } from '../errors.js';
-import type { ClientRecord, Store } from '../ports/store.js';
+import type { ClientRecord, ClientStore } from '../ports/store.js';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const cache = new Map<string, { record: ClientRecord; fetchedAtMs: number }>();
@@ -22,7 +22,7 @@ const invalidClient = () =>
  */
 export const authenticateClient = async (
   header: string | undefined,
-  store: Store,
+  store: ClientStore,
   nowMs: number,
   cacheSeconds: number,
 ): Promise<string> => {
@@ -30,7 +30,7 @@ export const authenticateClient = async (
   if (!credentials || !CLIENT_ID.test(credentials.clientId)) throw invalidClient();
   const { clientId, clientSecret } = credentials;
   const load = async () => {
-    const record = await store.getClient(clientId);
+    const record = await store.get(clientId);
     if (!record) {
       cache.delete(clientId);
       throw invalidClient();

@@ -1,4 +1,4 @@
-/** Port: persistence. The AWS adapter is DynamoDB; the local runtime uses the same adapter. */
+/** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
 export interface ClientRecord {
   readonly clientId: string;
   readonly name: string;
@@ -7,13 +7,64 @@ export interface ClientRecord {
   readonly salt: string;
 }
 
-export interface FactorRecord {
+export type FactorType = 'sms' | 'email' | 'totp';
+export type FactorStatus = 'PENDING_ACTIVATION' | 'ACTIVE';
+
+/** A pending activation code (sms/email) or the pending state of a TOTP factor. */
+export interface Activation {
+  readonly codeMac?: string;
+  /** epoch seconds */
+  readonly expiresAt: number;
+  readonly attempts: number;
+  /** epoch seconds of the last send (sms/email) */
+  readonly lastSentAt?: number;
+}
+
+export interface StoredFactor {
+  readonly factorId: string;
+  readonly type: FactorType;
+  readonly status: FactorStatus;
+  readonly createdAt: string;
+  /** E.164 phone number or email address (sms/email). */
+  readonly destination?: string;
+  readonly destinationHash?: string;
+  /** Envelope-encrypted TOTP secret. */
+  readonly sealedSecret?: string;
+  readonly activation?: Activation;
+  /** Consecutive failures across transactions. */
+  readonly failures: number;
+  /** epoch seconds */
+  readonly lockedUntil?: number;
+  /** Last accepted TOTP time step (replay guard). */
+  readonly lastStep?: number;
+}
+
+/** All factors of one user of one app, in one item: limits and duplicates are atomic. */
+export interface UserFactors {
   readonly clientId: string;
   readonly userId: string;
-  readonly factorId: string;
-  readonly type: 'sms' | 'email' | 'totp';
-  readonly status: 'PENDING_ACTIVATION' | 'ACTIVE';
-  readonly createdAt: string;
+  readonly factors: Readonly<Record<string, StoredFactor>>;
+  /** destinationHash → factorId */
+  readonly byDestination: Readonly<Record<string, string>>;
+}
+
+export type TransactionStatus =
+  | 'MFA_ENROLL'
+  | 'MFA_REQUIRED'
+  | 'MFA_CHALLENGE'
+  | 'SUCCESS'
+  | 'CANCELLED'
+  | 'LOCKED_OUT';
+
+/**
+ * What a transaction keeps of each active factor, so a challenge needs no second read. Never
+ * a TOTP secret: deleting a factor must remove its secret for good.
+ */
+export interface FactorSnapshot {
+  readonly type: FactorType;
+  readonly destination?: string;
+  /** epoch seconds, as of the start */
+  readonly lockedUntil?: number;
 }
 
 export interface TransactionRecord {
@@ -21,21 +72,143 @@ export interface TransactionRecord {
   readonly stateTokenHash: string;
   readonly clientId: string;
   readonly userId: string;
-  readonly status: 'MFA_ENROLL' | 'MFA_REQUIRED';
+  readonly status: TransactionStatus;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /** epoch seconds, for conditions */
+  readonly expiresAtEpoch: number;
   readonly context?: Record<string, string>;
   readonly transaction?: { amount: string; currency: string; payee: string };
   readonly consentId?: string;
+  readonly factors: Readonly<Record<string, FactorSnapshot>>;
+  readonly challengeFactorId?: string;
+  readonly codeMac?: string;
+  readonly codeExpiresAt?: number;
+  readonly sends?: number;
+  readonly lastSentAt?: number;
+  readonly attempts?: number;
+  readonly verifiedFactorId?: string;
+  readonly authTime?: number;
   /** epoch seconds: when DynamoDB TTL may delete the item */
   readonly ttl: number;
 }
 
-export interface Store {
-  getClient(clientId: string): Promise<ClientRecord | undefined>;
-  putClient(client: ClientRecord): Promise<void>;
-  listFactors(clientId: string, userId: string): Promise<FactorRecord[]>;
-  /** Creates a transaction; fails if one already exists under the same state token hash. */
-  createTransaction(record: TransactionRecord): Promise<void>;
-  getTransaction(stateTokenHash: string): Promise<TransactionRecord | undefined>;
+export interface ClientStore {
+  get(clientId: string): Promise<ClientRecord | undefined>;
+  put(client: ClientRecord): Promise<void>;
+}
+
+export type AddFactorResult = 'added' | 'too_many' | 'exists';
+
+/** Factor writes are conditional: each returns false/undefined when its condition failed. */
+export interface FactorStore {
+  getUser(clientId: string, userId: string): Promise<UserFactors | undefined>;
+  /** Adds a factor unless the user has `maxFactors` or the destination is taken. */
+  add(
+    clientId: string,
+    userId: string,
+    factor: StoredFactor,
+    maxFactors: number,
+  ): Promise<AddFactorResult>;
+  /** New activation code for a pending factor, unless the last send is after `sentBefore`. */
+  renewActivation(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    activation: Activation,
+    sentBefore: number,
+  ): Promise<boolean>;
+  /** Counts a wrong activation code; returns the attempts so far (undefined: no activation). */
+  activationFailed(clientId: string, userId: string, factorId: string): Promise<number | undefined>;
+  /**
+   * PENDING → ACTIVE while the activation is live and under `maxAttempts`, if the stored code
+   * MAC matches (single use) or, for TOTP, with the verified `step`.
+   */
+  activate(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    proof: { codeMac: string } | { step: number },
+    nowSeconds: number,
+    maxAttempts: number,
+  ): Promise<boolean>;
+  remove(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    destinationHash?: string,
+  ): Promise<boolean>;
+  /** A verified code: resets the failure count; refused if locked or (TOTP) the step was used. */
+  succeeded(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    nowSeconds: number,
+    step?: number,
+  ): Promise<boolean>;
+  /** A wrong code: counts it and locks the factor at `threshold` consecutive failures. */
+  failed(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    threshold: number,
+    lockUntil: number,
+  ): Promise<{ failures: number; locked: boolean } | undefined>;
+}
+
+export interface TransactionStore {
+  create(record: TransactionRecord): Promise<void>;
+  get(stateTokenHash: string): Promise<TransactionRecord | undefined>;
+  /** Records a new code for a live transaction within the send cap and cooldown; returns the record as it was. */
+  beginChallenge(
+    stateTokenHash: string,
+    args: {
+      clientId: string;
+      factorId: string;
+      codeMac: string;
+      codeExpiresAt: number;
+      nowSeconds: number;
+      maxSends: number;
+      cooldownSeconds: number;
+    },
+  ): Promise<TransactionRecord | undefined>;
+  /** Takes back a send that was not delivered (it does not count against the cap). */
+  undoChallenge(
+    stateTokenHash: string,
+    codeMac: string,
+    previousSentAt: number | undefined,
+  ): Promise<void>;
+  /**
+   * Completes a live transaction: for sms/email only if `codeMac` matches the live code
+   * (compared by DynamoDB, on MACs); for TOTP it claims the transaction before the code is
+   * checked (and is reverted if it is wrong). Single use. Returns the record as it was.
+   */
+  complete(
+    stateTokenHash: string,
+    args: {
+      clientId: string;
+      factorId: string;
+      codeMac?: string;
+      nowSeconds: number;
+      maxAttempts: number;
+    },
+  ): Promise<TransactionRecord | undefined>;
+  /** Takes back a completion the factor refused (locked, or a TOTP step used elsewhere). */
+  revertCompletion(
+    stateTokenHash: string,
+    factorId: string,
+    to: TransactionStatus,
+  ): Promise<TransactionRecord | undefined>;
+  /** Counts a wrong code; at `maxAttempts` the transaction is LOCKED_OUT. */
+  recordFailure(
+    stateTokenHash: string,
+    args: { clientId: string; nowSeconds: number; maxAttempts: number },
+  ): Promise<TransactionRecord | undefined>;
+  cancel(stateTokenHash: string, clientId: string, nowSeconds: number): Promise<boolean>;
+}
+
+/** Fixed-window counters (conditional `ADD`), e.g. codes per destination per hour. */
+export interface RateLimiter {
+  consume(key: string, limit: number, windowSeconds: number, nowSeconds: number): Promise<boolean>;
+  release(key: string, windowSeconds: number, nowSeconds: number): Promise<void>;
 }

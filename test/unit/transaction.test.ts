@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hashStateToken, newStateToken } from '../../shared/domain/state-token.js';
 import { decideStart, RECORD_RETENTION_SECONDS } from '../../shared/domain/transaction.js';
 import type { StartInput } from '../../shared/flow.js';
-import type { FactorRecord } from '../../shared/ports/store.js';
+import type { StoredFactor, UserFactors } from '../../shared/ports/store.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
 const input: StartInput = {
@@ -14,27 +14,33 @@ const input: StartInput = {
   transaction: { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' },
   consentId: 'consent-42',
 };
-const factor = (status: FactorRecord['status']): FactorRecord => ({
-  clientId: 'app',
-  userId: 'u1',
+const factor = (status: StoredFactor['status']): StoredFactor => ({
   factorId: `f-${status}`,
   type: 'sms',
   status,
   createdAt: '2026-01-01T00:00:00.000Z',
+  destination: '+447700900123',
+  failures: 0,
+});
+const userWith = (...factors: StoredFactor[]): UserFactors => ({
+  clientId: 'app',
+  userId: 'u1',
+  factors: Object.fromEntries(factors.map((f) => [f.factorId, f])),
+  byDestination: {},
 });
 
 describe('starting a transaction', () => {
   it('asks an unknown user, and a user with only pending factors, to enroll: same shape', () => {
     const unknown = decideStart({
       input,
-      factors: [],
+      user: undefined,
       transactionId: 't1',
       now,
       stateTokenTtlSeconds: 300,
     });
     const pending = decideStart({
       input,
-      factors: [factor('PENDING_ACTIVATION')],
+      user: userWith(factor('PENDING_ACTIVATION')),
       transactionId: 't1',
       now,
       stateTokenTtlSeconds: 300,
@@ -46,7 +52,7 @@ describe('starting a transaction', () => {
   it('records the transaction with its expiry from the injected clock and TTL', () => {
     const { record } = decideStart({
       input,
-      factors: [],
+      user: userWith(),
       transactionId: 't1',
       now,
       stateTokenTtlSeconds: 120,
@@ -68,7 +74,7 @@ describe('starting a transaction', () => {
   it('requires MFA when the user has an active factor, listing only active ones', () => {
     const { body } = decideStart({
       input,
-      factors: [factor('ACTIVE'), factor('PENDING_ACTIVATION')],
+      user: userWith(factor('ACTIVE'), factor('PENDING_ACTIVATION')),
       transactionId: 't2',
       now,
       stateTokenTtlSeconds: 300,

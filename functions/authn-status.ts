@@ -1,0 +1,5 @@
+import { flowRoute } from '../shared/http/flow-route.js';
+import { stateTokenBody } from '../shared/http/schemas.js';
+
+/** `POST /v1/authn/status`. */
+export const handler = flowRoute('status', stateTokenBody);

@@ -1,0 +1,12 @@
+import { apiHandler, factorPath, useCaseDeps } from '../shared/http/api-handler.js';
+import { activateBody } from '../shared/http/schemas.js';
+import { activateFactor } from '../shared/use-cases/factor-manage.js';
+
+/** `POST /v1/users/{userId}/factors/{factorId}/activate`. */
+export const handler = apiHandler({ auth: 'client', body: activateBody }, async (request) => ({
+  status: 200,
+  body: await activateFactor(useCaseDeps(request), {
+    ...factorPath(request),
+    passCode: request.body.passCode,
+  }),
+}));

@@ -1,0 +1,6 @@
+import type { StatusInput } from '../shared/flow.js';
+import { taskHandler } from '../shared/flow-task.js';
+import { transactionStatus } from '../shared/use-cases/authn-cancel-status.js';
+
+/** `MfaFlow` task for `status`. */
+export const handler = taskHandler<StatusInput, unknown>(transactionStatus, (refusal) => refusal);

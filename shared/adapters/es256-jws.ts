@@ -1,0 +1,41 @@
+import type { KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint } from 'jose';
+import { CryptoError } from '../domain/crypto-error.js';
+import { MFA_TOKEN_ALG, MFA_TOKEN_TYPE, type MfaTokenClaims } from '../domain/mfa-token.js';
+import type { PublicJwk } from '../ports/signer.js';
+
+/**
+ * The JWS pieces both token signers share (KMS and the local key file), so the two cannot
+ * drift in header or encoding: whoever holds the private key only signs the bytes.
+ */
+
+const b64url = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
+
+/** RFC 7515 signing input: base64url(header) "." base64url(claims), header alg/typ/kid. */
+export const encodeSigningInput = (kid: string, claims: MfaTokenClaims): string => {
+  const header = { alg: MFA_TOKEN_ALG, typ: MFA_TOKEN_TYPE, kid };
+  return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+};
+
+/** The compact JWS from its signing input and the raw 64-byte `r || s` ES256 signature. */
+export const compactJws = (signingInput: string, signature: Uint8Array): string => {
+  if (signature.length !== 64) {
+    throw new CryptoError('malformed_signature', 'ES256 signature must be 64 bytes');
+  }
+  return `${signingInput}.${b64url(signature)}`;
+};
+
+/**
+ * The published JWK of an EC P-256 key (public or private `KeyObject`): only the public
+ * members, `kid` = RFC 7638 thumbprint (SHA-256), so a key's id follows from the key itself
+ * and is the same wherever it is computed. Any other key type throws `key_refused`.
+ */
+export const publicJwkOf = async (key: KeyObject): Promise<PublicJwk> => {
+  // export() of a private key would carry `d`: take only the members we name.
+  const { kty, crv, x, y } = key.export({ format: 'jwk' });
+  if (kty !== 'EC' || crv !== 'P-256' || typeof x !== 'string' || typeof y !== 'string') {
+    throw new CryptoError('key_refused', 'Not an EC P-256 key');
+  }
+  const kid = await calculateJwkThumbprint({ kty, crv, x, y }, 'sha256');
+  return Object.freeze({ kty, crv, x, y, kid, alg: MFA_TOKEN_ALG, use: 'sig' });
+};

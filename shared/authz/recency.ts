@@ -1,0 +1,48 @@
+import type { MfaTokenClaims } from '../domain/mfa-token.js';
+
+/** What a protected route demands of a verified MFA token. */
+export interface RoutePolicy {
+  /** Seconds since `auth_time` after which the user must authenticate again. */
+  readonly maxAge: number;
+  /** Required `acr`, when the route needs a specific level. */
+  readonly acr?: string;
+}
+
+export type RecencyResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'max_age' | 'acr'; readonly wwwAuthenticate: string };
+
+/** The challenge for a missing, malformed, forged or expired token (RFC 6750 §3). */
+export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
+const STALE = 'A more recent authentication is required';
+const WRONG_LEVEL = 'A different authentication level is required';
+
+/** RFC 9470 §3: the step-up challenge, naming what a new token must satisfy. */
+const stepUpChallenge = (description: string, policy: RoutePolicy): string => {
+  const acr = policy.acr === undefined ? '' : `, acr_values="${policy.acr}"`;
+  return `Bearer error="insufficient_user_authentication", error_description="${description}", max_age=${policy.maxAge}${acr}`;
+};
+
+/**
+ * Checks a verified token against a route's policy (RFC 9470). No clock skew here: the
+ * route's `maxAge` is the whole allowance, and a token exactly `maxAge` seconds old passes.
+ * A level mismatch is reported first, since a fresher token of the wrong level would not help.
+ *
+ * @example
+ * const result = checkRecency(claims, { maxAge: 60 }, epochSeconds(clock.now()));
+ * if (!result.ok) deny(result.wwwAuthenticate);
+ */
+export const checkRecency = (
+  claims: Pick<MfaTokenClaims, 'auth_time' | 'acr'>,
+  policy: RoutePolicy,
+  nowSeconds: number,
+): RecencyResult => {
+  if (policy.acr !== undefined && claims.acr !== policy.acr) {
+    return { ok: false, reason: 'acr', wwwAuthenticate: stepUpChallenge(WRONG_LEVEL, policy) };
+  }
+  if (nowSeconds - claims.auth_time > policy.maxAge) {
+    return { ok: false, reason: 'max_age', wwwAuthenticate: stepUpChallenge(STALE, policy) };
+  }
+  return { ok: true };
+};

@@ -1,0 +1,64 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { MfaError } from '../errors.js';
+
+/** Number types that cost the sender money or reach no person: never sent a code. */
+const REFUSED_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST', 'VOIP', 'UAN', 'VOICEMAIL', 'PAGER']);
+
+/**
+ * Ofcom's range for fiction and examples (07700 900000–900999, used in the API docs): never
+ * a real subscriber, yet not in libphonenumber's data. Accepted as a GB mobile number.
+ */
+const UK_DRAMA_MOBILE = /^\+447700900\d{3}$/;
+
+/**
+ * Validates a phone number given in E.164 (`+` and country code) and returns it normalised.
+ * 400 `invalid_phone_number` for anything else; 400 `country_not_allowed` outside the list.
+ */
+export const normalisePhone = (input: string, allowedCountries: readonly string[]): string => {
+  const compact = input.replace(/[\s()-]/g, '');
+  if (!/^\+[1-9]\d{6,14}$/.test(compact)) {
+    throw new MfaError(
+      'invalid_phone_number',
+      'Phone numbers must be in E.164 format, e.g. +447700900123',
+    );
+  }
+  if (UK_DRAMA_MOBILE.test(compact)) {
+    if (!allowedCountries.includes('GB'))
+      throw new MfaError('country_not_allowed', 'SMS to this country is not enabled');
+    return compact;
+  }
+  const phone = parsePhoneNumberFromString(compact);
+  if (!phone?.isValid()) throw new MfaError('invalid_phone_number', 'Not a valid phone number');
+  const type = phone.getType();
+  if (type && REFUSED_TYPES.has(type)) {
+    throw new MfaError('invalid_phone_number', 'This kind of number cannot receive codes');
+  }
+  if (!phone.country || !allowedCountries.includes(phone.country)) {
+    throw new MfaError('country_not_allowed', 'SMS to this country is not enabled');
+  }
+  return phone.number;
+};
+
+// Deliberately plain: one @, a dotted domain with a 2+ letter TLD, no spaces or quotes.
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{4,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/** Validates an email address and returns it with the domain lower-cased. */
+export const normaliseEmail = (input: string): string => {
+  const email = input.trim();
+  if (email.length > 254 || !EMAIL.test(email) || email.includes('..')) {
+    throw new MfaError('invalid_email', 'Not a valid email address');
+  }
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
+};
+
+/** `+447700900123` → `+44*******123`: the first three and last three characters stay. */
+export const maskPhone = (phone: string): string =>
+  `${phone.slice(0, 3)}${'*'.repeat(Math.max(phone.length - 6, 0))}${phone.slice(-3)}`;
+
+/** `john@example.com` → `j***@example.com`. */
+export const maskEmail = (email: string): string => {
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, 1)}***${email.slice(at)}`;
+};

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import { hashStateToken } from '../domain/state-token.js';
+import type { FlowInput, FlowOutcome } from '../flow.js';
+import { unwrapOutcome } from '../flow-task.js';
+import { type ApiRequest, apiHandler } from './api-handler.js';
+import { factorIdSchema, pathParam } from './schemas.js';
+
+type Operation = Exclude<FlowInput['operation'], 'start'>;
+
+interface FlowRouteOptions<B> {
+  /** More input, computed from the request (only hashed values: it enters the workflow). */
+  readonly extra?: (
+    request: ApiRequest<B>,
+    stateTokenHash: string,
+  ) => Promise<Record<string, string>>;
+  /** The response body from the outcome (default: the outcome's body, or its problem). */
+  readonly finish?: (
+    outcome: FlowOutcome,
+    request: ApiRequest<B>,
+  ) => Promise<Record<string, unknown>>;
+}
+
+/**
+ * A route that runs one `MfaFlow` operation on the transaction named by `stateToken`. Only
+ * the token's SHA-256 enters the workflow.
+ */
+export const flowRoute = <S extends z.ZodType<{ stateToken: string }>>(
+  operation: Operation,
+  body: S,
+  options: FlowRouteOptions<z.infer<S>> = {},
+) =>
+  apiHandler({ auth: 'client', body }, async (request) => {
+    const stateTokenHash = hashStateToken(request.body.stateToken);
+    const factor =
+      operation === 'challenge' || operation === 'verify'
+        ? { factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found') }
+        : {};
+    const typed = request as ApiRequest<z.infer<S>>;
+    const outcome = await request.deps.workflow.run({
+      operation,
+      requestId: request.requestId,
+      clientId: request.clientId,
+      stateTokenHash,
+      ...factor,
+      ...(await options.extra?.(typed, stateTokenHash)),
+    } as FlowInput);
+    const finish = options.finish ?? (async (result: FlowOutcome) => unwrapOutcome(result));
+    return { status: 200, body: await finish(outcome, typed) };
+  });

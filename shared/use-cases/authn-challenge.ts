@@ -1,0 +1,163 @@
+import { factorTypeOf } from '../domain/factor-id.js';
+import { isLocked } from '../domain/factor-view.js';
+import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
+import { challengeBinding, destinationHash, newOtp, otpMac } from '../domain/otp.js';
+import { MfaError } from '../errors.js';
+import type { ChallengeInput, ChallengeTaskOutput } from '../flow.js';
+import type { TaskDeps } from '../flow-task.js';
+import { epochSeconds } from '../ports/clock.js';
+import { liveTransaction, lockedOut } from './authn-state.js';
+
+const HOUR_SECONDS = 3600;
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/**
+ * Challenge: for sms/email, records a fresh code in the transaction (one conditional write:
+ * state, send cap and cooldown together), counts the send against the destination's hourly
+ * limit, and hands the message to the workflow, which delivers it. TOTP needs no send.
+ */
+export const issueChallenge = async (
+  input: ChallengeInput,
+  deps: TaskDeps,
+): Promise<ChallengeTaskOutput> => {
+  const { transactions, rates, otpKeys, random, clock, config, log } = deps;
+  const now = epochSeconds(clock.now());
+  const type = factorTypeOf(input.factorId);
+  if (!type) throw new MfaError('not_found', 'No such factor in this transaction');
+
+  if (type === 'totp') {
+    const txn = liveTransaction(
+      await transactions.get(input.stateTokenHash),
+      input.clientId,
+      input.factorId,
+      now,
+    );
+    if (txn.factors[input.factorId]?.type !== 'totp')
+      throw new MfaError('not_found', 'No such factor in this transaction');
+    return {
+      outcome: {
+        ok: true,
+        body: {
+          status: 'MFA_CHALLENGE',
+          factorId: input.factorId,
+          expiresAt: txn.expiresAt,
+          resendAfter: iso(now),
+        },
+      },
+    };
+  }
+
+  const key = await otpKeys.otpMacKey();
+  const code = newOtp(random, config.OTP_DIGITS);
+  const codeMac = otpMac(
+    key,
+    'challenge',
+    challengeBinding(input.stateTokenHash, input.factorId),
+    code,
+  );
+  const codeExpiresAt = now + config.OTP_TTL_SECONDS;
+  const before = await transactions.beginChallenge(input.stateTokenHash, {
+    clientId: input.clientId,
+    factorId: input.factorId,
+    codeMac,
+    codeExpiresAt,
+    nowSeconds: now,
+    maxSends: config.MAX_SENDS_PER_TRANSACTION,
+    cooldownSeconds: config.RESEND_COOLDOWN_SECONDS,
+  });
+  if (!before) throw await challengeRefusal(input, deps, now);
+
+  const snapshot = before.factors[input.factorId];
+  const undo = async () =>
+    transactions.undoChallenge(input.stateTokenHash, codeMac, before.lastSentAt);
+  if (!snapshot?.destination || snapshot.type !== type) {
+    await undo();
+    throw new MfaError('not_found', 'No such factor in this transaction');
+  }
+  if (isLocked(snapshot, now)) {
+    await undo();
+    throw lockedOut();
+  }
+  const rateKey = `dest:${destinationHash(key, `${type}:${snapshot.destination}`)}`;
+  if (!(await rates.consume(rateKey, config.SENDS_PER_DESTINATION_PER_HOUR, HOUR_SECONDS, now))) {
+    await undo();
+    throw new MfaError(
+      'rate_limited',
+      'Too many codes sent to this destination; try later',
+      {},
+      {
+        'retry-after': String(HOUR_SECONDS - (now % HOUR_SECONDS)),
+      },
+    );
+  }
+  log.info('challenge issued', {
+    transactionId: before.transactionId,
+    factorType: type,
+    sends: (before.sends ?? 0) + 1,
+  });
+  return {
+    outcome: {
+      ok: true,
+      body: {
+        status: 'MFA_CHALLENGE',
+        factorId: input.factorId,
+        expiresAt: iso(codeExpiresAt),
+        resendAfter: iso(now + config.RESEND_COOLDOWN_SECONDS),
+      },
+    },
+    delivery: {
+      channel: type,
+      to: snapshot.destination,
+      subject: CHALLENGE_SUBJECT,
+      text: challengeText(code, config.OTP_TTL_SECONDS, before.transaction),
+    },
+    undo: {
+      requestId: input.requestId,
+      stateTokenHash: input.stateTokenHash,
+      codeMac,
+      previousSentAt: before.lastSentAt,
+      rateKey,
+    },
+  };
+};
+
+/** Why `beginChallenge` refused: read once and name the exact reason. */
+const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: number) => {
+  const { config } = deps;
+  const txn = liveTransaction(
+    await deps.transactions.get(input.stateTokenHash),
+    input.clientId,
+    input.factorId,
+    now,
+  );
+  if ((txn.sends ?? 0) >= config.MAX_SENDS_PER_TRANSACTION) {
+    return new MfaError(
+      'too_many_challenges',
+      `At most ${config.MAX_SENDS_PER_TRANSACTION} codes per transaction`,
+    );
+  }
+  const wait = (txn.lastSentAt ?? 0) + config.RESEND_COOLDOWN_SECONDS - now;
+  if (wait > 0) {
+    return new MfaError(
+      'resend_too_soon',
+      `Wait ${wait} s before asking for another code`,
+      {},
+      {
+        'retry-after': String(wait),
+      },
+    );
+  }
+  return new MfaError('invalid_state', 'The transaction cannot take a challenge now');
+};
+
+/** The workflow's Catch: delivery failed for good, so the send does not count. */
+export const undoFailedDelivery = async (
+  undo: { stateTokenHash: string; codeMac: string; previousSentAt?: number; rateKey: string },
+  deps: TaskDeps,
+) => {
+  const now = epochSeconds(deps.clock.now());
+  await deps.transactions.undoChallenge(undo.stateTokenHash, undo.codeMac, undo.previousSentAt);
+  await deps.rates.release(undo.rateKey, HOUR_SECONDS, now);
+  deps.log.warn('delivery failed; send taken back');
+  throw new MfaError('delivery_failed', 'The code could not be delivered');
+};

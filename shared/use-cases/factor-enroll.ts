@@ -1,0 +1,147 @@
+import QRCode from 'qrcode';
+import { normaliseEmail, normalisePhone } from '../domain/destination.js';
+import { newFactorId } from '../domain/factor-id.js';
+import { factorView } from '../domain/factor-view.js';
+import { destinationHash } from '../domain/otp.js';
+import { base32, newTotpSecret, totpUri } from '../domain/totp.js';
+import { MfaError } from '../errors.js';
+import type { TaskDeps } from '../flow-task.js';
+import { epochSeconds } from '../ports/clock.js';
+import type { StoredFactor } from '../ports/store.js';
+import { sendActivationCode } from './factor-activation.js';
+
+/** Time to scan the QR code and type a first code. */
+export const TOTP_ACTIVATION_SECONDS = 900;
+
+export type EnrollBody =
+  | { readonly type: 'sms'; readonly phoneNumber: string }
+  | { readonly type: 'email'; readonly email: string }
+  | { readonly type: 'totp' };
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+const tooMany = (max: number) =>
+  new MfaError('too_many_factors', `A user can have at most ${max} factors`);
+const exists = () =>
+  new MfaError('factor_exists', 'This destination is already an active factor of the user');
+
+/**
+ * Enroll: sms/email get a code at the address (a second enroll of a pending address sends a
+ * fresh code, within the cooldown); totp gets a 160-bit secret, shown only in this answer.
+ */
+export const enrollFactor = async (
+  deps: TaskDeps,
+  args: { clientId: string; userId: string; body: EnrollBody },
+): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const { clientId, userId, body } = args;
+  const { config, clock, random, factors } = deps;
+  const createdAt = clock.now().toISOString();
+  const now = epochSeconds(clock.now());
+  const max = config.MAX_FACTORS_PER_USER;
+
+  if (body.type === 'totp') {
+    const factorId = newFactorId('totp', random);
+    const secret = newTotpSecret(random);
+    const sealedSecret = await deps.secretBox.seal(secret, { clientId, userId, factorId });
+    const activation = { expiresAt: now + TOTP_ACTIVATION_SECONDS, attempts: 0 };
+    const factor: StoredFactor = {
+      factorId,
+      type: 'totp',
+      status: 'PENDING_ACTIVATION',
+      createdAt,
+      sealedSecret,
+      activation,
+      failures: 0,
+    };
+    if ((await factors.add(clientId, userId, factor, max)) !== 'added') throw tooMany(max);
+    const otpauthUri = totpUri(secret, config.MFA_ISSUER_NAME, userId);
+    deps.log.info('factor enrolled', { factorType: 'totp' });
+    return {
+      status: 201,
+      body: {
+        factor: factorView(factor),
+        activation: {
+          expiresAt: iso(activation.expiresAt),
+          secret: base32(secret),
+          otpauthUri,
+          qrCode: await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2 }),
+        },
+      },
+    };
+  }
+
+  const destination =
+    body.type === 'sms'
+      ? normalisePhone(body.phoneNumber, config.SMS_ALLOWED_COUNTRIES)
+      : normaliseEmail(body.email);
+  const hash = destinationHash(await deps.otpKeys.otpMacKey(), `${body.type}:${destination}`);
+  const user = await factors.getUser(clientId, userId);
+  const existing = user?.factors[user.byDestination[hash] ?? ''];
+  if (existing?.status === 'ACTIVE') throw exists();
+  if (existing)
+    return {
+      status: 201,
+      body: await resendActivation(deps, { clientId, userId, factor: existing }),
+    };
+  if (Object.keys(user?.factors ?? {}).length >= max) throw tooMany(max);
+
+  const factor: StoredFactor = {
+    factorId: newFactorId(body.type, random),
+    type: body.type,
+    status: 'PENDING_ACTIVATION',
+    createdAt,
+    destination,
+    destinationHash: hash,
+    failures: 0,
+  };
+  const activation = await sendActivationCode(
+    deps,
+    { clientId, userId, factor },
+    async (activation) => {
+      const added = await factors.add(clientId, userId, { ...factor, activation }, max);
+      if (added === 'exists') throw exists();
+      if (added === 'too_many') throw tooMany(max);
+    },
+  );
+  deps.log.info('factor enrolled', { factorType: body.type });
+  return {
+    status: 201,
+    body: { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } },
+  };
+};
+
+/** A fresh activation code for a pending sms/email factor, at most once per cooldown. */
+export const resendActivation = async (
+  deps: TaskDeps,
+  target: { clientId: string; userId: string; factor: StoredFactor },
+): Promise<Record<string, unknown>> => {
+  const { factor } = target;
+  if (factor.status !== 'PENDING_ACTIVATION')
+    throw new MfaError('invalid_state', 'The factor is already active');
+  if (factor.type === 'totp')
+    throw new MfaError('invalid_state', 'TOTP factors have no code to resend');
+  const now = epochSeconds(deps.clock.now());
+  const cooldown = deps.config.RESEND_COOLDOWN_SECONDS;
+  const wait = (factor.activation?.lastSentAt ?? 0) + cooldown - now;
+  const tooSoon = (seconds: number) =>
+    new MfaError(
+      'resend_too_soon',
+      `Wait ${seconds} s before asking for another code`,
+      {},
+      {
+        'retry-after': String(seconds),
+      },
+    );
+  if (wait > 0) throw tooSoon(wait);
+  const activation = await sendActivationCode(deps, target, async (activation) => {
+    const renewed = await deps.factors.renewActivation(
+      target.clientId,
+      target.userId,
+      factor.factorId,
+      activation,
+      now - cooldown,
+    );
+    if (!renewed) throw tooSoon(cooldown);
+  });
+  return { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } };
+};

@@ -1,0 +1,110 @@
+import { factorView } from '../domain/factor-view.js';
+import { macEquals, otpMac } from '../domain/otp.js';
+import { totpCandidates } from '../domain/totp.js';
+import { MfaError } from '../errors.js';
+import type { TaskDeps } from '../flow-task.js';
+import { epochSeconds } from '../ports/clock.js';
+import type { StoredFactor } from '../ports/store.js';
+import { activationBinding } from './factor-activation.js';
+import { resendActivation } from './factor-enroll.js';
+
+interface FactorRef {
+  readonly clientId: string;
+  readonly userId: string;
+  readonly factorId: string;
+}
+
+/** The factor, or 404: another app's factors are as invisible as missing ones. */
+const findFactor = async (deps: TaskDeps, ref: FactorRef): Promise<StoredFactor> => {
+  const factor = (await deps.factors.getUser(ref.clientId, ref.userId))?.factors[ref.factorId];
+  if (!factor) throw new MfaError('not_found', 'No such factor');
+  return factor;
+};
+
+export const listFactors = async (deps: TaskDeps, args: { clientId: string; userId: string }) => {
+  const user = await deps.factors.getUser(args.clientId, args.userId);
+  const factors = Object.values(user?.factors ?? {}).sort((a, b) =>
+    a.createdAt.localeCompare(b.createdAt),
+  );
+  return { factors: factors.map(factorView) };
+};
+
+/** Delete: the factor and its sealed secret are removed for good. */
+export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void> => {
+  const factor = await findFactor(deps, ref);
+  if (
+    !(await deps.factors.remove(ref.clientId, ref.userId, ref.factorId, factor.destinationHash))
+  ) {
+    throw new MfaError('not_found', 'No such factor');
+  }
+  deps.log.info('factor deleted', { factorType: factor.type });
+};
+
+export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) =>
+  resendActivation(deps, {
+    clientId: ref.clientId,
+    userId: ref.userId,
+    factor: await findFactor(deps, ref),
+  });
+
+/**
+ * Activate: the code is compared as an HMAC in constant time (TOTP: ±1 step); the write that
+ * activates is conditional on the same code, so it is good once. Wrong codes count: at the
+ * limit the activation ends (403) until a new code is sent.
+ */
+export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode: string }) => {
+  const { config, clock, factors, otpKeys } = deps;
+  const now = epochSeconds(clock.now());
+  const factor = await findFactor(deps, ref);
+  const activation = factor.activation;
+  if (factor.status === 'ACTIVE' || !activation)
+    throw new MfaError('invalid_state', 'The factor is already active');
+  if (activation.attempts >= config.MAX_ATTEMPTS) {
+    throw new MfaError(
+      'locked_out',
+      'Too many wrong codes: request a new code (sms/email) or enroll again',
+    );
+  }
+  if (activation.expiresAt <= now) throw new MfaError('expired', 'The activation code has expired');
+
+  const key = await otpKeys.otpMacKey();
+  const binding = activationBinding(ref.clientId, ref.userId, ref.factorId);
+  const submitted = otpMac(key, 'activation', binding, ref.passCode);
+  let proof: { codeMac: string } | { step: number } | undefined;
+  if (factor.type === 'totp' && factor.sealedSecret) {
+    const secret = await deps.secretBox.open(factor.sealedSecret, {
+      clientId: ref.clientId,
+      userId: ref.userId,
+      factorId: ref.factorId,
+    });
+    for (const { step, code } of totpCandidates(secret, now)) {
+      if (macEquals(otpMac(key, 'activation', binding, code), submitted)) proof = { step };
+    }
+  } else if (activation.codeMac && macEquals(activation.codeMac, submitted)) {
+    proof = { codeMac: submitted };
+  }
+
+  if (proof) {
+    if (
+      !(await factors.activate(
+        ref.clientId,
+        ref.userId,
+        ref.factorId,
+        proof,
+        now,
+        config.MAX_ATTEMPTS,
+      ))
+    ) {
+      throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
+    }
+    deps.log.info('factor activated', { factorType: factor.type });
+    return { factor: factorView({ ...factor, status: 'ACTIVE' }) };
+  }
+  const attempts = await factors.activationFailed(ref.clientId, ref.userId, ref.factorId);
+  if (attempts === undefined)
+    throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
+  const remaining = config.MAX_ATTEMPTS - attempts;
+  if (remaining <= 0)
+    throw new MfaError('locked_out', 'Too many wrong codes: the activation has ended');
+  throw new MfaError('invalid_passcode', 'The code is not right', { attemptsRemaining: remaining });
+};

@@ -1,0 +1,279 @@
+import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type KeySource, staticKeySource } from '../../shared/authz/jwks-source.js';
+import {
+  createMfaTokenVerifier,
+  InvalidTokenError,
+  type InvalidTokenReason,
+} from '../../shared/authz/token-verifier.js';
+import {
+  AUDIENCE,
+  b64url,
+  createTestIssuer,
+  defaultClaims,
+  ISSUER,
+  KID,
+  NOW_SECONDS,
+  signRaw,
+  type TestIssuer,
+} from '../support/mfa-tokens.js';
+
+let issuer: TestIssuer;
+let foreign: TestIssuer;
+
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+  foreign = await createTestIssuer(KID); // another key pair claiming the same kid
+});
+
+/** A KeySource over the issuer's JWKS that counts lookups. */
+const countingKeys = () => {
+  const inner = staticKeySource(issuer.jwks);
+  const source = {
+    lookups: 0,
+    getKey: (kid: string) => {
+      source.lookups++;
+      return inner.getKey(kid);
+    },
+  };
+  return source;
+};
+
+const setup = (
+  options: { keys?: KeySource; cacheSize?: number; audiences?: string[] | '*' } = {},
+) => {
+  const clock = { nowMs: NOW_SECONDS * 1000 };
+  const keys = options.keys ?? staticKeySource(issuer.jwks);
+  const verifier = createMfaTokenVerifier({
+    issuer: ISSUER,
+    audiences: options.audiences ?? [AUDIENCE],
+    keys,
+    now: () => clock.nowMs,
+    ...(options.cacheSize === undefined ? {} : { cacheSize: options.cacheSize }),
+  });
+  return { clock, verifier };
+};
+
+const refusal = async (promise: Promise<unknown>): Promise<InvalidTokenReason> => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  expect((error as InvalidTokenError).code).toBe('invalid_token');
+  return (error as InvalidTokenError).reason;
+};
+
+const parts = (token: string) => token.split('.') as [string, string, string];
+
+describe('MFA token verifier: valid tokens', () => {
+  it('returns the claims of a valid token', async () => {
+    const { verifier } = setup();
+    const claims = await verifier.verify(await issuer.sign({ consent_id: 'c-1' }));
+    expect(claims).toMatchObject({ ...defaultClaims(), consent_id: 'c-1' });
+    expect(Object.isFrozen(claims)).toBe(true);
+    expect(Object.isFrozen(claims.amr)).toBe(true);
+  });
+
+  it("compares typ case-insensitively and accepts the 'application/' prefix (RFC 7515)", async () => {
+    const { verifier } = setup();
+    await expect(verifier.verify(await issuer.sign({}, { typ: 'MFA+JWT' }))).resolves.toBeDefined();
+    const long = await issuer.sign({}, { typ: 'application/mfa+jwt' });
+    await expect(verifier.verify(long)).resolves.toBeDefined();
+  });
+
+  it("accepts any non-empty aud with audiences '*', and only listed ones otherwise", async () => {
+    const other = await issuer.sign({ aud: 'app-2' });
+    await expect(setup({ audiences: '*' }).verifier.verify(other)).resolves.toBeDefined();
+    expect(await refusal(setup().verifier.verify(other))).toBe('aud');
+    const empty = await issuer.sign({ aud: '' });
+    expect(await refusal(setup({ audiences: '*' }).verifier.verify(empty))).toBe('aud');
+  });
+});
+
+describe('MFA token verifier: forged and invalid tokens', () => {
+  it('refuses alg none', async () => {
+    const { verifier } = setup();
+    const token = `${b64url({ alg: 'none', typ: 'mfa+jwt', kid: KID })}.${b64url(defaultClaims())}.`;
+    expect(await refusal(verifier.verify(token))).toBe('alg');
+  });
+
+  it('refuses HS256 signed with the public key as the HMAC secret (JWK JSON or PEM)', async () => {
+    const { verifier } = setup();
+    const pem = createPublicKey({ key: issuer.publicJwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    for (const secret of [JSON.stringify(issuer.publicJwk), pem]) {
+      const input = `${b64url({ alg: 'HS256', typ: 'mfa+jwt', kid: KID })}.${b64url(defaultClaims())}`;
+      const mac = createHmac('sha256', secret).update(input).digest('base64url');
+      expect(await refusal(verifier.verify(`${input}.${mac}`))).toBe('alg');
+    }
+  });
+
+  it('refuses a tampered payload', async () => {
+    const { verifier } = setup();
+    const [header, , signature] = parts(await issuer.sign());
+    const forged = `${header}.${b64url({ ...defaultClaims(), sub: 'admin' })}.${signature}`;
+    expect(await refusal(verifier.verify(forged))).toBe('signature');
+  });
+
+  it('refuses a token signed by a foreign key that reuses a known kid', async () => {
+    const { verifier } = setup();
+    expect(await refusal(verifier.verify(await foreign.sign()))).toBe('signature');
+  });
+
+  it('refuses a wrong or missing typ, and an unknown or missing kid', async () => {
+    const { verifier } = setup();
+    expect(await refusal(verifier.verify(await issuer.sign({}, { typ: 'JWT' })))).toBe('typ');
+    expect(await refusal(verifier.verify(await issuer.sign({}, { typ: 'at+jwt' })))).toBe('typ');
+    const noTyp = signRaw(issuer.privateKey, { alg: 'ES256', kid: KID }, defaultClaims());
+    expect(await refusal(verifier.verify(noTyp))).toBe('typ');
+    expect(await refusal(verifier.verify(await issuer.sign({}, { kid: 'other' })))).toBe('kid');
+    const noKid = signRaw(issuer.privateKey, { alg: 'ES256', typ: 'mfa+jwt' }, defaultClaims());
+    expect(await refusal(verifier.verify(noKid))).toBe('kid');
+  });
+
+  it('refuses any crit header parameter', async () => {
+    const { verifier } = setup();
+    const header = { alg: 'ES256', typ: 'mfa+jwt', kid: KID, crit: ['exp'], exp: 1 };
+    const token = signRaw(issuer.privateKey, header, defaultClaims());
+    expect(await refusal(verifier.verify(token))).toBe('malformed');
+  });
+
+  it('refuses a wrong iss or aud', async () => {
+    const { verifier } = setup();
+    expect(await refusal(verifier.verify(await issuer.sign({ iss: 'https://evil' })))).toBe('iss');
+    expect(await refusal(verifier.verify(await issuer.sign({ aud: 'app-2' })))).toBe('aud');
+    expect(await refusal(verifier.verify(await issuer.sign({ aud: [AUDIENCE] })))).toBe('aud');
+  });
+
+  it('refuses an expired token, with exactly 60 s of skew', async () => {
+    const { verifier } = setup();
+    const exp = NOW_SECONDS - 60;
+    expect(await refusal(verifier.verify(await issuer.sign({ exp })))).toBe('exp');
+    await expect(verifier.verify(await issuer.sign({ exp: exp + 1 }))).resolves.toBeDefined();
+  });
+
+  it('refuses a token not valid yet (nbf), with exactly 60 s of skew', async () => {
+    const { verifier } = setup();
+    expect(await refusal(verifier.verify(await issuer.sign({ nbf: NOW_SECONDS + 61 })))).toBe(
+      'nbf',
+    );
+    await expect(
+      verifier.verify(await issuer.sign({ nbf: NOW_SECONDS + 60 })),
+    ).resolves.toBeDefined();
+  });
+
+  it('refuses missing or mistyped claims, and auth_time in the future', async () => {
+    const { verifier } = setup();
+    for (const claims of [
+      { txn: undefined },
+      { sub: '' },
+      { jti: 7 },
+      { amr: 'mfa' },
+      { amr: ['mfa', 1] },
+      { acr: undefined },
+      { iat: '0' },
+      { exp: undefined },
+      { auth_time: NOW_SECONDS + 61 },
+      { consent_id: 5 },
+    ]) {
+      expect(
+        await refusal(verifier.verify(await issuer.sign(claims))),
+        JSON.stringify(claims),
+      ).toBe('claims');
+    }
+  });
+
+  it('refuses garbage', async () => {
+    const { verifier } = setup();
+    const good = await issuer.sign();
+    const [header, payload, signature] = parts(good);
+    for (const garbage of [
+      '',
+      'abc',
+      'a.b',
+      '..',
+      `${good}.x`,
+      `${header}..${signature}`,
+      `${header}.${payload}!.${signature}`,
+      `${b64url('not json')}.${payload}.${signature}`,
+      `${b64url([1])}.${payload}.${signature}`,
+      'x'.repeat(9000),
+    ]) {
+      expect(await refusal(verifier.verify(garbage)), garbage.slice(0, 40)).toBe('malformed');
+    }
+    expect(await refusal(verifier.verify(`${header}.${payload}.`))).toBe('signature');
+  });
+
+  it('refuses a DER-encoded signature: JOSE ES256 is raw r||s, 64 bytes', async () => {
+    const { verifier } = setup();
+    const header = { alg: 'ES256', typ: 'mfa+jwt', kid: KID };
+    const der = signRaw(issuer.privateKey, header, defaultClaims(), 'der');
+    expect(await refusal(verifier.verify(der))).toBe('signature');
+  });
+
+  it('checks the signature before any claim', async () => {
+    const { verifier } = setup();
+    const wrongEverything = { iss: 'https://evil', aud: 'x', exp: 1, txn: undefined };
+    expect(await refusal(verifier.verify(await foreign.sign(wrongEverything)))).toBe('signature');
+  });
+
+  it('refuses keys that are not P-256 public keys, whatever the key source returns', async () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey;
+    const keys: KeySource = { getKey: async () => p384 as KeyObject };
+    const { verifier } = setup({ keys });
+    expect(await refusal(verifier.verify(await issuer.sign()))).toBe('kid');
+    const broken: KeySource = { getKey: () => Promise.reject(new Error('boom')) };
+    expect(await refusal(setup({ keys: broken }).verifier.verify(await issuer.sign()))).toBe('kid');
+  });
+});
+
+describe('MFA token verifier: cache', () => {
+  it('serves a verified token from the cache (no second key lookup)', async () => {
+    const keys = countingKeys();
+    const { verifier } = setup({ keys });
+    const token = await issuer.sign();
+    const first = await verifier.verify(token);
+    const second = await verifier.verify(token);
+    expect(second).toBe(first);
+    expect(keys.lookups).toBe(1);
+  });
+
+  it('refuses a cached token once expired, and drops it', async () => {
+    const keys = countingKeys();
+    const { verifier, clock } = setup({ keys });
+    const token = await issuer.sign({ exp: NOW_SECONDS + 10 });
+    await verifier.verify(token);
+    clock.nowMs = (NOW_SECONDS + 69) * 1000;
+    await expect(verifier.verify(token)).resolves.toBeDefined(); // within the 60 s skew
+    clock.nowMs = (NOW_SECONDS + 70) * 1000;
+    expect(await refusal(verifier.verify(token))).toBe('exp');
+    expect(await refusal(verifier.verify(token))).toBe('exp');
+    expect(keys.lookups).toBe(2); // the second refusal re-verified: the entry was evicted
+  });
+
+  it('never caches a refused token', async () => {
+    const keys = countingKeys();
+    const { verifier, clock } = setup({ keys });
+    const early = await issuer.sign({ nbf: NOW_SECONDS + 120 });
+    expect(await refusal(verifier.verify(early))).toBe('nbf');
+    expect(await refusal(verifier.verify(early))).toBe('nbf');
+    expect(keys.lookups).toBe(2);
+    clock.nowMs = (NOW_SECONDS + 120) * 1000;
+    await expect(verifier.verify(early)).resolves.toBeDefined();
+  });
+
+  it('is bounded and evicts the least recently used token', async () => {
+    const keys = countingKeys();
+    const { verifier } = setup({ keys, cacheSize: 2 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((jti) => issuer.sign({ jti })));
+    for (const token of [a, b, a, c] as string[]) await verifier.verify(token); // b is oldest
+    expect(keys.lookups).toBe(3);
+    await verifier.verify(a as string);
+    await verifier.verify(c as string);
+    expect(keys.lookups).toBe(3);
+    await verifier.verify(b as string);
+    expect(keys.lookups).toBe(4);
+  });
+});
