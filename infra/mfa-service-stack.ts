@@ -7,6 +7,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { routes } from '../shared/routes.js';
 import { tableDefinition } from '../shared/table.js';
+import { MfaAuthorizer } from './mfa-authorizer.js';
 import { MfaFlow } from './mfa-flow.js';
 import { MfaFunction } from './mfa-function.js';
 
@@ -99,6 +100,13 @@ export class MfaServiceStack extends Stack {
     };
     secretBoxKey.grantDecrypt(tasks.verify);
     this.flow = new MfaFlow(this, 'MfaFlow', { tasks, emailSender, emailIdentityArn });
+    // The demo routes accept a token issued to any app of this service.
+    const mfaAuthorizer = new MfaAuthorizer(this, 'MfaAuthorizer', {
+      issuer,
+      jwksUrl: `${issuer}/.well-known/jwks.json`,
+      logLevel: props.logLevel,
+    });
+    mfaAuthorizer.addGatewayResponses(this.api);
 
     const functions = new Map<string, MfaFunction>();
     for (const route of routes) {
@@ -130,7 +138,16 @@ export class MfaServiceStack extends Stack {
         );
         functions.set(route.handler, fn);
       }
-      this.api.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn));
+      const resource = this.api.root.resourceForPath(route.path);
+      const integration = new LambdaIntegration(fn);
+      if (route.auth === 'mfa') {
+        mfaAuthorizer.addProtectedMethod(resource, route.method, integration, {
+          maxAge: route.maxAge === undefined ? undefined : Duration.seconds(route.maxAge),
+          acr: route.acr,
+        });
+      } else {
+        resource.addMethod(route.method, integration);
+      }
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });

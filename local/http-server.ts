@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { problem } from '../shared/http/problem.js';
 import { router } from '../shared/routes.js';
+import type { LocalAuthorizer } from './authorizer.js';
 import type { Outbox } from './outbox.js';
 import { fromProxyResult, type LocalResponse, toProxyEvent } from './proxy-event.js';
 import type { HandlerLoader } from './workflow.js';
@@ -37,10 +38,11 @@ const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
 export const createLocalHttpServer = (deps: {
   loadHandler: HandlerLoader;
   outbox: Outbox;
-  ready: Promise<void>;
+  /** Resolves with the MFA authorizer once the runtime is configured. */
+  ready: Promise<LocalAuthorizer>;
 }): Server =>
   createServer(async (req, res) => {
-    await deps.ready;
+    const authorize = await deps.ready;
     const requestId = randomUUID();
     const send = ({ status, headers, body }: LocalResponse) => {
       res.writeHead(status, { 'x-request-id': requestId, ...headers }).end(body);
@@ -94,6 +96,14 @@ export const createLocalHttpServer = (deps: {
         requestId,
         new Date(),
       );
+      if (found.match.route.auth === 'mfa') {
+        const decision = await authorize(event);
+        if (!decision.allowed) {
+          send(fromResult(decision.response));
+          return;
+        }
+        event.requestContext.authorizer = decision.context;
+      }
       const handler = await deps.loadHandler(found.match.route.handler);
       const context = {
         awsRequestId: requestId,

@@ -11,6 +11,7 @@ const runtime = await startLocalRuntime({
   clientId: config.MFA_LOCAL_CLIENT_ID,
   clientSecret: config.MFA_LOCAL_CLIENT_SECRET,
   logLevel,
+  demoCatsMaxAgeSeconds: config.DEMO_CATS_MAX_AGE_SECONDS,
 });
 
 const shown =

@@ -12,6 +12,7 @@ import { overrideDeps } from '../shared/deps.js';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
 import { clearClientCache } from '../shared/http/client-auth.js';
 import { createLogger, type LogLevel } from '../shared/log.js';
+import { createLocalAuthorizer, type LocalAuthorizer } from './authorizer.js';
 import { ensureTable, startDynamo } from './dynamo.js';
 import { createLocalHttpServer } from './http-server.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
@@ -20,6 +21,18 @@ import { type CfnTemplate, functionEnvironment, LOCAL_REGION, tableResource } fr
 import { createLocalWorkflow, type HandlerLoader, type LocalWorkflow } from './workflow.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The stack's route policies, with the local demo knob `DEMO_CATS_MAX_AGE_SECONDS` applied. */
+const localRoutePolicies = (fromTemplate: string | undefined, catsMaxAge?: number): string => {
+  const policies = JSON.parse(fromTemplate ?? '{}') as Record<
+    string,
+    { maxAge: number; acr?: string }
+  >;
+  const cats = policies['GET /demo/cats'];
+  if (catsMaxAge !== undefined && cats)
+    policies['GET /demo/cats'] = { ...cats, maxAge: catsMaxAge };
+  return JSON.stringify(policies);
+};
 
 export interface LocalRuntimeOptions {
   /** @default 0 (a free port) */
@@ -33,6 +46,8 @@ export interface LocalRuntimeOptions {
   /** Service configuration overrides (e.g. `STATE_TOKEN_TTL_SECONDS`). */
   readonly env?: Record<string, string>;
   readonly logLevel?: LogLevel;
+  /** maxAge of `GET /demo/cats` instead of the stack's 60 s. */
+  readonly demoCatsMaxAgeSeconds?: number;
   /** Where log lines go; stdout when unset. */
   readonly logWrite?: (line: string) => void;
 }
@@ -121,8 +136,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   ddb.destroy();
 
   // Requests wait until the issuer (this server's URL) is configured.
-  let markReady = () => {};
-  const ready = new Promise<void>((resolve) => {
+  let markReady: (authorizer: LocalAuthorizer) => void = () => {};
+  const ready = new Promise<LocalAuthorizer>((resolve) => {
     markReady = resolve;
   });
   const server = createLocalHttpServer({ loadHandler, outbox, ready });
@@ -137,9 +152,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       : '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   process.env.MFA_ISSUER = options.env?.MFA_ISSUER ?? url;
+  process.env.MFA_JWKS_URL = `${process.env.MFA_ISSUER}/.well-known/jwks.json`;
+  process.env.MFA_ROUTE_POLICIES = localRoutePolicies(
+    process.env.MFA_ROUTE_POLICIES,
+    options.demoCatsMaxAgeSeconds,
+  );
   overrideDeps({ workflow, logger });
   clearClientCache();
-  markReady();
+  markReady(createLocalAuthorizer(process.env, logger));
   return {
     url,
     outbox,

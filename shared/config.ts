@@ -110,6 +110,13 @@ export const localConfigSchema = z.object({
     .optional()
     .describe('Folder where local state persists; unset: in memory and a temp dir, gone on stop'),
   MFA_LOCAL_CLIENT_ID: z.string().min(1).default('demo').describe('Seeded local client id'),
+  DEMO_CATS_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86400)
+    .optional()
+    .describe('maxAge of `GET /demo/cats` locally, instead of the stack’s 60 s'),
   MFA_LOCAL_CLIENT_SECRET: z
     .string()
     .min(8)

@@ -10,6 +10,7 @@ export const errorTable = {
   invalid_client: { status: 401, title: 'Invalid client' },
   invalid_passcode: { status: 401, title: 'Invalid passcode' },
   invalid_token: { status: 401, title: 'Invalid token' },
+  insufficient_user_authentication: { status: 401, title: 'Insufficient user authentication' },
   access_denied: { status: 403, title: 'Access denied' },
   locked_out: { status: 403, title: 'Locked out' },
   not_found: { status: 404, title: 'Not found' },

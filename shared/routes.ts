@@ -10,8 +10,15 @@ export interface Route {
   readonly path: string;
   /** Module name under `functions/`, exporting `handler`. */
   readonly handler: string;
-  /** `none`: public; `client`: HTTP Basic app credentials (checked in the handler). */
-  readonly auth: 'none' | 'client';
+  /**
+   * `none`: public; `client`: HTTP Basic app credentials (checked in the handler); `mfa`: an
+   * MFA token checked by the MFA authorizer before the handler runs.
+   */
+  readonly auth: 'none' | 'client' | 'mfa';
+  /** `mfa` routes: the MFA must be at most this old (seconds). @default the authorizer's (900) */
+  readonly maxAge?: number;
+  /** `mfa` routes: the `acr` the token must carry. */
+  readonly acr?: string;
 }
 
 export const routes: readonly Route[] = [
@@ -58,6 +65,10 @@ export const routes: readonly Route[] = [
     handler: 'factors-delete',
     auth: 'client',
   },
+  // The cats-and-dogs demo of the MFA authorizer (API.md).
+  { method: 'GET', path: '/demo', handler: 'demo', auth: 'none' },
+  { method: 'GET', path: '/demo/dogs', handler: 'demo', auth: 'mfa' },
+  { method: 'GET', path: '/demo/cats', handler: 'demo', auth: 'mfa', maxAge: 60 },
 ];
 
 export interface RouteMatch {
