@@ -122,8 +122,21 @@ export class MfaFlow extends Construct {
     }
     const challenge = invoke('IssueChallenge', tasks.challenge).next(
       new Choice(this, 'Deliver')
-        .when(Condition.stringEquals('$.delivery.channel', 'sms'), sendSms)
-        .when(Condition.stringEquals('$.delivery.channel', 'email'), sendEmail)
+        // A missing path fails a Choice rule, so presence is checked first.
+        .when(
+          Condition.and(
+            Condition.isPresent('$.delivery'),
+            Condition.stringEquals('$.delivery.channel', 'sms'),
+          ),
+          sendSms,
+        )
+        .when(
+          Condition.and(
+            Condition.isPresent('$.delivery'),
+            Condition.stringEquals('$.delivery.channel', 'email'),
+          ),
+          sendEmail,
+        )
         .otherwise(respond),
     );
 

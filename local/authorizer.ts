@@ -9,6 +9,7 @@ import { createAuthorizerHandler } from '../shared/authz/request-authorizer.js';
 import { isErrorCode, MfaError } from '../shared/errors.js';
 import { problemResponse } from '../shared/http/problem.js';
 import type { Logger } from '../shared/log.js';
+import type { Clock } from '../shared/ports/clock.js';
 
 export type LocalAuthorizer = (
   event: APIGatewayProxyEvent,
@@ -25,8 +26,9 @@ export type LocalAuthorizer = (
 export const createLocalAuthorizer = (
   env: Record<string, string | undefined>,
   logger: Logger,
+  clock?: Clock,
 ): LocalAuthorizer => {
-  const authorize = createAuthorizerHandler(authorizerDepsFromEnv(env, { logger }));
+  const authorize = createAuthorizerHandler(authorizerDepsFromEnv(env, { logger, clock }));
   return async (event) => {
     const request: APIGatewayRequestAuthorizerEvent = {
       type: 'REQUEST',

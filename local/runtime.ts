@@ -12,10 +12,12 @@ import { overrideDeps } from '../shared/deps.js';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
 import { clearClientCache } from '../shared/http/client-auth.js';
 import { createLogger, type LogLevel } from '../shared/log.js';
+import type { Clock } from '../shared/ports/clock.js';
 import { createLocalAuthorizer, type LocalAuthorizer } from './authorizer.js';
 import { ensureTable, startDynamo } from './dynamo.js';
 import { createLocalHttpServer } from './http-server.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { ensureTemplate } from './synth.js';
 import { type CfnTemplate, functionEnvironment, LOCAL_REGION, tableResource } from './template.js';
 import { createLocalWorkflow, type HandlerLoader, type LocalWorkflow } from './workflow.js';
@@ -48,11 +50,22 @@ export interface LocalRuntimeOptions {
   readonly logLevel?: LogLevel;
   /** maxAge of `GET /demo/cats` instead of the stack's 60 s. */
   readonly demoCatsMaxAgeSeconds?: number;
+  /** The service's clock (tests move time forward instead of sleeping). @default the system clock */
+  readonly clock?: Clock;
   /** Where log lines go; stdout when unset. */
   readonly logWrite?: (line: string) => void;
 }
 
+/** What the runtime did, for tests and benchmarks (cost budgets). */
+export interface LocalRuntimeStats {
+  /** DynamoDB requests the service made, by command name. */
+  readonly dynamodbRequests: Record<string, number>;
+  /** `MfaFlow` executions. */
+  workflowExecutions: number;
+}
+
 export interface LocalRuntime {
+  readonly stats: LocalRuntimeStats;
   readonly url: string;
   readonly outbox: Outbox;
   readonly workflow: LocalWorkflow;
@@ -157,16 +170,46 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     process.env.MFA_ROUTE_POLICIES,
     options.demoCatsMaxAgeSeconds,
   );
-  overrideDeps({ workflow, logger });
+  const stats: LocalRuntimeStats = { dynamodbRequests: {}, workflowExecutions: 0 };
+  const serviceDdb = new DynamoDBClient({});
+  serviceDdb.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? 'unknown';
+      stats.dynamodbRequests[name] = (stats.dynamodbRequests[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  const countedWorkflow = {
+    ...workflow,
+    run: (input: Parameters<LocalWorkflow['run']>[0]) => {
+      stats.workflowExecutions += 1;
+      return workflow.run(input);
+    },
+  };
+  overrideDeps({
+    workflow: countedWorkflow,
+    logger,
+    ddb: serviceDdb,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   clearClientCache();
-  markReady(createLocalAuthorizer(process.env, logger));
+  markReady(createLocalAuthorizer(process.env, logger, options.clock));
+  await writeRuntimeFile(PROJECT_ROOT, {
+    dynamodbEndpoint: dynamo.url,
+    tableName: table.name,
+    url,
+  });
   return {
     url,
     outbox,
     workflow,
     template,
+    stats,
     close: async () => {
+      await removeRuntimeFile(PROJECT_ROOT);
       await closeServer(server);
+      serviceDdb.destroy();
       await closeServer(messaging.server);
       await closeServer(dynamo.server);
       if (ownDir) await rm(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { generateSync, generateURI } from 'otplib';
+import { generateSync } from 'otplib';
 import type { Random } from '../ports/random.js';
 
 /** RFC 6238 parameters every authenticator app understands. */
@@ -27,15 +27,21 @@ export const base32 = (bytes: Uint8Array): string => {
 
 export const newTotpSecret = (random: Random): Uint8Array => random.bytes(TOTP_SECRET_BYTES);
 
-export const totpUri = (secret: Uint8Array, issuer: string, account: string): string =>
-  generateURI({
-    issuer,
-    label: account,
+/**
+ * The Key URI (otpauth://totp/Issuer:account?…) with every parameter spelled out, SHA1, 6
+ * digits and 30 s included: some apps guess wrong when they are left to defaults.
+ */
+export const totpUri = (secret: Uint8Array, issuer: string, account: string): string => {
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
+  const query = new URLSearchParams({
     secret: base32(secret),
-    algorithm: 'sha1',
-    digits: TOTP_DIGITS,
-    period: TOTP_PERIOD_SECONDS,
+    issuer,
+    algorithm: 'SHA1',
+    digits: String(TOTP_DIGITS),
+    period: String(TOTP_PERIOD_SECONDS),
   });
+  return `otpauth://totp/${label}?${query.toString().replace(/\+/g, '%20')}`;
+};
 
 /** The code of one time step (RFC 6238, HMAC-SHA1). */
 export const totpCode = (secret: Uint8Array, step: number, digits = TOTP_DIGITS): string =>

@@ -1,0 +1,431 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { generateSync } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  activate,
+  activeFactor,
+  challenge,
+  enroll,
+  expectProblem,
+  json,
+  lastCode,
+  startAuthn,
+  testClock,
+  unique,
+  uniquePhone,
+  verify,
+  wrongCode,
+} from '../support/flows.js';
+import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+
+const clock = testClock();
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let base: string;
+const secrets: string[] = [];
+const payment = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' };
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ clock });
+  base = runtime.url;
+  const { hashClientSecret } = await import('../../shared/domain/client-secret.js');
+  const { deps } = await import('../../shared/deps.js');
+  await deps().clients.put({
+    clientId: 'other-app',
+    name: 'Other',
+    salt: 's',
+    secretHash: hashClientSecret('other-secret', 's'),
+  });
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+/** A user with one active factor of `kind`, and a started transaction with a payment. */
+const ready = async (kind: 'sms' | 'email') => {
+  const userId = unique('user');
+  const to = kind === 'sms' ? uniquePhone() : `${unique('mail')}@example.com`;
+  secrets.push(to);
+  const factorId = await activeFactor(base, userId, kind, to);
+  const started = await startAuthn(base, { userId, transaction: payment, consentId: 'consent-42' });
+  secrets.push(started.stateToken);
+  return { userId, to, factorId, stateToken: started.stateToken as string, started };
+};
+
+const codeFor = async (to: string) => {
+  const code = await lastCode(base, to);
+  secrets.push(code);
+  return code;
+};
+
+const totpNow = (secret: string, offsetSteps = 0) =>
+  generateSync({ secret, epoch: Math.floor(clock.now().getTime() / 1000) + offsetSteps * 30 });
+
+describe('happy paths', () => {
+  it('sms: the text names amount, currency and payee; the token verifies against the JWKS', async () => {
+    const { userId, to, factorId, stateToken, started } = await ready('sms');
+    expect(started).toMatchObject({
+      status: 'MFA_REQUIRED',
+      factors: [expect.objectContaining({ id: factorId, type: 'sms' })],
+    });
+    const challenged = await challenge(base, stateToken, factorId);
+    expect(challenged.status).toBe(200);
+    expect(await json(challenged)).toMatchObject({ status: 'MFA_CHALLENGE', factorId });
+    const outbox = await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(to)}`));
+    expect(outbox.messages.at(-1).body).toMatch(/250\.00 EUR to ACME Ltd/);
+
+    const verified = await verify(base, stateToken, factorId, await codeFor(to));
+    expect(verified.status).toBe(200);
+    const body = await json(verified);
+    expect(body).toMatchObject({
+      status: 'SUCCESS',
+      transactionId: started.transactionId,
+      tokenType: 'Bearer',
+      expiresIn: 900,
+    });
+
+    const discovery = await json(await fetch(`${base}/.well-known/openid-configuration`));
+    expect(discovery).toMatchObject({ issuer: base, jwks_uri: `${base}/.well-known/jwks.json` });
+    const jwks = await json(await fetch(discovery.jwks_uri));
+    expect(JSON.stringify(jwks)).not.toMatch(/"d"/);
+    const { payload, protectedHeader } = await jwtVerify(
+      body.token,
+      createLocalJWKSet(jwks as never),
+      {
+        issuer: base,
+        audience: 'demo',
+        algorithms: ['ES256'],
+        typ: 'mfa+jwt',
+      },
+    );
+    expect(protectedHeader.kid).toBe(jwks.keys[0].kid);
+    expect(payload).toMatchObject({
+      sub: userId,
+      aud: 'demo',
+      amr: ['sms', 'otp', 'mfa'],
+      acr: 'mfa',
+      txn: started.transactionId,
+      consent_id: 'consent-42',
+      authorization_details: [
+        {
+          type: 'payment_initiation',
+          instructedAmount: { amount: '250.00', currency: 'EUR' },
+          creditorName: 'ACME Ltd',
+        },
+      ],
+    });
+    expect((payload.exp as number) - (payload.iat as number)).toBe(900);
+    expect(typeof payload.jti).toBe('string');
+    expect(payload.auth_time).toBe(payload.iat);
+  });
+
+  it('email: challenge and verify; amr has no sms', async () => {
+    const { to, factorId, stateToken } = await ready('email');
+    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+    const body = await json(await verify(base, stateToken, factorId, await codeFor(to)));
+    const header = decodeProtectedHeader(body.token);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'mfa+jwt' });
+    const claims = JSON.parse(Buffer.from(body.token.split('.')[1], 'base64url').toString());
+    expect(claims.amr).toEqual(['otp', 'mfa']);
+  });
+
+  it('totp: challenge is a no-op; a current code verifies; the step cannot be replayed in a new transaction', async () => {
+    const userId = unique('totp');
+    const { factor, activation } = await json(await enroll(base, userId, { type: 'totp' }));
+    secrets.push(activation.secret);
+    expect((await activate(base, userId, factor.id, totpNow(activation.secret, -1))).status).toBe(
+      200,
+    );
+    clock.advance(30);
+
+    const first = await startAuthn(base, { userId });
+    const challenged = await json(await challenge(base, first.stateToken, factor.id));
+    expect(challenged).toMatchObject({ status: 'MFA_CHALLENGE', factorId: factor.id });
+    expect(runtime.outbox.list().some((m) => m.body.includes(activation.secret))).toBe(false);
+    const code = totpNow(activation.secret);
+    const ok = await verify(base, first.stateToken, factor.id, code);
+    expect(ok.status).toBe(200);
+
+    const second = await startAuthn(base, { userId });
+    const replay = await expectProblem(
+      await verify(base, second.stateToken, factor.id, code),
+      401,
+      'invalid_passcode',
+    );
+    expect(replay.attemptsRemaining).toBe(4);
+  });
+
+  it('an unknown user and a user with only a pending factor get the same MFA_ENROLL shape', async () => {
+    const unknown = await startAuthn(base, { userId: unique('ghost') });
+    const pendingUser = unique('pending');
+    await enroll(base, pendingUser, { type: 'totp' });
+    const pending = await startAuthn(base, { userId: pendingUser });
+    expect(Object.keys(unknown).sort()).toEqual(Object.keys(pending).sort());
+    expect({ ...unknown, transactionId: 'x' }).toEqual({ ...pending, transactionId: 'x' });
+    expect(unknown).toEqual({
+      status: 'MFA_ENROLL',
+      transactionId: expect.any(String),
+      factors: [],
+    });
+  });
+});
+
+describe('wrong codes and lockout', () => {
+  it('wrong code → 401 attemptsRemaining 4; the 5th failure ends the transaction (403), even for the right code', async () => {
+    const { to, factorId, stateToken } = await ready('sms');
+    await challenge(base, stateToken, factorId);
+    const code = await codeFor(to);
+    const first = await expectProblem(
+      await verify(base, stateToken, factorId, wrongCode(code)),
+      401,
+      'invalid_passcode',
+    );
+    expect(first.attemptsRemaining).toBe(4);
+    for (let i = 0; i < 3; i += 1) await verify(base, stateToken, factorId, wrongCode(code));
+    await expectProblem(
+      await verify(base, stateToken, factorId, wrongCode(code)),
+      403,
+      'locked_out',
+    );
+    await expectProblem(await verify(base, stateToken, factorId, code), 403, 'locked_out');
+    const status = await json(await postJson(base, '/v1/authn/status', { stateToken }));
+    expect(status.status).toBe('LOCKED_OUT');
+  });
+
+  it('10 consecutive failures across transactions lock the factor for 15 min', async () => {
+    const userId = unique('lock');
+    const to = `${unique('lock')}@example.com`;
+    secrets.push(to);
+    const factorId = await activeFactor(base, userId, 'email', to);
+    const failIn = async (count: number) => {
+      const { stateToken } = await startAuthn(base, { userId });
+      clock.advance(31);
+      await challenge(base, stateToken, factorId);
+      const code = await codeFor(to);
+      for (let i = 0; i < count; i += 1) await verify(base, stateToken, factorId, wrongCode(code));
+      return { stateToken, code };
+    };
+    await failIn(4);
+    await failIn(4);
+    const last = await failIn(1);
+    await verify(base, last.stateToken, factorId, wrongCode(last.code)); // the 10th
+    await expectProblem(
+      await verify(base, last.stateToken, factorId, last.code),
+      403,
+      'locked_out',
+    );
+
+    const next = await startAuthn(base, { userId });
+    await expectProblem(await challenge(base, next.stateToken, factorId), 403, 'locked_out');
+    clock.advance(901);
+    const later = await startAuthn(base, { userId });
+    expect((await challenge(base, later.stateToken, factorId)).status).toBe(200);
+    expect((await verify(base, later.stateToken, factorId, await codeFor(to))).status).toBe(200);
+  });
+});
+
+describe('resend, expiry and single use', () => {
+  it('resend cooldown (429 resend_too_soon with Retry-After) and cap of 3 (429 too_many_challenges)', async () => {
+    const { factorId, stateToken } = await ready('email');
+    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+    const early = await challenge(base, stateToken, factorId);
+    await expectProblem(early, 429, 'resend_too_soon');
+    expect(Number(early.headers.get('retry-after'))).toBeGreaterThanOrEqual(29);
+    clock.advance(31);
+    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+    clock.advance(31);
+    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+    clock.advance(31);
+    await expectProblem(await challenge(base, stateToken, factorId), 429, 'too_many_challenges');
+  });
+
+  it('an expired code → 410 expired; an expired state token → 410 expired', async () => {
+    const { to, factorId, stateToken } = await ready('email');
+    await challenge(base, stateToken, factorId);
+    const code = await codeFor(to);
+    clock.advance(301);
+    await expectProblem(await verify(base, stateToken, factorId, code), 410, 'expired');
+    await expectProblem(await challenge(base, stateToken, factorId), 410, 'expired');
+    expect((await json(await postJson(base, '/v1/authn/status', { stateToken }))).status).toBe(
+      'EXPIRED',
+    );
+  });
+
+  it('a used code fails: 409 invalid_state', async () => {
+    const { to, factorId, stateToken } = await ready('sms');
+    await challenge(base, stateToken, factorId);
+    const code = await codeFor(to);
+    expect((await verify(base, stateToken, factorId, code)).status).toBe(200);
+    await expectProblem(await verify(base, stateToken, factorId, code), 409, 'invalid_state');
+  });
+
+  it('verify before any challenge → 409 invalid_state', async () => {
+    const { factorId, stateToken } = await ready('email');
+    await expectProblem(await verify(base, stateToken, factorId, '123456'), 409, 'invalid_state');
+  });
+
+  it('a code is good only in its own transaction', async () => {
+    const a = await ready('email');
+    await challenge(base, a.stateToken, a.factorId);
+    const codeA = await codeFor(a.to);
+    const b = await startAuthn(base, { userId: a.userId });
+    clock.advance(31);
+    await challenge(base, b.stateToken, a.factorId);
+    await expectProblem(
+      await verify(base, b.stateToken, a.factorId, codeA),
+      401,
+      'invalid_passcode',
+    );
+  });
+
+  it.each([10, 50])('%i concurrent verifies with the right code: exactly one 200', async (n) => {
+    const { to, factorId, stateToken } = await ready('email');
+    await challenge(base, stateToken, factorId);
+    const code = await codeFor(to);
+    const results = await Promise.all(
+      Array.from({ length: n }, () => verify(base, stateToken, factorId, code)),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s !== 200).every((s) => s === 409)).toBe(true);
+  });
+
+  it('10 concurrent TOTP verifies with the right code: exactly one 200', async () => {
+    const userId = unique('ctotp');
+    const { factor, activation } = await json(await enroll(base, userId, { type: 'totp' }));
+    secrets.push(activation.secret);
+    await activate(base, userId, factor.id, totpNow(activation.secret, -1));
+    const { stateToken } = await startAuthn(base, { userId });
+    const code = totpNow(activation.secret);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => verify(base, stateToken, factor.id, code)),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+});
+
+describe('cancel, status and ownership', () => {
+  it('cancel → 200 CANCELLED; then verify and challenge → 409 invalid_state', async () => {
+    const { factorId, stateToken } = await ready('email');
+    const cancelled = await postJson(base, '/v1/authn/cancel', { stateToken });
+    expect(cancelled.status).toBe(200);
+    expect(await json(cancelled)).toEqual({ status: 'CANCELLED' });
+    await expectProblem(await verify(base, stateToken, factorId, '123456'), 409, 'invalid_state');
+    await expectProblem(await challenge(base, stateToken, factorId), 409, 'invalid_state');
+    expect((await json(await postJson(base, '/v1/authn/status', { stateToken }))).status).toBe(
+      'CANCELLED',
+    );
+  });
+
+  it('status of a live transaction', async () => {
+    const { stateToken, started } = await ready('email');
+    const status = await json(await postJson(base, '/v1/authn/status', { stateToken }));
+    expect(status).toMatchObject({
+      status: 'MFA_REQUIRED',
+      transactionId: started.transactionId,
+      expiresAt: started.expiresAt,
+    });
+  });
+
+  it('an unknown state token → 404 not_found everywhere', async () => {
+    const stateToken = 'x'.repeat(43);
+    await expectProblem(await postJson(base, '/v1/authn/status', { stateToken }), 404, 'not_found');
+    await expectProblem(await postJson(base, '/v1/authn/cancel', { stateToken }), 404, 'not_found');
+    await expectProblem(
+      await challenge(base, stateToken, 'email_aaaaaaaaaaaaaaaaaaaa'),
+      404,
+      'not_found',
+    );
+    await expectProblem(
+      await verify(base, stateToken, 'email_aaaaaaaaaaaaaaaaaaaa', '123456'),
+      404,
+      'not_found',
+    );
+  });
+
+  it("another app's state token → 404 not_found", async () => {
+    const { factorId, stateToken } = await ready('email');
+    const other = basicAuth('other-app', 'other-secret');
+    await expectProblem(await challenge(base, stateToken, factorId, other), 404, 'not_found');
+    await expectProblem(
+      await postJson(base, '/v1/authn/status', { stateToken }, other),
+      404,
+      'not_found',
+    );
+    await expectProblem(
+      await postJson(base, '/v1/authn/cancel', { stateToken }, other),
+      404,
+      'not_found',
+    );
+  });
+
+  it('a factor that is not in the transaction → 404 not_found', async () => {
+    const { stateToken } = await ready('email');
+    await expectProblem(
+      await challenge(base, stateToken, 'sms_aaaaaaaaaaaaaaaaaaaa'),
+      404,
+      'not_found',
+    );
+  });
+});
+
+describe('delivery', () => {
+  it('a delivery that fails after retries → 503 delivery_failed, and it does not count', async () => {
+    const { to, factorId, stateToken } = await ready('email');
+    runtime.outbox.failDeliveriesTo(to);
+    await expectProblem(await challenge(base, stateToken, factorId), 503, 'delivery_failed');
+    runtime.outbox.failDeliveriesTo(to, false);
+    // No cooldown and no send counted: three more sends are allowed.
+    for (let i = 0; i < 3; i += 1) {
+      expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+      clock.advance(31);
+    }
+    expect((await verify(base, stateToken, factorId, await codeFor(to))).status).toBe(200);
+  }, 60_000);
+});
+
+describe('cost budget', () => {
+  it.each(['sms', 'email', 'totp'] as const)(
+    '%s: start → challenge → verify costs ≤ 6 DynamoDB requests and 3 executions',
+    async (kind) => {
+      const userId = unique('budget');
+      let factorId: string;
+      let code: () => Promise<string>;
+      if (kind === 'totp') {
+        const { factor, activation } = await json(await enroll(base, userId, { type: 'totp' }));
+        secrets.push(activation.secret);
+        await activate(base, userId, factor.id, totpNow(activation.secret, -1));
+        factorId = factor.id;
+        code = async () => totpNow(activation.secret);
+      } else {
+        const to = kind === 'sms' ? uniquePhone() : `${unique('budget')}@example.com`;
+        secrets.push(to);
+        factorId = await activeFactor(base, userId, kind, to);
+        code = () => codeFor(to);
+      }
+      const before = { ...runtime.stats.dynamodbRequests };
+      const executions = runtime.stats.workflowExecutions;
+      const started = await startAuthn(base, { userId, transaction: payment });
+      expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+      expect((await verify(base, started.stateToken, factorId, await code())).status).toBe(200);
+      const used: Record<string, number> = {};
+      for (const [name, count] of Object.entries(runtime.stats.dynamodbRequests)) {
+        if (count > (before[name] ?? 0)) used[name] = count - (before[name] ?? 0);
+      }
+      const total = Object.values(used).reduce((sum, count) => sum + count, 0);
+      const runs = runtime.stats.workflowExecutions - executions;
+      console.log(
+        `budget ${kind}: ${total} DynamoDB requests ${JSON.stringify(used)}, ${runs} workflow executions`,
+      );
+      expect(total).toBeLessThanOrEqual(6);
+      expect(runs).toBe(3);
+    },
+  );
+});
+
+describe('logs', () => {
+  it('contain none of the codes, state tokens, secrets, phone numbers or emails used', () => {
+    const joined = runtime.logs.join('\n');
+    expect(secrets.length).toBeGreaterThan(20);
+    for (const secret of secrets) expect(joined).not.toContain(secret);
+  });
+});
