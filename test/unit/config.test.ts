@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { authorizerConfigSchema } from '../../shared/authz/authorizer-config.js';
 import { localConfigSchema, parseConfig, serviceConfigSchema } from '../../shared/config.js';
 
 describe('config', () => {
@@ -18,6 +19,13 @@ describe('config', () => {
     expect(() => parseConfig(serviceConfigSchema, { STATE_TOKEN_TTL_SECONDS: 'soon' })).toThrow(
       'Invalid configuration: TABLE_NAME, STATE_TOKEN_TTL_SECONDS',
     );
+  });
+
+  it('is documented: the README lists every authorizer variable too', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const name of Object.keys(authorizerConfigSchema.shape)) {
+      expect(readme, name).toMatch(new RegExp(`^\\| \`${name}\``, 'm'));
+    }
   });
 
   it('is documented: the README configuration table lists every variable with its default', () => {

@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime } from '../support/local.js';
+
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+describe("the README's Try it script", () => {
+  it('enrolls, starts a payment, challenges, verifies and prints the decoded token', async () => {
+    const script = path.resolve(import.meta.dirname, '../../scripts/try-it.sh');
+    const { stdout } = await promisify(execFile)('bash', [script, runtime.url], {
+      timeout: 30_000,
+    });
+    expect(stdout).toContain('approve a payment of 250.00 EUR to ACME Ltd');
+    expect(stdout).toMatch(/"creditorName": "ACME Ltd"/);
+    expect(stdout).toMatch(/"consent_id": "consent-42"/);
+    expect(stdout).toContain('GET /demo/cats with it: HTTP 200');
+  });
+});
