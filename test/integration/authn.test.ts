@@ -16,7 +16,7 @@ import {
   verify,
   wrongCode,
 } from '../support/flows.js';
-import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
 
 const clock = testClock();
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -27,14 +27,7 @@ const payment = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' };
 beforeAll(async () => {
   runtime = await startTestRuntime({ clock });
   base = runtime.url;
-  const { hashClientSecret } = await import('../../shared/domain/client-secret.js');
-  const { deps } = await import('../../shared/deps.js');
-  await deps().clients.put({
-    clientId: 'other-app',
-    name: 'Other',
-    salt: 's',
-    secretHash: hashClientSecret('other-secret', 's'),
-  });
+  await registerClient('other-app', 'other-secret');
 });
 afterAll(async () => {
   await runtime?.close();

@@ -12,7 +12,7 @@ import {
   uniquePhone,
   wrongCode,
 } from '../support/flows.js';
-import { basicAuth, startTestRuntime } from '../support/local.js';
+import { basicAuth, registerClient, startTestRuntime } from '../support/local.js';
 
 const clock = testClock();
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -24,15 +24,7 @@ const other = basicAuth('other-app', 'other-secret');
 beforeAll(async () => {
   runtime = await startTestRuntime({ clock });
   base = runtime.url;
-  // A second app, registered the way an operator would (hashed secret in the table).
-  const { hashClientSecret } = await import('../../shared/domain/client-secret.js');
-  const { deps } = await import('../../shared/deps.js');
-  await deps().clients.put({
-    clientId: 'other-app',
-    name: 'Other',
-    salt: 's',
-    secretHash: hashClientSecret('other-secret', 's'),
-  });
+  await registerClient('other-app', 'other-secret');
 });
 afterAll(async () => {
   await runtime?.close();

@@ -31,3 +31,16 @@ export const postJson = (base: string, path: string, body: unknown, auth = basic
     headers: { authorization: auth, 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+
+/** Registers another app the way an operator would: its secret stored salted and hashed. */
+export const registerClient = async (clientId: string, secret: string) => {
+  const { hashClientSecret } = await import('../../shared/domain/client-secret.js');
+  const { deps } = await import('../../shared/deps.js');
+  await deps().clients.put({
+    clientId,
+    name: clientId,
+    salt: 's',
+    secretHash: hashClientSecret(secret, 's'),
+  });
+  return basicAuth(clientId, secret);
+};
