@@ -422,3 +422,24 @@ describe('logs', () => {
     for (const secret of secrets) expect(joined).not.toContain(secret);
   });
 });
+
+describe('signing', () => {
+  it('a signing failure is 503 service_unavailable, never an unsigned token', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const keyFile = path.join(process.env.LOCAL_KEY_DIR as string, 'signing-keys.json');
+    await fetch(`${base}/.well-known/jwks.json`); // the key is made on first use
+    const original = await readFile(keyFile);
+    const { to, factorId, stateToken } = await ready('email');
+    await challenge(base, stateToken, factorId);
+    const code = await codeFor(to);
+    await writeFile(keyFile, '{"keys":[]}');
+    try {
+      const response = await verify(base, stateToken, factorId, code);
+      const body = await expectProblem(response, 503, 'service_unavailable');
+      expect(body).not.toHaveProperty('token');
+    } finally {
+      await writeFile(keyFile, original);
+    }
+  });
+});
