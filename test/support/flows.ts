@@ -14,10 +14,14 @@ export const testClock = () => {
 };
 
 let sequence = 0;
+const nextSequence = () => {
+  sequence += 1;
+  return sequence;
+};
 /** Unique per call (and per test file process), so rate limits of one test never hit another. */
-export const unique = (prefix: string) => `${prefix}${process.pid}x${(sequence += 1)}`;
+export const unique = (prefix: string) => `${prefix}${process.pid}x${nextSequence()}`;
 export const uniquePhone = () =>
-  `+447700900${String((process.pid * 7 + (sequence += 1)) % 1000).padStart(3, '0')}`;
+  `+447700900${String((process.pid * 7 + nextSequence()) % 1000).padStart(3, '0')}`;
 
 /** A response body, read loosely: the assertions check its shape. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read bodies loosely and assert their shape

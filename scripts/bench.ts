@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: the local runtime under concurrency, and what one flow costs on AWS.
+ * Starts the service in-process on 127.0.0.1, runs a bounded number of full flows (start →
+ * challenge → verify, email factor) with a few in flight, and prints flows/s, p50/p99 per
+ * call, the measured DynamoDB requests and workflow executions per flow, and the AWS cost per
+ * 1M flows at list prices (excluding the SMS/email itself). It reports; it asserts nothing.
+ */
+import { startLocalRuntime } from '../local/runtime.js';
+
+const FLOWS = Number(process.env.BENCH_FLOWS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const AUTH = `Basic ${Buffer.from('demo:demo-secret').toString('base64')}`;
+
+// List prices, us-east-1, per unit (checked 2026; adjust for your region and contract).
+const PRICE = {
+  apiGatewayRequest: 3.5 / 1e6,
+  lambdaRequest: 0.2 / 1e6,
+  lambdaArmGbSecond: 0.0000133334,
+  expressRequest: 1.0 / 1e6,
+  expressGbSecond: 0.00001667,
+  dynamoWrite: 0.625 / 1e6,
+  dynamoRead: 0.125 / 1e6,
+  kmsSign: 0.15 / 1e4,
+};
+
+const runtime = await startLocalRuntime({
+  clientId: 'demo',
+  clientSecret: 'demo-secret',
+  logLevel: 'error',
+  logWrite: () => {},
+});
+const base = runtime.url;
+const post = async (path: string, body: unknown) => {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as {
+    code?: string;
+    stateToken?: string;
+    factor?: { id: string };
+  };
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${json.code}`);
+  return json;
+};
+const lastCode = (to: string) =>
+  /\d{6}/.exec(runtime.outbox.list(to).at(-1)?.body ?? '')?.[0] ?? '';
+
+const users: { userId: string; factorId: string; email: string }[] = [];
+for (let i = 0; i < FLOWS; i += 1) {
+  const userId = `bench-${i}`;
+  const email = `${userId}@example.com`;
+  const factorId =
+    (await post(`/v1/users/${userId}/factors`, { type: 'email', email })).factor?.id ?? '';
+  await post(`/v1/users/${userId}/factors/${factorId}/activate`, { passCode: lastCode(email) });
+  users.push({ userId, factorId, email });
+}
+
+const timings: Record<'start' | 'challenge' | 'verify', number[]> = {
+  start: [],
+  challenge: [],
+  verify: [],
+};
+const timed = async <T>(name: keyof typeof timings, call: () => Promise<T>) => {
+  const began = performance.now();
+  const result = await call();
+  timings[name].push(performance.now() - began);
+  return result;
+};
+const ddbBefore = Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0);
+const writesBefore = writes();
+const executionsBefore = runtime.stats.workflowExecutions;
+const began = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < users.length) {
+      const user = users[next++] as (typeof users)[number];
+      const { stateToken } = await timed('start', () =>
+        post('/v1/authn', {
+          userId: user.userId,
+          transaction: { amount: '10.00', currency: 'EUR', payee: 'Bench Ltd' },
+        }),
+      );
+      await timed('challenge', () =>
+        post(`/v1/authn/factors/${user.factorId}/challenge`, { stateToken }),
+      );
+      await timed('verify', () =>
+        post(`/v1/authn/factors/${user.factorId}/verify`, {
+          stateToken,
+          passCode: lastCode(user.email),
+        }),
+      );
+    }
+  }),
+);
+const seconds = (performance.now() - began) / 1000;
+const ddbPerFlow =
+  (Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0) - ddbBefore) / FLOWS;
+const writesPerFlow = (writes() - writesBefore) / FLOWS;
+const executionsPerFlow = (runtime.stats.workflowExecutions - executionsBefore) / FLOWS;
+await runtime.close();
+
+function writes() {
+  const {
+    PutItemCommand = 0,
+    UpdateItemCommand = 0,
+    DeleteItemCommand = 0,
+  } = runtime.stats.dynamodbRequests;
+  return PutItemCommand + UpdateItemCommand + DeleteItemCommand;
+}
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+console.log(`local runtime: ${FLOWS} flows, ${CONCURRENCY} in flight, node ${process.version}`);
+console.log(`flows/s ${(FLOWS / seconds).toFixed(1)}`);
+console.log('call        p50 ms   p99 ms');
+for (const [name, values] of Object.entries(timings)) {
+  console.log(
+    `${name.padEnd(10)} ${percentile(values, 50).toFixed(1).padStart(7)} ${percentile(values, 99).toFixed(1).padStart(8)}`,
+  );
+}
+// Per flow on AWS: 3 API calls, 3 API functions + 3 workflow tasks, 3 Express executions,
+// the measured DynamoDB requests, one KMS signature; ~60 ms per function at 256 MB and
+// ~200 ms per execution at the 64 MB minimum are assumptions, stated here.
+const perFlow = {
+  'API Gateway': 3 * PRICE.apiGatewayRequest,
+  Lambda: 6 * (PRICE.lambdaRequest + 0.06 * 0.25 * PRICE.lambdaArmGbSecond),
+  'Step Functions Express':
+    executionsPerFlow * (PRICE.expressRequest + 0.2 * 0.0625 * PRICE.expressGbSecond),
+  DynamoDB: writesPerFlow * PRICE.dynamoWrite + (ddbPerFlow - writesPerFlow) * PRICE.dynamoRead,
+  'KMS sign': PRICE.kmsSign,
+};
+console.log(
+  `per flow: ${ddbPerFlow.toFixed(2)} DynamoDB requests (${writesPerFlow.toFixed(2)} writes), ${executionsPerFlow.toFixed(2)} workflow executions`,
+);
+console.log('AWS cost per 1M flows (USD, list prices, excluding SMS/email):');
+for (const [item, cost] of Object.entries(perFlow))
+  console.log(`  ${item.padEnd(24)} ${(cost * 1e6).toFixed(2).padStart(8)}`);
+const total = Object.values(perFlow).reduce((a, b) => a + b, 0);
+console.log(`  ${'total'.padEnd(24)} ${(total * 1e6).toFixed(2).padStart(8)}`);

@@ -1,0 +1,189 @@
+/**
+ * `npm run client -- <command>`: registers the apps (API clients) that call `/v1/*`. Secrets
+ * are 256-bit random values printed once, stored only as a salted SHA-256. Output is JSON on
+ * stdout; messages go to stderr. Exit codes: 0 ok, 1 usage error, 2 the operation failed.
+ */
+import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { hashClientSecret } from '../shared/domain/client-secret.js';
+import {
+  type ClientTarget,
+  describeError,
+  OperationError,
+  openTarget,
+  type TargetOptions,
+} from './client-target.js';
+
+export const USAGE = `Usage: npm run client -- <command> [options] [target]
+
+Commands:
+  create --name NAME [--id ID]  register an app; prints {clientId, name, clientSecret}
+                                (ID: 1-64 of A-Z a-z 0-9 . _ -; default app_ + 12 random chars)
+  list                          registered apps: {clients: [{clientId, name}]} (scans the table)
+  rotate-secret --id ID         a new secret for an app; prints {clientId, name, clientSecret}
+  delete --id ID                remove an app
+
+Target:
+  --local                       the running local runtime (npm start); the default without --table
+  --table NAME                  a deployed stack's DynamoDB table (its physical name)
+  --region R                    AWS region (default: the AWS config chain, e.g. AWS_REGION)
+  --endpoint URL                DynamoDB endpoint (default: AWS_ENDPOINT_URL*, e.g. LocalStack)
+  -h, --help                    this text
+
+AWS credentials for --table come from the default chain (environment, profile, SSO, role).
+The secret is shown once: store it in your app's secret store. A lost secret cannot be
+recovered; rotate it.
+
+Caching: each warm function (and the local runtime) trusts a client record it has read for
+CLIENT_CACHE_SECONDS (default 60 s). A new or rotated secret works at once; a deleted app,
+and a rotated-out secret in a function that cached it, can keep working up to that long.
+Deleting an app does not delete the factors its users enrolled.
+`;
+
+const COMMANDS = ['create', 'list', 'rotate-secret', 'delete'];
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+// Printable text only: names end up in terminals and logs.
+const CLIENT_NAME = /^[^\p{Cc}]{1,128}$/u;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Opens the table (tests may substitute a target). */
+  readonly openTarget?: (options: TargetOptions) => Promise<ClientTarget>;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+class UsageError extends Error {}
+
+/** A new secret and what is stored of it. */
+const newSecret = () => {
+  const clientSecret = randomBytes(32).toString('base64url');
+  const salt = randomBytes(16).toString('hex');
+  return { clientSecret, salt, secretHash: hashClientSecret(clientSecret, salt) };
+};
+
+const parse = (argv: string[]) => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      name: { type: 'string' },
+      id: { type: 'string' },
+      local: { type: 'boolean' },
+      table: { type: 'string' },
+      region: { type: 'string' },
+      endpoint: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...extra] = positionals;
+  if (values.help) return { help: true as const };
+  if (!command) throw new UsageError('a command is required');
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command: ${command}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  if (values.local && values.table) throw new UsageError('--local and --table exclude each other');
+  if (!values.table && (values.region || values.endpoint)) {
+    throw new UsageError('--region and --endpoint need --table');
+  }
+  if (values.id !== undefined && !CLIENT_ID.test(values.id)) {
+    throw new UsageError('--id must be 1-64 characters of A-Z a-z 0-9 . _ -');
+  }
+  const needsId = command === 'rotate-secret' || command === 'delete';
+  if (needsId && values.id === undefined) throw new UsageError(`${command} needs --id`);
+  if (command === 'create') {
+    const name = values.name?.trim();
+    if (!name || !CLIENT_NAME.test(name)) {
+      throw new UsageError('create needs --name of 1-128 printable characters');
+    }
+  } else if (values.name !== undefined) {
+    throw new UsageError('--name is only for create');
+  }
+  if (command === 'list' && values.id !== undefined) throw new UsageError('list takes no --id');
+  const target: TargetOptions = {
+    local: !values.table,
+    table: values.table,
+    region: values.region,
+    endpoint: values.endpoint,
+  };
+  return { command, id: values.id, name: values.name?.trim(), target };
+};
+
+const run = async (
+  command: string,
+  args: { id?: string; name?: string },
+  target: ClientTarget,
+): Promise<unknown> => {
+  const { admin } = target;
+  switch (command) {
+    case 'create': {
+      const clientId = args.id ?? `app_${randomBytes(9).toString('base64url')}`;
+      const name = args.name as string;
+      const { clientSecret, salt, secretHash } = newSecret();
+      if (!(await admin.create({ clientId, name, salt, secretHash }))) {
+        throw new OperationError(`client ${clientId} already exists (use rotate-secret)`);
+      }
+      return { clientId, name, clientSecret };
+    }
+    case 'rotate-secret': {
+      const clientId = args.id as string;
+      const { clientSecret, salt, secretHash } = newSecret();
+      const updated = await admin.replaceSecret(clientId, salt, secretHash);
+      if (!updated) throw new OperationError(`no client ${clientId}`);
+      return { clientId, name: updated.name, clientSecret };
+    }
+    case 'delete': {
+      const clientId = args.id as string;
+      if (!(await admin.delete(clientId))) throw new OperationError(`no client ${clientId}`);
+      return { clientId, deleted: true };
+    }
+    default:
+      return { clients: await admin.list() };
+  }
+};
+
+/** Runs one CLI invocation; resolves with its exit code. */
+export const runClientCli = async (argv: string[], io: CliIo = processIo): Promise<number> => {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.stderr(`error: ${(error as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  if ('help' in parsed) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  let target: ClientTarget | undefined;
+  try {
+    target = await (io.openTarget ?? openTarget)(parsed.target);
+    const result = await run(parsed.command, parsed, target);
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    if (parsed.command === 'create' || parsed.command === 'rotate-secret') {
+      io.stderr(`Secret shown once; stored only as a salted hash in the ${target.description}.\n`);
+    }
+    return 0;
+  } catch (error) {
+    io.stderr(`error: ${describeError(error, target?.description)}\n`);
+    return 2;
+  } finally {
+    target?.close();
+  }
+};
+
+const isMain = () => {
+  const entry = process.argv[1];
+  return entry !== undefined && realpathSync(entry) === import.meta.filename;
+};
+
+if (isMain()) {
+  // Versions are pinned by the lockfile; the SDK's Node 20 notice would only bury the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.exitCode = await runClientCli(process.argv.slice(2));
+}
