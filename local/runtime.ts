@@ -154,6 +154,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     markReady = resolve;
   });
   const server = createLocalHttpServer({ loadHandler, outbox, ready });
+  // Longer than clients' idle keep-alive (undici: 4 s), so a client never reuses a socket
+  // the server is closing (ECONNRESET).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
