@@ -1,5 +1,6 @@
 import type { MfaTokenClaims } from './domain/mfa-token.js';
 import type { ErrorCode, ProblemExtras } from './errors.js';
+import type { PreviousChallenge } from './ports/store.js';
 
 /**
  * The contract between the API handlers and the `MfaFlow` state machine. Inputs never carry
@@ -79,7 +80,7 @@ export interface UndoChallenge {
   readonly requestId: string;
   readonly stateTokenHash: string;
   readonly codeMac: string;
-  readonly previousSentAt?: number;
+  readonly previous: PreviousChallenge;
   readonly rateKey: string;
 }
 

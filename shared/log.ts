@@ -28,10 +28,18 @@ export const REDACTED_KEYS: ReadonlySet<string> = new Set([
 
 const MAX_DEPTH = 6;
 
+// Provider errors can quote a recipient ("... failed the check: bob@example.com").
+const EMAIL = /[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g;
+const PHONE = /\+?\d[\d\s().-]{6,}\d/g;
+
+/** An error message with any email address or phone number in it replaced. */
+export const scrub = (text: string): string =>
+  text.replace(EMAIL, '[REDACTED]').replace(PHONE, '[REDACTED]');
+
 export const redact = (value: unknown, depth = 0): unknown => {
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[TRUNCATED]';
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: scrub(value.message) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {

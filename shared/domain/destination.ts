@@ -43,14 +43,16 @@ export const normalisePhone = (input: string, allowedCountries: readonly string[
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{4,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
-/** Validates an email address and returns it with the domain lower-cased. */
+/**
+ * Validates an email address and returns it lower-cased: mail systems treat the local part
+ * case-insensitively in practice, and duplicate checks and rate limits must too.
+ */
 export const normaliseEmail = (input: string): string => {
   const email = input.trim();
   if (email.length > 254 || !EMAIL.test(email) || email.includes('..')) {
     throw new MfaError('invalid_email', 'Not a valid email address');
   }
-  const at = email.lastIndexOf('@');
-  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
+  return email.toLowerCase();
 };
 
 /** `+447700900123` → `+44*******123`: the first three and last three characters stay. */

@@ -32,3 +32,25 @@ export const challengeBinding = (stateTokenHash: string, factorId: string) =>
 /** Keyed hash of a destination (phone/email) for duplicate checks and rate-limit keys. */
 export const destinationHash = (key: Uint8Array, destination: string): string =>
   createHmac('sha256', key).update(`destination\0${destination}`).digest('base64url').slice(0, 32);
+
+/**
+ * The TOTP step whose code has the submitted MAC (current step ±1), compared in constant
+ * time; `undefined` if none. `afterStep`: steps up to it were used already (replay).
+ */
+export const matchTotpStep = (args: {
+  candidates: readonly { step: number; code: string }[];
+  key: Uint8Array;
+  purpose: 'activation' | 'challenge';
+  binding: string;
+  submittedMac: string;
+  afterStep?: number;
+}): number | undefined => {
+  let matched: number | undefined;
+  for (const { step, code } of args.candidates) {
+    if (macEquals(otpMac(args.key, args.purpose, args.binding, code), args.submittedMac))
+      matched = step;
+  }
+  return matched !== undefined && (args.afterStep === undefined || matched > args.afterStep)
+    ? matched
+    : undefined;
+};

@@ -20,6 +20,9 @@ export const parseJsonBody = <S extends z.ZodType>(
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
+  // No body at all is an empty object: a route that needs fields answers 400, not 415.
+  if (raw.trim() === '' && header(event, 'content-type') === undefined)
+    return parseValue({}, schema);
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
     throw new MfaError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes`);
   }
@@ -33,6 +36,10 @@ export const parseJsonBody = <S extends z.ZodType>(
   } catch {
     throw new MfaError('invalid_request', 'The body is not valid JSON');
   }
+  return parseValue(parsed, schema);
+};
+
+const parseValue = <S extends z.ZodType>(parsed: unknown, schema: S): z.infer<S> => {
   const result = schema.safeParse(parsed);
   if (!result.success) {
     // Paths and rule names only: never echo a submitted value.

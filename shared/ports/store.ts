@@ -93,6 +93,12 @@ export interface TransactionRecord {
   readonly ttl: number;
 }
 
+/** The challenge a transaction held before a send, restored if that send is taken back. */
+export type PreviousChallenge = Pick<
+  TransactionRecord,
+  'codeMac' | 'codeExpiresAt' | 'challengeFactorId' | 'lastSentAt'
+>;
+
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
   put(client: ClientRecord): Promise<void>;
@@ -146,13 +152,28 @@ export interface FactorStore {
     nowSeconds: number,
     step?: number,
   ): Promise<boolean>;
-  /** A wrong code: counts it and locks the factor at `threshold` consecutive failures. */
+  /**
+   * Counts a failure before a TOTP code is compared (a burst across many transactions gets
+   * no more comparisons than the lock allows): the factor must be ACTIVE, not locked and under
+   * `threshold`. Returns the factor as it is now; a right code then resets it (`succeeded`).
+   */
+  reserveAttempt(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    args: { threshold: number; nowSeconds: number },
+  ): Promise<StoredFactor | undefined>;
+  /** Locks a factor until `lockUntil`, and starts its failure count afresh. */
+  lock(clientId: string, userId: string, factorId: string, lockUntil: number): Promise<void>;
+  /**
+   * A wrong code: counts it and locks the factor at `threshold` consecutive failures.
+   * `undefined` when the factor is gone or already locked (nothing is counted then).
+   */
   failed(
     clientId: string,
     userId: string,
     factorId: string,
-    threshold: number,
-    lockUntil: number,
+    args: { threshold: number; lockUntil: number; nowSeconds: number },
   ): Promise<{ failures: number; locked: boolean } | undefined>;
 }
 
@@ -172,38 +193,35 @@ export interface TransactionStore {
       cooldownSeconds: number;
     },
   ): Promise<TransactionRecord | undefined>;
-  /** Takes back a send that was not delivered (it does not count against the cap). */
+  /** Takes back a send that was not delivered: the code the user had before is restored. */
   undoChallenge(
     stateTokenHash: string,
     codeMac: string,
-    previousSentAt: number | undefined,
+    previous: PreviousChallenge,
   ): Promise<void>;
   /**
-   * Completes a live transaction: for sms/email only if `codeMac` matches the live code
-   * (compared by DynamoDB, on MACs); for TOTP it claims the transaction before the code is
-   * checked (and is reverted if it is wrong). Single use. Returns the record as it was.
+   * Takes one attempt before any code is compared (so a burst of guesses gets no more
+   * comparisons than attempts): the transaction must be live, under `maxAttempts`, and hold
+   * the factor; with `challenge`, a live, unexpired code for that factor. Returns the record
+   * with the attempt counted.
    */
-  complete(
+  reserveAttempt(
     stateTokenHash: string,
     args: {
       clientId: string;
       factorId: string;
-      codeMac?: string;
       nowSeconds: number;
       maxAttempts: number;
+      challenge: boolean;
     },
   ): Promise<TransactionRecord | undefined>;
-  /** Takes back a completion the factor refused (locked, or a TOTP step used elsewhere). */
-  revertCompletion(
+  /** Completes a live transaction (single use: for sms/email only while `codeMac` is its code). */
+  complete(
     stateTokenHash: string,
-    factorId: string,
-    to: TransactionStatus,
+    args: { clientId: string; factorId: string; codeMac?: string; nowSeconds: number },
   ): Promise<TransactionRecord | undefined>;
-  /** Counts a wrong code; at `maxAttempts` the transaction is LOCKED_OUT. */
-  recordFailure(
-    stateTokenHash: string,
-    args: { clientId: string; nowSeconds: number; maxAttempts: number },
-  ): Promise<TransactionRecord | undefined>;
+  /** Ends a live transaction after its last allowed wrong code. */
+  lockOut(stateTokenHash: string): Promise<void>;
   cancel(stateTokenHash: string, clientId: string, nowSeconds: number): Promise<boolean>;
 }
 

@@ -1,15 +1,14 @@
 import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-view.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
-import { challengeBinding, destinationHash, newOtp, otpMac } from '../domain/otp.js';
+import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
+import { HOUR_SECONDS, iso, secondsToNextHour } from '../domain/time.js';
 import { MfaError } from '../errors.js';
-import type { ChallengeInput, ChallengeTaskOutput } from '../flow.js';
+import type { ChallengeInput, ChallengeTaskOutput, UndoChallenge } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { liveTransaction, lockedOut } from './authn-state.js';
-
-const HOUR_SECONDS = 3600;
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+import { destinationRateKey } from './factor-activation.js';
 
 /**
  * Challenge: for sms/email, records a fresh code in the transaction (one conditional write:
@@ -68,8 +67,13 @@ export const issueChallenge = async (
   if (!before) throw await challengeRefusal(input, deps, now);
 
   const snapshot = before.factors[input.factorId];
-  const undo = async () =>
-    transactions.undoChallenge(input.stateTokenHash, codeMac, before.lastSentAt);
+  const previous = {
+    codeMac: before.codeMac,
+    codeExpiresAt: before.codeExpiresAt,
+    challengeFactorId: before.challengeFactorId,
+    lastSentAt: before.lastSentAt,
+  };
+  const undo = async () => transactions.undoChallenge(input.stateTokenHash, codeMac, previous);
   if (!snapshot?.destination || snapshot.type !== type) {
     await undo();
     throw new MfaError('not_found', 'No such factor in this transaction');
@@ -78,7 +82,7 @@ export const issueChallenge = async (
     await undo();
     throw lockedOut();
   }
-  const rateKey = `dest:${destinationHash(key, `${type}:${snapshot.destination}`)}`;
+  const rateKey = destinationRateKey(key, type, snapshot.destination);
   if (!(await rates.consume(rateKey, config.SENDS_PER_DESTINATION_PER_HOUR, HOUR_SECONDS, now))) {
     await undo();
     throw new MfaError(
@@ -86,7 +90,7 @@ export const issueChallenge = async (
       'Too many codes sent to this destination; try later',
       {},
       {
-        'retry-after': String(HOUR_SECONDS - (now % HOUR_SECONDS)),
+        'retry-after': String(secondsToNextHour(now)),
       },
     );
   }
@@ -101,7 +105,8 @@ export const issueChallenge = async (
       body: {
         status: 'MFA_CHALLENGE',
         factorId: input.factorId,
-        expiresAt: iso(codeExpiresAt),
+        // A code is never good past its transaction: verify checks both.
+        expiresAt: iso(Math.min(codeExpiresAt, before.expiresAtEpoch)),
         resendAfter: iso(now + config.RESEND_COOLDOWN_SECONDS),
       },
     },
@@ -115,7 +120,7 @@ export const issueChallenge = async (
       requestId: input.requestId,
       stateTokenHash: input.stateTokenHash,
       codeMac,
-      previousSentAt: before.lastSentAt,
+      previous,
       rateKey,
     },
   };
@@ -151,12 +156,9 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
 };
 
 /** The workflow's Catch: delivery failed for good, so the send does not count. */
-export const undoFailedDelivery = async (
-  undo: { stateTokenHash: string; codeMac: string; previousSentAt?: number; rateKey: string },
-  deps: TaskDeps,
-) => {
+export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {
   const now = epochSeconds(deps.clock.now());
-  await deps.transactions.undoChallenge(undo.stateTokenHash, undo.codeMac, undo.previousSentAt);
+  await deps.transactions.undoChallenge(undo.stateTokenHash, undo.codeMac, undo.previous);
   await deps.rates.release(undo.rateKey, HOUR_SECONDS, now);
   deps.log.warn('delivery failed; send taken back');
   throw new MfaError('delivery_failed', 'The code could not be delivered');

@@ -1,11 +1,10 @@
 import { ACTIVATION_SUBJECT, activationText } from '../domain/messages.js';
 import { destinationHash, newOtp, otpMac } from '../domain/otp.js';
+import { HOUR_SECONDS, secondsToNextHour } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { Activation, StoredFactor } from '../ports/store.js';
-
-export const HOUR_SECONDS = 3600;
 
 /** Binding of an activation code: the app, the user and the factor. */
 export const activationBinding = (clientId: string, userId: string, factorId: string) =>
@@ -29,7 +28,8 @@ export interface ActivationTarget {
 export const sendActivationCode = async (
   deps: TaskDeps,
   target: ActivationTarget,
-  store: (activation: Activation) => Promise<void>,
+  /** Records the code; may return how to take the record back if the code is not delivered. */
+  store: (activation: Activation) => Promise<(() => Promise<unknown>) | undefined>,
 ): Promise<Activation> => {
   const { config, clock, random, otpKeys, rates, messenger, log } = deps;
   const { clientId, userId, factor } = target;
@@ -60,14 +60,15 @@ export const sendActivationCode = async (
         'Too many codes sent; try later',
         {},
         {
-          'retry-after': String(HOUR_SECONDS - (now % HOUR_SECONDS)),
+          'retry-after': String(secondsToNextHour(now)),
         },
       );
     }
     taken.push(rateKey);
   }
+  let takeBack: (() => Promise<unknown>) | undefined;
   try {
-    await store(activation);
+    takeBack = await store(activation);
   } catch (error) {
     await giveBack();
     throw error;
@@ -78,6 +79,7 @@ export const sendActivationCode = async (
     else await messenger.sendEmail(destination, ACTIVATION_SUBJECT, text);
   } catch (error) {
     await giveBack();
+    await takeBack?.();
     log.error('activation delivery failed', { error, factorType: factor.type });
     throw new MfaError('delivery_failed', 'The code could not be delivered');
   }

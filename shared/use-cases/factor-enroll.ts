@@ -3,6 +3,7 @@ import { normaliseEmail, normalisePhone } from '../domain/destination.js';
 import { newFactorId } from '../domain/factor-id.js';
 import { factorView } from '../domain/factor-view.js';
 import { destinationHash } from '../domain/otp.js';
+import { iso } from '../domain/time.js';
 import { base32, newTotpSecret, totpUri } from '../domain/totp.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
@@ -17,8 +18,6 @@ export type EnrollBody =
   | { readonly type: 'sms'; readonly phoneNumber: string }
   | { readonly type: 'email'; readonly email: string }
   | { readonly type: 'totp' };
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 const tooMany = (max: number) =>
   new MfaError('too_many_factors', `A user can have at most ${max} factors`);
@@ -101,6 +100,8 @@ export const enrollFactor = async (
       const added = await factors.add(clientId, userId, { ...factor, activation }, max);
       if (added === 'exists') throw exists();
       if (added === 'too_many') throw tooMany(max);
+      // A factor whose first code never arrived is of no use: enrolling again starts afresh.
+      return () => factors.remove(clientId, userId, factor.factorId, factor.destinationHash);
     },
   );
   deps.log.info('factor enrolled', { factorType: body.type });
@@ -142,6 +143,7 @@ export const resendActivation = async (
       now - cooldown,
     );
     if (!renewed) throw tooSoon(cooldown);
+    return undefined;
   });
   return { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } };
 };

@@ -288,6 +288,53 @@ describe('ownership, limits and deletion', () => {
   });
 });
 
+describe('review fixes', () => {
+  it('email addresses are case-insensitive: a second case is the same factor', async () => {
+    const email = `${unique('case')}@example.com`;
+    secrets.push(email);
+    await activeFactor(base, 'u-case', 'email', email);
+    await expectProblem(
+      await enroll(base, 'u-case', { type: 'email', email: email.toUpperCase() }),
+      409,
+      'factor_exists',
+    );
+  });
+
+  it('an activation code that cannot be delivered → 503 delivery_failed, and enrolling again works at once', async () => {
+    const email = `${unique('down')}@example.com`;
+    secrets.push(email);
+    runtime.outbox.failDeliveriesTo(email);
+    await expectProblem(
+      await enroll(base, 'u-down', { type: 'email', email }),
+      503,
+      'delivery_failed',
+    );
+    runtime.outbox.failDeliveriesTo(email, false);
+    const list = await json(
+      await fetch(`${base}/v1/users/u-down/factors`, { headers: { authorization: basicAuth() } }),
+    );
+    expect(list.factors).toEqual([]);
+    expect((await enroll(base, 'u-down', { type: 'email', email })).status).toBe(201);
+  });
+
+  it('a POST with no body at all is an empty object: resend works, activate answers 400', async () => {
+    const email = `${unique('nobody')}@example.com`;
+    secrets.push(email);
+    const { factor } = await json(await enroll(base, 'u-nobody', { type: 'email', email }));
+    clock.advance(31);
+    const resend = await fetch(`${base}/v1/users/u-nobody/factors/${factor.id}/resend`, {
+      method: 'POST',
+      headers: { authorization: basicAuth() },
+    });
+    expect(resend.status).toBe(200);
+    const bare = await fetch(`${base}/v1/users/u-nobody/factors/${factor.id}/activate`, {
+      method: 'POST',
+      headers: { authorization: basicAuth() },
+    });
+    await expectProblem(bare, 400, 'invalid_request');
+  });
+});
+
 describe('logs', () => {
   it('contain none of the codes, secrets, phone numbers or emails used', () => {
     const joined = runtime.logs.join('\n');

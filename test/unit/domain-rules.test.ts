@@ -126,8 +126,8 @@ describe('email addresses', () => {
     expect(codeOf(() => normaliseEmail(input))).toBe(expected);
   });
 
-  it('lower-cases the domain only and masks the local part', () => {
-    expect(normaliseEmail('Jane@Example.COM')).toBe('Jane@example.com');
+  it('lower-cases the whole address and masks the local part', () => {
+    expect(normaliseEmail('Jane@Example.COM')).toBe('jane@example.com');
     expect(maskEmail('john@example.com')).toBe('j***@example.com');
   });
 });

@@ -58,6 +58,17 @@ describe('logger', () => {
     expect(JSON.parse(lines[0] ?? '').error).toEqual({ name: 'TypeError', message: 'bad thing' });
   });
 
+  it('scrubs email addresses and phone numbers out of error messages', () => {
+    const { lines, logger } = collect();
+    logger.error('send failed', {
+      error: new Error('Email address is not verified: bob@example.com; to +44 7700 900123'),
+    });
+    const line = lines[0] ?? '';
+    expect(line).not.toContain('bob@example.com');
+    expect(line).not.toContain('7700 900123');
+    expect(line).toContain('Email address is not verified');
+  });
+
   it('drops lines below the level', () => {
     const { lines, logger } = collect('warn');
     logger.info('quiet');

@@ -100,13 +100,34 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => ({
       },
     })) !== undefined,
 
-  failed: async (clientId, userId, factorId, threshold, lockUntil) => {
+  reserveAttempt: async (clientId, userId, factorId, { threshold, nowSeconds }) => {
+    const user = await table.update<UserFactors>(keys.userFactors(clientId, userId), {
+      update: 'ADD factors.#id.failures :one',
+      condition:
+        'factors.#id.#status = :active AND factors.#id.failures < :threshold AND (attribute_not_exists(factors.#id.lockedUntil) OR factors.#id.lockedUntil <= :now)',
+      names: names(factorId),
+      values: { ':one': 1, ':active': ACTIVE, ':threshold': threshold, ':now': nowSeconds },
+    });
+    return user?.factors[factorId];
+  },
+
+  lock: async (clientId, userId, factorId, lockUntil) => {
+    await table.update(keys.userFactors(clientId, userId), {
+      update: 'SET factors.#id.lockedUntil = :until, factors.#id.failures = :zero',
+      condition: 'attribute_exists(factors.#id)',
+      names: { '#id': factorId },
+      values: { ':until': lockUntil, ':zero': 0 },
+    });
+  },
+
+  failed: async (clientId, userId, factorId, { threshold, lockUntil, nowSeconds }) => {
     const key = keys.userFactors(clientId, userId);
     const user = await table.update<UserFactors>(key, {
       update: 'ADD factors.#id.failures :one',
-      condition: 'attribute_exists(factors.#id)',
+      condition:
+        'attribute_exists(factors.#id) AND (attribute_not_exists(factors.#id.lockedUntil) OR factors.#id.lockedUntil <= :now)',
       names: { '#id': factorId },
-      values: { ':one': 1 },
+      values: { ':one': 1, ':now': nowSeconds },
     });
     const failures = user?.factors[factorId]?.failures;
     if (failures === undefined) return undefined;

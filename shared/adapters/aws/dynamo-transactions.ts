@@ -48,63 +48,70 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => {
         returnOld: true,
       }),
 
-    undoChallenge: async (hash, codeMac, previousSentAt) => {
+    undoChallenge: async (hash, codeMac, before) => {
+      // Put back the code (and cooldown) the user had before this send, if any.
+      const restore = before.codeMac
+        ? 'SET codeMac = :prevMac, codeExpiresAt = :prevExp, challengeFactorId = :prevFactor, lastSentAt = :prevSent'
+        : `REMOVE codeMac, codeExpiresAt${before.lastSentAt === undefined ? ', lastSentAt' : ''}${
+            before.lastSentAt === undefined ? '' : ' SET lastSentAt = :prevSent'
+          }`;
       await table.update(keys.transaction(hash), {
-        update: `ADD sends :minus ${previousSentAt === undefined ? 'REMOVE lastSentAt, codeMac' : 'SET lastSentAt = :prev REMOVE codeMac'}`,
+        update: `ADD sends :minus ${restore}`,
         condition: 'codeMac = :mac',
         values: {
           ':minus': -1,
           ':mac': codeMac,
-          ...(previousSentAt === undefined ? {} : { ':prev': previousSentAt }),
+          ...(before.codeMac
+            ? {
+                ':prevMac': before.codeMac,
+                ':prevExp': before.codeExpiresAt,
+                ':prevFactor': before.challengeFactorId,
+                ':prevSent': before.lastSentAt,
+              }
+            : before.lastSentAt === undefined
+              ? {}
+              : { ':prevSent': before.lastSentAt }),
         },
       });
     },
 
-    complete: (hash, a) =>
+    reserveAttempt: (hash, a) =>
       table.update<TransactionRecord>(keys.transaction(hash), {
-        update: 'SET #status = :success, verifiedFactorId = :f, authTime = :now',
+        update: 'ADD attempts :one',
         condition: `clientId = :c AND expiresAtEpoch > :now AND attribute_exists(factors.#f) AND (attribute_not_exists(attempts) OR attempts < :max) AND ${
-          a.codeMac === undefined
-            ? '#status IN (:required, :challenge)'
-            : '#status = :challenge AND challengeFactorId = :f AND codeExpiresAt > :now AND codeMac = :mac'
+          a.challenge
+            ? '#status = :challenge AND challengeFactorId = :f AND codeExpiresAt > :now AND attribute_exists(codeMac)'
+            : '#status IN (:required, :challenge)'
         }`,
         names: { ...STATUS, '#f': a.factorId },
         values: {
-          ...(a.codeMac === undefined ? LIVE : { ':challenge': LIVE[':challenge'] }),
-          ':success': 'SUCCESS',
-          ':f': a.factorId,
-          ':now': a.nowSeconds,
-          ':c': a.clientId,
-          ':max': a.maxAttempts,
-          ...(a.codeMac === undefined ? {} : { ':mac': a.codeMac }),
-        },
-        returnOld: true,
-      }),
-
-    revertCompletion: (hash, factorId, to) =>
-      table.update<TransactionRecord>(keys.transaction(hash), {
-        update: 'SET #status = :to REMOVE authTime, verifiedFactorId',
-        condition: '#status = :success AND verifiedFactorId = :f',
-        names: STATUS,
-        values: { ':to': to, ':success': 'SUCCESS', ':f': factorId },
-      }),
-
-    recordFailure: async (hash, a) => {
-      const counted = await table.update<TransactionRecord>(keys.transaction(hash), {
-        update: 'ADD attempts :one',
-        condition:
-          'clientId = :c AND expiresAtEpoch > :now AND #status IN (:required, :challenge) AND (attribute_not_exists(attempts) OR attempts < :max)',
-        names: STATUS,
-        values: {
-          ...LIVE,
+          ...(a.challenge ? { ':challenge': LIVE[':challenge'], ':f': a.factorId } : LIVE),
           ':one': 1,
           ':c': a.clientId,
           ':now': a.nowSeconds,
           ':max': a.maxAttempts,
         },
-      });
-      if (!counted || (counted.attempts ?? 0) < a.maxAttempts) return counted;
-      return (await lockOut(hash)) ?? counted;
+      }),
+
+    complete: (hash, a) =>
+      table.update<TransactionRecord>(keys.transaction(hash), {
+        update: 'SET #status = :success, verifiedFactorId = :f, authTime = :now',
+        condition: `clientId = :c AND expiresAtEpoch > :now AND #status IN (:required, :challenge)${
+          a.codeMac === undefined ? '' : ' AND codeMac = :mac'
+        }`,
+        names: STATUS,
+        values: {
+          ...LIVE,
+          ':success': 'SUCCESS',
+          ':f': a.factorId,
+          ':now': a.nowSeconds,
+          ':c': a.clientId,
+          ...(a.codeMac === undefined ? {} : { ':mac': a.codeMac }),
+        },
+      }),
+
+    lockOut: async (hash) => {
+      await lockOut(hash);
     },
 
     cancel: async (hash, clientId, nowSeconds) =>
