@@ -1,10 +1,42 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { LogLevel } from './mfa-service.js';
 import { MfaServiceStack } from './mfa-service-stack.js';
+import type { SigningMode } from './permissions.js';
 
-/** The CDK app entry: the only place in infra/ that reads the environment or context. */
+/**
+ * The CDK app entry: the only place in infra/ that reads the environment or context.
+ * Options: `cdk deploy -c signing=envelope -c emailSender=no-reply@example.com
+ * -c smsAllowedCountries=GB,IE -c alarmEmail=ops@example.com -c logLevel=debug
+ * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com`.
+ */
 const app = new App();
+const context = (name: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(name);
+  return value === undefined || value === '' ? undefined : String(value);
+};
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 new MfaServiceStack(app, 'MfaServiceStack', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  logLevel: app.node.tryGetContext('logLevel'),
+  description: 'Step-up MFA service (API Gateway, Lambda, Step Functions Express, DynamoDB, KMS)',
+  logLevel: context('logLevel') as LogLevel | undefined,
+  signing: context('signing') as SigningMode | undefined,
+  issuer: context('issuer'),
+  emailSender: context('emailSender'),
+  emailIdentity: context('emailIdentity'),
+  smsAllowedCountries: list(context('smsAllowedCountries')),
+  smsSenderId: context('smsSenderId'),
+  alarmEmails: list(context('alarmEmail')),
+  webAclArn: context('webAclArn'),
+  createWebAcl: context('createWebAcl') === 'true',
 });
+
+// Every synth (cdk synth/deploy, the local runtime's re-synth) fails on an unacknowledged
+// AwsSolutions finding; each acknowledgement sits next to the resource it is about.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

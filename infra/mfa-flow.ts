@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,6 +18,7 @@ import {
 import { CallAwsService, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { smsAttributes } from '../shared/adapters/aws/sns-ses-messenger.js';
+import { denyTopicPublish, SMS_WILDCARD_REASON } from './permissions.js';
 
 export interface MfaFlowTasks {
   readonly start: IFunction;
@@ -37,6 +38,8 @@ export interface MfaFlowProps {
   readonly emailIdentityArn: string;
   /** Alphanumeric SMS sender id. @default none */
   readonly smsSenderId?: string;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
 }
 
 /**
@@ -92,13 +95,7 @@ export class MfaFlow extends Construct {
       },
       // Publishing to a phone number has no resource ARN; topics are denied below.
       iamResources: ['*'],
-      additionalIamStatements: [
-        new PolicyStatement({
-          effect: Effect.DENY,
-          actions: ['sns:Publish'],
-          resources: ['arn:aws:sns:*:*:*'],
-        }),
-      ],
+      additionalIamStatements: [denyTopicPublish()],
       resultPath: JsonPath.DISCARD,
     });
     const sendEmail = new CallAwsService(this, 'SendEmail', {
@@ -113,6 +110,15 @@ export class MfaFlow extends Construct {
         },
       },
       iamResources: [props.emailIdentityArn],
+      // The workflow sends as the configured sender only, whatever a future definition says.
+      additionalIamStatements: [
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: ['ses:SendEmail'],
+          resources: ['*'],
+          conditions: { StringNotEquals: { 'ses:FromAddress': props.emailSender } },
+        }),
+      ],
       resultPath: JsonPath.DISCARD,
     });
     for (const send of [sendSms, sendEmail]) {
@@ -167,12 +173,32 @@ export class MfaFlow extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', {
-          retention: RetentionDays.ONE_MONTH,
+          retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
-        level: LogLevel.ERROR,
+        // Every state transition, as the audit trail of Express executions (they have no
+        // execution history), and never their data: inputs, outputs and messages stay out.
+        level: LogLevel.ALL,
         includeExecutionData: false,
       },
     });
+
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permission. ${SMS_WILDCARD_REASON} The SES Deny on "*" only narrows the sender.`,
+    });
+    for (const fn of Object.values(tasks)) {
+      // cdk-nag names the resource as it reads the ARN: `<Fn.Arn>` or, for an alias, `<Alias>`.
+      const arn = stack.resolve(fn.functionArn) as { 'Fn::GetAtt'?: [string]; Ref?: string };
+      const name = arn['Fn::GetAtt'] ? `${arn['Fn::GetAtt'][0]}.Arn` : arn.Ref;
+      if (!name) continue;
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${name}>:*]`,
+        reason:
+          'LambdaInvoke grants the task function and its qualified versions/aliases (`<arn>:*`); the definition invokes exactly this function.',
+      });
+    }
   }
 }

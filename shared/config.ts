@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one configuration schema. Lambda functions read the `service` part from their
@@ -88,11 +88,17 @@ export const serviceConfigSchema = z.object({
     .min(1)
     .optional()
     .describe('KMS key encrypting TOTP secrets (set by the stack)'),
+  SIGNING_MODE: z
+    .enum(['kms', 'envelope'])
+    .default('kms')
+    .describe(
+      'How MFA tokens are signed: `kms` (KMS Sign, the private key never leaves KMS) or `envelope` (a key sealed under SECRET_BOX_KEY_ID, opened once per cold start)',
+    ),
   SIGNING_KEY_IDS: z
     .string()
     .optional()
     .describe(
-      'Comma-separated KMS signing key ids: the first signs, the rest stay in the JWKS (set by the stack)',
+      'Comma-separated KMS signing key ids (`kms` mode): the first signs, the rest stay in the JWKS (set by the stack)',
     ),
   LOCAL_KEY_DIR: z
     .string()

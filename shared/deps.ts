@@ -9,6 +9,7 @@ import { dynamoFactorStore } from './adapters/aws/dynamo-factors.js';
 import { dynamoRateLimiter } from './adapters/aws/dynamo-rates.js';
 import { tableOps } from './adapters/aws/dynamo-table.js';
 import { dynamoTransactionStore } from './adapters/aws/dynamo-transactions.js';
+import { createEnvelopeSigner, dynamoSigningKeyStore } from './adapters/aws/envelope-signer.js';
 import { createKmsSecretBox } from './adapters/aws/kms-secret-box.js';
 import { createKmsSigner } from './adapters/aws/kms-signer.js';
 import { createSecretsManagerOtpKey } from './adapters/aws/secrets-manager-otp-key.js';
@@ -31,7 +32,9 @@ import type { ClientStore, FactorStore, RateLimiter, TransactionStore } from './
  * The composition root. Each Lambda builds its dependencies once, at cold start, from its
  * environment; AWS SDK clients honour `AWS_ENDPOINT_URL[_SERVICE]` (LocalStack, the local
  * runtime). Keys come from KMS and Secrets Manager, or from files when `LOCAL_KEY_DIR` is set
- * (local runtime). Clients that a function does not use are never built.
+ * (local runtime); `SIGNING_MODE` picks the token signer on AWS (a KMS signing key, or an
+ * envelope-encrypted key kept in the table). Clients that a function does not use are never
+ * built.
  */
 export interface Deps {
   readonly config: ServiceConfig;
@@ -128,16 +131,26 @@ const build = (): Deps => {
       ),
     signer:
       overrides.signer ??
-      lazy(() =>
-        keyDir
-          ? createFileSigner({ dir: keyDir, now: () => clock.now(), retainSeconds })
-          : createKmsSigner({
+      lazy(() => {
+        if (keyDir) return createFileSigner({ dir: keyDir, now: () => clock.now(), retainSeconds });
+        if (config.SIGNING_MODE === 'envelope') {
+          return createEnvelopeSigner({
+            store: dynamoSigningKeyStore(table),
+            secretBox: createKmsSecretBox({
               kms,
-              keyIds: required('SIGNING_KEY_IDS', config.SIGNING_KEY_IDS)
-                .split(',')
-                .map((id) => id.trim()),
+              keyId: required('SECRET_BOX_KEY_ID', config.SECRET_BOX_KEY_ID),
             }),
-      ),
+            now: () => clock.now(),
+            retainSeconds,
+          });
+        }
+        return createKmsSigner({
+          kms,
+          keyIds: required('SIGNING_KEY_IDS', config.SIGNING_KEY_IDS)
+            .split(',')
+            .map((id) => id.trim()),
+        });
+      }),
   };
 };
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MfaError } from '../errors.js';
 
 /** Request bodies and path parameters of the HTTP contract (API.md). Unknown fields are dropped. */

@@ -1,0 +1,251 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
+import { CryptoError } from '../../domain/crypto-error.js';
+import type { SecretBox } from '../../ports/secret-box.js';
+import type { PublicJwk, TokenSigner } from '../../ports/signer.js';
+import type { ItemKey } from '../../table.js';
+import { compactJws, encodeSigningInput, publicJwkOf } from '../es256-jws.js';
+import type { TableOps } from './dynamo-table.js';
+
+/**
+ * The table item holding the envelope signer's keys. The stack grants the signing function
+ * `GetItem`/`PutItem` and the JWKS function `GetItem` on exactly this partition key.
+ */
+export const SIGNING_KEYS_ITEM: ItemKey = { pk: 'KEYS#token-signing', sk: 'ES256' };
+
+/**
+ * `purpose` of the KMS encryption context that seals signing keys. The stack lets only the
+ * signing function use the data key with this context, and TOTP functions only without it.
+ */
+export const SIGNING_KEY_PURPOSE = 'mfa-token-signing-key';
+
+/** One ES256 key: the public JWK in clear, the PKCS#8 private key sealed under KMS. */
+export interface StoredSigningKey {
+  /** RFC 7638 thumbprint of the public key. */
+  readonly kid: string;
+  readonly publicJwk: PublicJwk;
+  /** `envelope-format.ts` string, context `{ purpose, kid }`. */
+  readonly sealedPrivateKey: string;
+  /** RFC 3339. */
+  readonly createdAt: string;
+  /** RFC 3339; set when a newer key took over signing. */
+  readonly retiredAt?: string;
+}
+
+export interface SigningKeySet {
+  readonly keys: readonly StoredSigningKey[];
+}
+
+/** Where the keys live: one record, created once (first writer wins), never overwritten here. */
+export interface SigningKeyStore {
+  get(): Promise<SigningKeySet | undefined>;
+  /** Creates the record; false when one exists already (another container won the race). */
+  create(set: SigningKeySet): Promise<boolean>;
+}
+
+/** The key set as one item of the service table ({@link SIGNING_KEYS_ITEM}). */
+export const dynamoSigningKeyStore = (table: TableOps): SigningKeyStore => ({
+  get: () => table.get<SigningKeySet>(SIGNING_KEYS_ITEM),
+  create: (set) => table.put(SIGNING_KEYS_ITEM, set, 'attribute_not_exists(pk)'),
+});
+
+export interface EnvelopeSignerProps {
+  readonly store: SigningKeyStore;
+  /** Seals and opens private keys: the KMS secret box over the service's data key. */
+  readonly secretBox: SecretBox;
+  readonly now: () => Date;
+  /** How long a retired key stays in the JWKS: the token TTL plus verifiers' clock skew. */
+  readonly retainSeconds: number;
+  /**
+   * How often a warm signer re-reads the key set to notice a rotation (one `GetItem`; the
+   * private key is opened again only when the active key changed).
+   * @default 300
+   */
+  readonly refreshSeconds?: number;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+const isTime = (value: unknown): value is string =>
+  typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const time = (rfc3339: string): number => Date.parse(rfc3339);
+
+const refuse = (why: string): never => {
+  throw new CryptoError('key_refused', `Signing key set: ${why}`);
+};
+
+/** The public JWK recomputed from its coordinates: its kid must be the stored one. */
+const checkedPublicJwk = async (stored: StoredSigningKey): Promise<PublicJwk> => {
+  const { kty, crv, x, y } = (stored.publicJwk ?? {}) as Partial<PublicJwk>;
+  let jwk: PublicJwk;
+  try {
+    jwk = await publicJwkOf(createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' }));
+  } catch {
+    return refuse(`key ${stored.kid} has no valid P-256 public key`);
+  }
+  if (jwk.kid !== stored.kid) refuse(`kid ${stored.kid} is not its key's thumbprint`);
+  return jwk;
+};
+
+const parseSet = (value: unknown): SigningKeySet => {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) return refuse('no keys list');
+  for (const key of keys as Partial<StoredSigningKey>[]) {
+    const ok =
+      isText(key?.kid) &&
+      isText(key.sealedPrivateKey) &&
+      typeof key.publicJwk === 'object' &&
+      isTime(key.createdAt) &&
+      (key.retiredAt === undefined || isTime(key.retiredAt));
+    if (!ok) refuse('unexpected key shape');
+  }
+  return { keys: keys as StoredSigningKey[] };
+};
+
+/** The newest key not retired: the one that signs. */
+const activeKeyOf = (set: SigningKeySet): StoredSigningKey =>
+  set.keys
+    .filter((key) => key.retiredAt === undefined)
+    .reduce<StoredSigningKey | undefined>(
+      (best, key) => (best && time(best.createdAt) > time(key.createdAt) ? best : key),
+      undefined,
+    ) ?? refuse('no active key');
+
+const sealContext = (kid: string) => ({ purpose: SIGNING_KEY_PURPOSE, kid });
+
+/** A fresh P-256 key: its private half leaves this function only sealed. */
+const newStoredKey = async (secretBox: SecretBox, now: Date): Promise<StoredSigningKey> => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicJwk = await publicJwkOf(publicKey);
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  try {
+    const sealedPrivateKey = await secretBox.seal(der, sealContext(publicJwk.kid));
+    return { kid: publicJwk.kid, publicJwk, sealedPrivateKey, createdAt: now.toISOString() };
+  } finally {
+    der.fill(0);
+  }
+};
+
+interface ActiveKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+}
+
+/** Opens a stored key (one KMS `Decrypt`) and checks it is the key its kid names. */
+const openKey = async (secretBox: SecretBox, stored: StoredSigningKey): Promise<ActiveKey> => {
+  const der = await secretBox.open(stored.sealedPrivateKey, sealContext(stored.kid));
+  let privateKey: KeyObject;
+  try {
+    // A view, not a copy: the one buffer holding the plaintext key is zeroed below.
+    const view = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+    privateKey = createPrivateKey({ key: view, format: 'der', type: 'pkcs8' });
+  } catch (error) {
+    throw new CryptoError('key_refused', `Signing key ${stored.kid} does not load`, {
+      cause: error,
+    });
+  } finally {
+    der.fill(0);
+  }
+  if ((await publicJwkOf(privateKey)).kid !== stored.kid) {
+    refuse(`key ${stored.kid} does not match its kid`);
+  }
+  return { kid: stored.kid, privateKey };
+};
+
+/**
+ * ES256 token signer with an envelope-encrypted key ("envelope" signing mode): the private
+ * key is a P-256 key sealed under the service's KMS data key (`envelope-format.ts`, KMS
+ * encryption context `{ purpose: "mfa-token-signing-key", kid }`) and kept, with its public
+ * JWK in clear, in one table item. The signer opens it once per cold start (one KMS
+ * `Decrypt`) and signs in process: no KMS call per token, unlike `createKmsSigner`, at the
+ * price of the private key living in the function's memory.
+ *
+ * The first `sign` of a new deployment creates the key set (a conditional put: of two
+ * containers racing, one key wins and both use it). `publicJwks` never creates: before the
+ * first token it publishes no key, and verifiers fetch the JWKS again on an unknown kid.
+ * A warm signer re-reads the set every `refreshSeconds` to follow a rotation (the newest
+ * unretired key signs; retired keys stay published for `retainSeconds`); when that read
+ * fails it keeps signing with the key it holds. Every other failure rejects: there is no
+ * fallback key and never an unsigned token.
+ *
+ * IAM: the table item (`GetItem`, `PutItem` for the first key), `kms:GenerateDataKey`
+ * (first key only) and `kms:Decrypt` on the data key with that encryption context; the JWKS
+ * function needs only `GetItem`.
+ *
+ * @example
+ * const signer = createEnvelopeSigner({
+ *   store: dynamoSigningKeyStore(tableOps(ddb, tableName)),
+ *   secretBox: createKmsSecretBox({ kms, keyId: dataKeyArn }),
+ *   now: () => new Date(),
+ *   retainSeconds: 960,
+ * });
+ */
+export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner => {
+  const { store, secretBox, now, retainSeconds } = props;
+  if (!Number.isFinite(retainSeconds) || retainSeconds < 0) {
+    throw new RangeError('retainSeconds must be a finite number ≥ 0');
+  }
+  const refreshMs = (props.refreshSeconds ?? 300) * 1000;
+  let current: ActiveKey | undefined;
+  let checkedAtMs = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+
+  const readOrCreate = async (): Promise<SigningKeySet> => {
+    const existing = await store.get();
+    if (existing) return parseSet(existing);
+    const created = { keys: [await newStoredKey(secretBox, now())] };
+    if (await store.create(created)) return created;
+    const winner = await store.get();
+    return winner ? parseSet(winner) : refuse('lost the first write, then found no key');
+  };
+
+  const refresh = async () => {
+    const stored = activeKeyOf(await readOrCreate());
+    if (current?.kid !== stored.kid) current = await openKey(secretBox, stored);
+    checkedAtMs = now().getTime();
+  };
+
+  const activeKey = async (): Promise<ActiveKey> => {
+    if (current && now().getTime() - checkedAtMs < refreshMs) return current;
+    refreshing ??= refresh().finally(() => {
+      refreshing = undefined;
+    });
+    try {
+      await refreshing;
+    } catch (error) {
+      // A key opened before keeps signing through a failed re-read (it was active moments
+      // ago and stays published); without one there is nothing to sign with.
+      if (!current) throw error;
+    }
+    return current as ActiveKey;
+  };
+
+  return {
+    sign: async (claims) => {
+      const { kid, privateKey } = await activeKey();
+      const signingInput = encodeSigningInput(kid, claims);
+      const signature = sign('sha256', Buffer.from(signingInput), {
+        key: privateKey,
+        dsaEncoding: 'ieee-p1363',
+      });
+      return compactJws(signingInput, signature);
+    },
+
+    publicJwks: async () => {
+      const found = await store.get();
+      if (!found) return { keys: [] };
+      const nowMs = now().getTime();
+      const published = parseSet(found)
+        .keys.filter(
+          (key) =>
+            key.retiredAt === undefined || time(key.retiredAt) + retainSeconds * 1000 > nowMs,
+        )
+        .sort((a, b) => time(b.createdAt) - time(a.createdAt));
+      return { keys: await Promise.all(published.map(checkedPublicJwk)) };
+    },
+  };
+};

@@ -1,0 +1,363 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../shared/routes.js';
+import {
+  allowedActions,
+  allPolicyStatements,
+  handlerResources,
+  handlerStatements,
+  logGroupOf,
+  ofType,
+  type Resources,
+  roleStatements,
+  type Statement,
+  single,
+  statementsOf,
+  synthStack,
+} from '../support/synth.js';
+
+/**
+ * What each function may do, written out here independently of infra/permissions.ts, from
+ * what the handlers and their use cases call. Logs of its own group and X-Ray are left out.
+ */
+const EXPECTED_ACTIONS: Record<string, string[]> = {
+  health: [],
+  demo: [],
+  'well-known-openid': [],
+  authorizer: [],
+  'well-known-jwks': ['kms:GetPublicKey'],
+  'authn-start': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
+  'authn-challenge': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
+  'authn-cancel': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
+  'authn-status': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
+  'authn-verify': [
+    'dynamodb:GetItem',
+    'kms:Decrypt',
+    'kms:GetPublicKey',
+    'kms:Sign',
+    'secretsmanager:GetSecretValue',
+    'states:StartSyncExecution',
+  ],
+  'factors-enroll': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+    'secretsmanager:GetSecretValue',
+    'ses:SendEmail',
+    'sns:Publish',
+  ],
+  'factors-list': ['dynamodb:GetItem', 'kms:Decrypt'],
+  'factors-activate': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'kms:Decrypt',
+    'secretsmanager:GetSecretValue',
+  ],
+  'factors-resend': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'kms:Decrypt',
+    'secretsmanager:GetSecretValue',
+    'ses:SendEmail',
+    'sns:Publish',
+  ],
+  'factors-delete': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
+  'flow-start': ['dynamodb:GetItem', 'dynamodb:PutItem', 'kms:Decrypt'],
+  'flow-challenge': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'kms:Decrypt',
+    'secretsmanager:GetSecretValue',
+  ],
+  'flow-undo-challenge': ['dynamodb:UpdateItem', 'kms:Decrypt'],
+  'flow-verify': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'kms:Decrypt',
+    'secretsmanager:GetSecretValue',
+  ],
+  'flow-cancel': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
+  'flow-status': ['dynamodb:GetItem', 'kms:Decrypt'],
+};
+
+/** The item kinds (`dynamodb:LeadingKeys`) each function may touch, by action. */
+const EXPECTED_ITEMS: Record<string, Record<string, string[]>> = {
+  'authn-start': { 'dynamodb:GetItem': ['CLIENT#*'] },
+  'factors-list': { 'dynamodb:GetItem': ['CLIENT#*', 'USER#*'] },
+  'factors-enroll': {
+    'dynamodb:GetItem': ['CLIENT#*', 'USER#*'],
+    'dynamodb:UpdateItem': ['RATE#*', 'USER#*'],
+  },
+  'flow-start': { 'dynamodb:GetItem': ['USER#*'], 'dynamodb:PutItem': ['TXN#*'] },
+  'flow-verify': {
+    'dynamodb:GetItem': ['TXN#*', 'USER#*'],
+    'dynamodb:UpdateItem': ['TXN#*', 'USER#*'],
+  },
+  'flow-undo-challenge': { 'dynamodb:UpdateItem': ['RATE#*', 'TXN#*'] },
+};
+
+const leadingKeys = (statement: Statement) =>
+  [
+    ...((statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as
+      | string[]
+      | undefined) ?? []),
+  ].sort();
+
+const refOf = (value: unknown): string | undefined => {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return v.Ref ?? v['Fn::GetAtt']?.[0];
+};
+
+describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (signing) => {
+  let resources: Resources;
+  let byHandler: Map<string, Statement[]>;
+
+  beforeAll(() => {
+    resources = synthStack({ signing }).template.toJSON().Resources as Resources;
+    byHandler = handlerStatements(resources);
+  });
+
+  it('has one function per handler of the route table and the workflow, plus the authorizer', () => {
+    const handlers = new Set([...routes.map((route) => route.handler), 'authorizer']);
+    for (const task of ['start', 'challenge', 'undo-challenge', 'verify', 'cancel', 'status']) {
+      handlers.add(`flow-${task}`);
+    }
+    expect([...byHandler.keys()].sort()).toEqual([...handlers].sort());
+  });
+
+  it('allows each function exactly the actions its handler uses', () => {
+    for (const [handler, statements] of byHandler) {
+      let expected = EXPECTED_ACTIONS[handler] ?? ['(no expectation)'];
+      if (signing === 'envelope' && handler === 'well-known-jwks') {
+        expected = ['dynamodb:GetItem', 'kms:Decrypt'];
+      }
+      if (signing === 'envelope' && handler === 'authn-verify') {
+        expected = [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
+          'secretsmanager:GetSecretValue',
+          'states:StartSyncExecution',
+        ];
+      }
+      expect(allowedActions(statements), handler).toEqual(expected);
+    }
+  });
+
+  it('gives the authorizer nothing but writes to its own log group and X-Ray', () => {
+    const { roleId, functionId } = handlerResources(resources).get('authorizer') ?? {};
+    const statements = roleStatements(resources, roleId ?? '');
+    const logGroup = logGroupOf(resources, functionId ?? '');
+    expect(statements.flatMap((s) => s.Action).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const logs = statements.find((s) => s.Action.includes('logs:PutLogEvents'));
+    expect(logs?.Resource.map(refOf)).toEqual([logGroup]);
+  });
+
+  it('limits every table action to the table itself and to the item kinds the handler touches', () => {
+    for (const [handler, statements] of byHandler) {
+      for (const statement of statements.filter((s) =>
+        s.Action.some((a) => a.startsWith('dynamodb:')),
+      )) {
+        expect(statement.Action, handler).toHaveLength(1);
+        expect(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']).toContain(
+          statement.Action[0],
+        );
+        expect(statement.Resource.map(refOf), handler).toEqual(['DataTableFDBAD0F2']);
+        expect(leadingKeys(statement).length, handler).toBeGreaterThan(0);
+      }
+    }
+    for (const [handler, items] of Object.entries(EXPECTED_ITEMS)) {
+      const statements = byHandler.get(handler) ?? [];
+      for (const [action, kinds] of Object.entries(items)) {
+        const statement = statements.find((s) => s.Action[0] === action);
+        expect(statement && leadingKeys(statement), `${handler} ${action}`).toEqual(kinds.sort());
+      }
+    }
+  });
+
+  it('uses the data key only through DynamoDB or Secrets Manager, or with a TOTP/signing context', () => {
+    for (const [handler, statements] of byHandler) {
+      for (const statement of statements.filter((s) =>
+        s.Action.some((a) => /^kms:(Decrypt|GenerateDataKey)$/.test(a)),
+      )) {
+        expect(statement.Resource.map(refOf), handler).toEqual(['DataDataKeyCDD1A924']);
+        const condition = JSON.stringify(statement.Condition ?? {});
+        expect(condition, handler).toMatch(
+          /kms:ViaService|kms:EncryptionContext:factorId|kms:EncryptionContext:purpose/,
+        );
+      }
+    }
+    // Only the TOTP functions may open or seal TOTP secrets.
+    const totp = [...byHandler]
+      .filter(([, statements]) =>
+        statements.some((s) => JSON.stringify(s.Condition ?? {}).includes('factorId')),
+      )
+      .map(([handler]) => handler)
+      .sort();
+    expect(totp).toEqual(['factors-activate', 'factors-enroll', 'flow-verify']);
+  });
+
+  it('sends SMS only from the enrollment functions, to phone numbers only', () => {
+    const senders = [...byHandler]
+      .filter(([, statements]) =>
+        statements.some((s) => s.Effect === 'Allow' && s.Action.includes('sns:Publish')),
+      )
+      .map(([handler]) => handler)
+      .sort();
+    expect(senders).toEqual(['factors-enroll', 'factors-resend']);
+    for (const handler of senders) {
+      const deny = byHandler
+        .get(handler)
+        ?.find((s) => s.Effect === 'Deny' && s.Action.includes('sns:Publish'));
+      expect(JSON.stringify(deny?.Resource)).toContain(':sns:*:*:*');
+    }
+  });
+
+  it('sends email only through the configured SES identity, as the configured sender', () => {
+    for (const [handler, statements] of byHandler) {
+      const email = statements.find((s) => s.Action.includes('ses:SendEmail'));
+      if (!email) continue;
+      expect(JSON.stringify(email.Resource), handler).toContain(
+        ':identity/no-reply@mfa.example.com',
+      );
+      expect(email.Condition, handler).toEqual({
+        StringEquals: { 'ses:FromAddress': 'no-reply@mfa.example.com' },
+      });
+    }
+  });
+
+  it('lets the state machine invoke its tasks, publish SMS (never to a topic) and send as the sender', () => {
+    const [roleId] = single(
+      ofType(resources, 'AWS::IAM::Role').filter(([, role]) =>
+        JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('states.'),
+      ),
+      'state machine role',
+    );
+    const statements = roleStatements(resources, roleId);
+    const denies = statements.filter((s) => s.Effect === 'Deny');
+    expect(denies.flatMap((s) => s.Action).sort()).toEqual(['ses:SendEmail', 'sns:Publish']);
+    const invoked = statements
+      .filter((s) => s.Action.includes('lambda:InvokeFunction'))
+      .flatMap((s) => s.Resource.map(refOf).filter(Boolean));
+    const tasks = [...handlerResources(resources)]
+      .filter(([handler]) => handler.startsWith('flow-'))
+      .map(([, { functionId }]) => functionId);
+    expect([...new Set(invoked)].sort()).toEqual(tasks.sort());
+  });
+
+  it('has no "*" action anywhere, and no wildcard action in any role policy', () => {
+    const everything = allPolicyStatements(resources);
+    expect(everything.length).toBeGreaterThan(50);
+    for (const statement of everything) expect(statement.Action).not.toContain('*');
+    for (const [, policy] of ofType(resources, 'AWS::IAM::Policy')) {
+      for (const statement of statementsOf(policy.Properties.PolicyDocument)) {
+        for (const action of statement.Action) expect(action).not.toContain('*');
+      }
+    }
+  });
+
+  it('attaches no AWS managed policy to any role but the account-level API Gateway logging role', () => {
+    const managed = ofType(resources, 'AWS::IAM::Role').filter(
+      ([, role]) => role.Properties.ManagedPolicyArns !== undefined,
+    );
+    expect(managed.map(([id]) => id)).toEqual([expect.stringMatching(/^ServiceApiCloudWatchRole/)]);
+  });
+});
+
+describe('token signing key (kms signing)', () => {
+  let resources: Resources;
+  beforeAll(() => {
+    resources = synthStack().template.toJSON().Resources as Resources;
+  });
+
+  const signingKey = () => {
+    const keys = ofType(resources, 'AWS::KMS::Key').filter(
+      ([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256',
+    );
+    const [id, key] = single(keys, 'signing key');
+    return { id, key, statements: statementsOf(key.Properties.KeyPolicy) };
+  };
+
+  it('is an ECC_NIST_P256 SIGN_VERIFY key', () => {
+    expect(signingKey().key.Properties).toMatchObject({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+    });
+  });
+
+  it('lets only the signing function sign: in the key policy and in IAM', () => {
+    const signerRole = handlerResources(resources).get('authn-verify')?.roleId;
+    const { statements, id } = signingKey();
+    const allowsSign = statements.filter(
+      (s) => s.Effect === 'Allow' && s.Action.some((a) => a === 'kms:Sign' || a === 'kms:*'),
+    );
+    expect(allowsSign).toHaveLength(1);
+    expect(allowsSign[0]?.Principal).toEqual({ AWS: { 'Fn::GetAtt': [signerRole, 'Arn'] } });
+    const deny = statements.find((s) => s.Effect === 'Deny');
+    expect(deny).toMatchObject({
+      Action: ['kms:Sign'],
+      Principal: { AWS: '*' },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [signerRole, 'Arn'] }] } },
+    });
+    // The account may administer the key, never use it to sign.
+    for (const statement of statements.filter((s) => s.Sid === 'KeyAdministration')) {
+      expect(statement.Action.filter((a) => /Sign|\*/.test(a))).toEqual([]);
+    }
+    const signers = [...handlerStatements(resources)]
+      .filter(([, st]) =>
+        st.some((s) => s.Action.includes('kms:Sign') && s.Resource.map(refOf).includes(id)),
+      )
+      .map(([handler]) => handler);
+    expect(signers).toEqual(['authn-verify']);
+  });
+
+  it('publishes its public key through the JWKS function, which cannot sign', () => {
+    const jwks = handlerStatements(resources).get('well-known-jwks') ?? [];
+    expect(jwks.flatMap((s) => s.Action)).toContain('kms:GetPublicKey');
+    expect(jwks.flatMap((s) => s.Action)).not.toContain('kms:Sign');
+  });
+});
+
+describe('envelope signing', () => {
+  let resources: Resources;
+  beforeAll(() => {
+    resources = synthStack({ signing: 'envelope' }).template.toJSON().Resources as Resources;
+  });
+
+  it('creates no asymmetric key and tells the functions to use the envelope signer', () => {
+    expect(
+      ofType(resources, 'AWS::KMS::Key').filter(([, k]) => k.Properties.KeySpec !== undefined),
+    ).toEqual([]);
+    for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (!('TABLE_NAME' in env)) continue;
+      expect(env.SIGNING_MODE).toBe('envelope');
+      expect(env).not.toHaveProperty('SIGNING_KEY_IDS');
+    }
+  });
+
+  it('lets only the signing function create and open the sealed signing key', () => {
+    const byHandler = handlerStatements(resources);
+    const withPurpose = [...byHandler]
+      .filter(([, st]) =>
+        st.some((s) =>
+          JSON.stringify(s.Condition ?? {}).includes('"kms:EncryptionContext:purpose"'),
+        ),
+      )
+      .map(([handler]) => handler);
+    expect(withPurpose).toEqual(['authn-verify']);
+    const verify = byHandler.get('authn-verify') ?? [];
+    const put = verify.find((s) => s.Action.includes('dynamodb:PutItem'));
+    expect(put && leadingKeys(put)).toEqual(['KEYS#token-signing']);
+    const jwks = byHandler.get('well-known-jwks') ?? [];
+    const get = jwks.find((s) => s.Action.includes('dynamodb:GetItem'));
+    expect(get && leadingKeys(get)).toEqual(['KEYS#token-signing']);
+    expect(jwks.flatMap((s) => s.Action)).not.toContain('kms:GenerateDataKey');
+  });
+});

@@ -1,0 +1,233 @@
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
+import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  createEnvelopeSigner,
+  type SigningKeySet,
+  type SigningKeyStore,
+} from '../../shared/adapters/aws/envelope-signer.js';
+import { createKmsSecretBox } from '../../shared/adapters/aws/kms-secret-box.js';
+import { CryptoError } from '../../shared/domain/crypto-error.js';
+import type { MfaTokenClaims } from '../../shared/domain/mfa-token.js';
+import { fakeEnvelopeKms } from '../support/fake-kms.js';
+
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/data';
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+const claims: MfaTokenClaims = {
+  iss: 'https://mfa.test.example',
+  sub: 'user-1',
+  aud: 'app-1',
+  iat: T0 / 1000,
+  exp: T0 / 1000 + 900,
+  jti: 'jti-1',
+  auth_time: T0 / 1000,
+  amr: ['otp', 'mfa'],
+  acr: 'mfa',
+  txn: 'txn-1',
+};
+
+/** The table item, in memory: `create` is conditional, like the DynamoDB put. */
+const memoryKeyStore = () => {
+  let item: SigningKeySet | undefined;
+  const counts = { get: 0, create: 0 };
+  const store: SigningKeyStore = {
+    get: async () => {
+      counts.get += 1;
+      return item && structuredClone(item);
+    },
+    create: async (set) => {
+      counts.create += 1;
+      if (item) return false;
+      item = structuredClone(set);
+      return true;
+    },
+  };
+  return {
+    store,
+    counts,
+    item: () => item,
+    replace: (set: SigningKeySet) => {
+      item = structuredClone(set);
+    },
+  };
+};
+
+let nowMs = T0;
+const now = () => new Date(nowMs);
+
+const setup = (store = memoryKeyStore(), kms = fakeEnvelopeKms(KEY_ARN)) => {
+  const secretBox = createKmsSecretBox({ kms: kms.kms, keyId: KEY_ARN });
+  const signer = createEnvelopeSigner({ store: store.store, secretBox, now, retainSeconds: 960 });
+  return { store, kms, signer, secretBox };
+};
+
+const verify = async (token: string, keys: readonly object[]) =>
+  jwtVerify(token, createLocalJWKSet({ keys: keys.map((k) => ({ ...k })) }), {
+    algorithms: ['ES256'],
+    typ: 'mfa+jwt',
+    issuer: claims.iss,
+    audience: claims.aud,
+    currentDate: new Date(T0),
+  });
+
+const rejection = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+
+const kmsCalls = (kms: ReturnType<typeof fakeEnvelopeKms>) => ({
+  generate: kms.calls.filter((c) => c instanceof GenerateDataKeyCommand).length,
+  decrypt: kms.calls.filter((c) => c instanceof DecryptCommand).length,
+});
+
+beforeEach(() => {
+  nowMs = T0;
+});
+
+describe('envelope token signer', () => {
+  it('creates one sealed key on first sign; the token verifies against the published JWKS', async () => {
+    const { store, kms, signer } = setup();
+    const token = await signer.sign(claims);
+    const jwks = await signer.publicJwks();
+    const { payload, protectedHeader } = await verify(token, jwks.keys);
+    expect(payload).toEqual(claims);
+    const [jwk] = jwks.keys;
+    expect(jwks.keys).toHaveLength(1);
+    expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'mfa+jwt', kid: jwk?.kid });
+    expect(jwk?.kid).toBe(
+      await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk?.x, y: jwk?.y }, 'sha256'),
+    );
+    expect(Object.keys(jwk ?? {}).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    expect(store.counts.create).toBe(1);
+    expect(kmsCalls(kms)).toEqual({ generate: 1, decrypt: 1 });
+  });
+
+  it('stores no private key in clear and binds the sealed key to its purpose and kid', async () => {
+    const { store, kms, signer } = setup();
+    await signer.sign(claims);
+    const stored = store.item()?.keys[0];
+    expect(JSON.stringify(store.item())).not.toMatch(/"d"\s*:/);
+    expect(stored?.sealedPrivateKey).toMatch(/^v1\./);
+    for (const call of kms.calls) {
+      expect(call.input.EncryptionContext).toEqual({
+        purpose: 'mfa-token-signing-key',
+        kid: stored?.kid,
+      });
+    }
+  });
+
+  it('opens the key once per cold start: warm signs make no KMS call and re-read only after the refresh interval', async () => {
+    const { store, kms, signer } = setup();
+    await signer.sign(claims);
+    await signer.sign(claims);
+    nowMs += 299_000;
+    await signer.sign(claims);
+    expect(store.counts.get).toBe(1);
+    nowMs += 2_000;
+    await signer.sign(claims);
+    expect(store.counts.get).toBe(2);
+    expect(kmsCalls(kms)).toEqual({ generate: 1, decrypt: 1 });
+  });
+
+  it('creates one key when two cold containers race: both sign with it', async () => {
+    const shared = memoryKeyStore();
+    const kms = fakeEnvelopeKms(KEY_ARN);
+    const [a, b] = [setup(shared, kms), setup(shared, kms)];
+    const [ta, tb] = await Promise.all([a.signer.sign(claims), b.signer.sign(claims)]);
+    expect(shared.item()?.keys).toHaveLength(1);
+    expect(decodeProtectedHeader(ta).kid).toBe(decodeProtectedHeader(tb).kid);
+    await verify(tb, (await b.signer.publicJwks()).keys);
+  });
+
+  it('publishes nothing before the first token and never creates a key itself', async () => {
+    const { store, kms, signer } = setup();
+    expect(await signer.publicJwks()).toEqual({ keys: [] });
+    expect(store.counts.create).toBe(0);
+    expect(kms.calls).toHaveLength(0);
+  });
+
+  it('follows a rotation: the newest unretired key signs, the retired one stays published for retainSeconds', async () => {
+    const { store, signer } = setup();
+    const first = decodeProtectedHeader(await signer.sign(claims)).kid;
+    // A second key made the same way (by another signer on an empty store), then rotated in.
+    const other = setup();
+    await other.signer.sign(claims);
+    const fresh = other.store.item()?.keys[0];
+    const old = store.item()?.keys[0];
+    if (!fresh || !old) throw new Error('keys missing');
+    nowMs += 1_000;
+    store.replace({
+      keys: [
+        { ...old, retiredAt: now().toISOString() },
+        { ...fresh, createdAt: now().toISOString() },
+      ],
+    });
+    // A cold signer opens the new key with the KMS that sealed it.
+    const rotated = createEnvelopeSigner({
+      store: store.store,
+      secretBox: other.secretBox,
+      now,
+      retainSeconds: 960,
+    });
+    const token = await rotated.sign(claims);
+    expect(decodeProtectedHeader(token).kid).toBe(fresh.kid);
+    expect((await rotated.publicJwks()).keys.map((k) => k.kid)).toEqual([fresh.kid, first]);
+    nowMs += 960_000;
+    expect((await rotated.publicJwks()).keys.map((k) => k.kid)).toEqual([fresh.kid]);
+  });
+
+  it('refuses a sealed key moved under another kid (the KMS context no longer matches)', async () => {
+    const { store, kms, signer } = setup();
+    await signer.sign(claims);
+    const stored = store.item()?.keys[0];
+    if (!stored) throw new Error('no key');
+    // A cold container on the same KMS key: only the context differs.
+    const cold = setup(store, kms);
+    store.replace({ keys: [{ ...stored, kid: 'another-kid' }] });
+    const error = await rejection(cold.signer.sign(claims));
+    expect(error).toBeInstanceOf(CryptoError);
+    expect(error).toMatchObject({ code: 'unseal_failed' });
+  });
+
+  it('refuses a published key whose coordinates do not match its kid', async () => {
+    const { store, signer } = setup();
+    await signer.sign(claims);
+    const stored = store.item()?.keys[0];
+    const other = setup();
+    await other.signer.sign(claims);
+    const foreign = other.store.item()?.keys[0];
+    if (!stored || !foreign) throw new Error('no key');
+    store.replace({ keys: [{ ...stored, publicJwk: { ...foreign.publicJwk, kid: stored.kid } }] });
+    const error = await rejection(signer.publicJwks());
+    expect(error).toMatchObject({ name: 'CryptoError', code: 'key_refused' });
+  });
+
+  it('fails without a fallback when KMS fails at cold start, and keeps its key through a failed re-read', async () => {
+    const store = memoryKeyStore();
+    const failing = fakeEnvelopeKms(KEY_ARN);
+    const broken = {
+      kms: { send: async () => Promise.reject(new Error('KMS down')) } as never,
+      calls: failing.calls,
+    };
+    const cold = setup(store, broken as ReturnType<typeof fakeEnvelopeKms>);
+    await expect(cold.signer.sign(claims)).rejects.toThrow('KMS down');
+    expect(store.item()).toBeUndefined();
+
+    const { signer, store: warmStore } = setup();
+    const kid = decodeProtectedHeader(await signer.sign(claims)).kid;
+    warmStore.store.get = async () => Promise.reject(new Error('DynamoDB down'));
+    nowMs += 600_000;
+    expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(kid);
+  });
+
+  it('refuses a retain window that is not a finite non-negative number', () => {
+    const { store, secretBox } = setup();
+    expect(() =>
+      createEnvelopeSigner({ store: store.store, secretBox, now, retainSeconds: -1 }),
+    ).toThrow(RangeError);
+  });
+});
