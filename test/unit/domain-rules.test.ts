@@ -96,6 +96,7 @@ describe('phone numbers', () => {
     ['+44770090ABCD', 'invalid_phone_number'], // letters
     ['07700900123', 'invalid_phone_number'], // national format without +
     ['+449098790000', 'invalid_phone_number'], // premium rate
+    ['+33142685300', 'invalid_phone_number'], // a landline: no SMS
     ['+4412345678901234567', 'invalid_phone_number'], // too long
     ['+8613800138000', 'country_not_allowed'], // CN
     ['+79161234567', 'country_not_allowed'], // RU
