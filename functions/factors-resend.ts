@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { apiHandler, factorPath, useCaseDeps } from '../shared/http/api-handler.js';
 import { resendFactorCode } from '../shared/use-cases/factor-manage.js';
 

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { type Deps, deps } from '../deps.js';
 import { MfaError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -42,13 +42,13 @@ export interface ApiResult {
   readonly headers?: Record<string, string>;
 }
 
-interface Options<S extends z.ZodType | undefined> {
+interface Options<S extends z.ZodMiniType | undefined> {
   readonly auth: 'none' | 'client';
   /** Request body schema; routes without one read no body. */
   readonly body?: S;
 }
 
-type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
+type BodyOf<S> = S extends z.ZodMiniType ? z.infer<S> : undefined;
 
 /** What the middlewares learn about a request, kept on the Lambda context. */
 interface RequestState {
@@ -80,7 +80,7 @@ const accessLog = (
  * and problem+json for every error. Only `MfaError`s reach the caller; anything else is
  * logged and answered with a generic 500.
  */
-export const apiHandler = <S extends z.ZodType | undefined = undefined>(
+export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
   options: Options<S>,
   useCase: (request: ApiRequest<BodyOf<S>>) => Promise<ApiResult>,
 ) =>

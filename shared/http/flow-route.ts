@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { hashStateToken } from '../domain/state-token.js';
 import type { FlowInput, FlowOutcome } from '../flow.js';
 import { unwrapOutcome } from '../flow-task.js';
@@ -24,7 +24,7 @@ interface FlowRouteOptions<B> {
  * A route that runs one `MfaFlow` operation on the transaction named by `stateToken`. Only
  * the token's SHA-256 enters the workflow.
  */
-export const flowRoute = <S extends z.ZodType<{ stateToken: string }>>(
+export const flowRoute = <S extends z.ZodMiniType<{ stateToken: string }>>(
   operation: Operation,
   body: S,
   options: FlowRouteOptions<z.infer<S>> = {},

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { MfaError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -11,7 +11,7 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
 };
 
 /** Reads the body the API conventions allow: JSON, at most 16 KiB, valid against `schema`. */
-export const parseJsonBody = <S extends z.ZodType>(
+export const parseJsonBody = <S extends z.ZodMiniType>(
   event: APIGatewayProxyEvent,
   schema: S,
 ): z.infer<S> => {
@@ -39,7 +39,7 @@ export const parseJsonBody = <S extends z.ZodType>(
   return parseValue(parsed, schema);
 };
 
-const parseValue = <S extends z.ZodType>(parsed: unknown, schema: S): z.infer<S> => {
+const parseValue = <S extends z.ZodMiniType>(parsed: unknown, schema: S): z.infer<S> => {
   const result = schema.safeParse(parsed);
   if (!result.success) {
     // Paths and rule names only: never echo a submitted value.
