@@ -116,3 +116,64 @@ describe('bundling', () => {
     }
   });
 });
+
+describe('MFA authorizer wiring in the service stack', () => {
+  const methodOf = (httpMethod: string, pathPart: string) =>
+    ofType('AWS::ApiGateway::Method').find(([, method]) => {
+      const resourceId = (method.Properties.ResourceId as { Ref?: string }).Ref ?? '';
+      return (
+        method.Properties.HttpMethod === httpMethod &&
+        resources[resourceId]?.Properties.PathPart === pathPart
+      );
+    })?.[1];
+
+  it('puts every `mfa` route of the table behind the REQUEST authorizer, and nothing else', () => {
+    const [authorizerId] = ofType('AWS::ApiGateway::Authorizer').map(([id]) => id);
+    expect(resources[authorizerId as string]?.Properties).toMatchObject({
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    for (const pathPart of ['cats', 'dogs']) {
+      expect(methodOf('GET', pathPart)?.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    }
+    expect(methodOf('GET', 'demo')?.Properties.AuthorizationType).toBe('NONE');
+    const custom = ofType('AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.AuthorizationType === 'CUSTOM',
+    );
+    expect(custom).toHaveLength(routes.filter((route) => route.auth === 'mfa').length);
+  });
+
+  it('turns Deny and missing tokens into 401 with the WWW-Authenticate challenge', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      StatusCode: '401',
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.WWW-Authenticate': 'context.authorizer.wwwAuthenticate',
+      }),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      StatusCode: '401',
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.WWW-Authenticate': `'Bearer error="invalid_token"'`,
+      }),
+    });
+  });
+
+  it("gives the authorizer each protected route's maxAge from the route table", () => {
+    const authorizerFn = ofType('AWS::Lambda::Function').find(([, fn]) =>
+      (fn.Properties.Tags as { Key: string; Value: string }[]).some(
+        (tag) => tag.Value === 'authorizer',
+      ),
+    )?.[1];
+    const env = (authorizerFn?.Properties.Environment as { Variables: Record<string, string> })
+      .Variables;
+    expect(JSON.parse(env.MFA_ROUTE_POLICIES ?? '{}')).toMatchObject({
+      'GET /demo/cats': { maxAge: 60 },
+      'GET /demo/dogs': { maxAge: 900 },
+    });
+  });
+});
