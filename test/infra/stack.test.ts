@@ -169,8 +169,9 @@ describe('MFA authorizer wiring in the service stack', () => {
         (tag) => tag.Value === 'authorizer',
       ),
     )?.[1];
-    const env = (authorizerFn?.Properties.Environment as { Variables: Record<string, string> })
-      .Variables;
+    const env =
+      (authorizerFn?.Properties.Environment as { Variables?: Record<string, string> } | undefined)
+        ?.Variables ?? {};
     expect(JSON.parse(env.MFA_ROUTE_POLICIES ?? '{}')).toMatchObject({
       'GET /demo/cats': { maxAge: 60 },
       'GET /demo/dogs': { maxAge: 900 },
