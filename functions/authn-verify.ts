@@ -12,9 +12,8 @@ import { epochSeconds } from '../shared/ports/clock.js';
  * failure is a 503, never an unsigned token.
  */
 export const handler = flowRoute('verify', verifyBody, {
-  extra: async (request, stateTokenHash) => {
+  extra: async (request, { stateTokenHash, factorId }) => {
     const key = await request.deps.otpKeys.otpMacKey();
-    const factorId = request.pathParameters.factorId ?? '';
     return {
       passCodeMac: otpMac(
         key,

@@ -11,7 +11,7 @@ interface FlowRouteOptions<B> {
   /** More input, computed from the request (only hashed values: it enters the workflow). */
   readonly extra?: (
     request: ApiRequest<B>,
-    stateTokenHash: string,
+    target: { stateTokenHash: string; factorId: string },
   ) => Promise<Record<string, string>>;
   /** The response body from the outcome (default: the outcome's body, or its problem). */
   readonly finish?: (
@@ -31,18 +31,18 @@ export const flowRoute = <S extends z.ZodMiniType<{ stateToken: string }>>(
 ) =>
   apiHandler({ auth: 'client', body }, async (request) => {
     const stateTokenHash = hashStateToken(request.body.stateToken);
-    const factor =
+    const factorId =
       operation === 'challenge' || operation === 'verify'
-        ? { factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found') }
-        : {};
+        ? pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found')
+        : undefined;
     const typed = request as ApiRequest<z.infer<S>>;
     const outcome = await request.deps.workflow.run({
       operation,
       requestId: request.requestId,
       clientId: request.clientId,
       stateTokenHash,
-      ...factor,
-      ...(await options.extra?.(typed, stateTokenHash)),
+      ...(factorId === undefined ? {} : { factorId }),
+      ...(await options.extra?.(typed, { stateTokenHash, factorId: factorId ?? '' })),
     } as FlowInput);
     const finish = options.finish ?? (async (result: FlowOutcome) => unwrapOutcome(result));
     return { status: 200, body: await finish(outcome, typed) };

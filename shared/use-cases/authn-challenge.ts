@@ -2,13 +2,13 @@ import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-view.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
-import { HOUR_SECONDS, iso, secondsToNextHour } from '../domain/time.js';
+import { HOUR_SECONDS, iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { ChallengeInput, ChallengeTaskOutput, UndoChallenge } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { liveTransaction, lockedOut } from './authn-state.js';
-import { destinationRateKey } from './factor-activation.js';
+import { destinationRateKey, rateLimited, resendTooSoon } from './factor-activation.js';
 
 /**
  * Challenge: for sms/email, records a fresh code in the transaction (one conditional write:
@@ -85,14 +85,7 @@ export const issueChallenge = async (
   const rateKey = destinationRateKey(key, type, snapshot.destination);
   if (!(await rates.consume(rateKey, config.SENDS_PER_DESTINATION_PER_HOUR, HOUR_SECONDS, now))) {
     await undo();
-    throw new MfaError(
-      'rate_limited',
-      'Too many codes sent to this destination; try later',
-      {},
-      {
-        'retry-after': String(secondsToNextHour(now)),
-      },
-    );
+    throw rateLimited('Too many codes sent to this destination; try later', now);
   }
   log.info('challenge issued', {
     transactionId: before.transactionId,
@@ -143,14 +136,7 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
   }
   const wait = (txn.lastSentAt ?? 0) + config.RESEND_COOLDOWN_SECONDS - now;
   if (wait > 0) {
-    return new MfaError(
-      'resend_too_soon',
-      `Wait ${wait} s before asking for another code`,
-      {},
-      {
-        'retry-after': String(wait),
-      },
-    );
+    return resendTooSoon(wait);
   }
   return new MfaError('invalid_state', 'The transaction cannot take a challenge now');
 };

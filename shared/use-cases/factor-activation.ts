@@ -1,10 +1,31 @@
+import { factorView } from '../domain/factor-view.js';
 import { ACTIVATION_SUBJECT, activationText } from '../domain/messages.js';
 import { destinationHash, newOtp, otpMac } from '../domain/otp.js';
-import { HOUR_SECONDS, secondsToNextHour } from '../domain/time.js';
+import { HOUR_SECONDS, iso, secondsToNextHour } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { Activation, StoredFactor } from '../ports/store.js';
+
+/** 429 `resend_too_soon`: the cooldown since the last code has not passed. */
+export const resendTooSoon = (seconds: number) =>
+  new MfaError(
+    'resend_too_soon',
+    `Wait ${seconds} s before asking for another code`,
+    {},
+    {
+      'retry-after': String(seconds),
+    },
+  );
+
+/** 429 `rate_limited` on an hourly counter, retry at the next clock hour. */
+export const rateLimited = (detail: string, nowSeconds: number) =>
+  new MfaError(
+    'rate_limited',
+    detail,
+    {},
+    { 'retry-after': String(secondsToNextHour(nowSeconds)) },
+  );
 
 /** Binding of an activation code: the app, the user and the factor. */
 export const activationBinding = (clientId: string, userId: string, factorId: string) =>
@@ -55,14 +76,7 @@ export const sendActivationCode = async (
   for (const { key: rateKey, limit } of limits) {
     if (!(await rates.consume(rateKey, limit, HOUR_SECONDS, now))) {
       await giveBack();
-      throw new MfaError(
-        'rate_limited',
-        'Too many codes sent; try later',
-        {},
-        {
-          'retry-after': String(secondsToNextHour(now)),
-        },
-      );
+      throw rateLimited('Too many codes sent; try later', now);
     }
     taken.push(rateKey);
   }
@@ -85,4 +99,32 @@ export const sendActivationCode = async (
   }
   log.info('activation code sent', { factorType: factor.type });
   return activation;
+};
+
+/** A fresh activation code for a pending sms/email factor, at most once per cooldown. */
+export const resendActivation = async (
+  deps: TaskDeps,
+  target: { clientId: string; userId: string; factor: StoredFactor },
+): Promise<Record<string, unknown>> => {
+  const { factor } = target;
+  if (factor.status !== 'PENDING_ACTIVATION')
+    throw new MfaError('invalid_state', 'The factor is already active');
+  if (factor.type === 'totp')
+    throw new MfaError('invalid_state', 'TOTP factors have no code to resend');
+  const now = epochSeconds(deps.clock.now());
+  const cooldown = deps.config.RESEND_COOLDOWN_SECONDS;
+  const wait = (factor.activation?.lastSentAt ?? 0) + cooldown - now;
+  if (wait > 0) throw resendTooSoon(wait);
+  const activation = await sendActivationCode(deps, target, async (activation) => {
+    const renewed = await deps.factors.renewActivation(
+      target.clientId,
+      target.userId,
+      factor.factorId,
+      activation,
+      now - cooldown,
+    );
+    if (!renewed) throw resendTooSoon(cooldown);
+    return undefined;
+  });
+  return { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } };
 };

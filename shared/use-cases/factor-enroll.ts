@@ -9,7 +9,7 @@ import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
-import { sendActivationCode } from './factor-activation.js';
+import { resendActivation, sendActivationCode } from './factor-activation.js';
 
 /** Time to scan the QR code and type a first code. */
 export const TOTP_ACTIVATION_SECONDS = 900;
@@ -109,41 +109,4 @@ export const enrollFactor = async (
     status: 201,
     body: { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } },
   };
-};
-
-/** A fresh activation code for a pending sms/email factor, at most once per cooldown. */
-export const resendActivation = async (
-  deps: TaskDeps,
-  target: { clientId: string; userId: string; factor: StoredFactor },
-): Promise<Record<string, unknown>> => {
-  const { factor } = target;
-  if (factor.status !== 'PENDING_ACTIVATION')
-    throw new MfaError('invalid_state', 'The factor is already active');
-  if (factor.type === 'totp')
-    throw new MfaError('invalid_state', 'TOTP factors have no code to resend');
-  const now = epochSeconds(deps.clock.now());
-  const cooldown = deps.config.RESEND_COOLDOWN_SECONDS;
-  const wait = (factor.activation?.lastSentAt ?? 0) + cooldown - now;
-  const tooSoon = (seconds: number) =>
-    new MfaError(
-      'resend_too_soon',
-      `Wait ${seconds} s before asking for another code`,
-      {},
-      {
-        'retry-after': String(seconds),
-      },
-    );
-  if (wait > 0) throw tooSoon(wait);
-  const activation = await sendActivationCode(deps, target, async (activation) => {
-    const renewed = await deps.factors.renewActivation(
-      target.clientId,
-      target.userId,
-      factor.factorId,
-      activation,
-      now - cooldown,
-    );
-    if (!renewed) throw tooSoon(cooldown);
-    return undefined;
-  });
-  return { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } };
 };

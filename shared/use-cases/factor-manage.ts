@@ -1,12 +1,11 @@
 import { factorView } from '../domain/factor-view.js';
-import { macEquals, otpMac } from '../domain/otp.js';
+import { macEquals, matchTotpStep, otpMac } from '../domain/otp.js';
 import { totpCandidates } from '../domain/totp.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
-import { activationBinding } from './factor-activation.js';
-import { resendActivation } from './factor-enroll.js';
+import { activationBinding, resendActivation } from './factor-activation.js';
 
 interface FactorRef {
   readonly clientId: string;
@@ -77,9 +76,14 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
       userId: ref.userId,
       factorId: ref.factorId,
     });
-    for (const { step, code } of totpCandidates(secret, now)) {
-      if (macEquals(otpMac(key, 'activation', binding, code), submitted)) proof = { step };
-    }
+    const step = matchTotpStep({
+      candidates: totpCandidates(secret, now),
+      key,
+      purpose: 'activation',
+      binding,
+      submittedMac: submitted,
+    });
+    if (step !== undefined) proof = { step };
   } else if (activation.codeMac && macEquals(activation.codeMac, submitted)) {
     proof = { codeMac: submitted };
   }

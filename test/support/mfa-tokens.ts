@@ -1,7 +1,12 @@
 import { KeyObject, sign } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { Jwks } from '../../shared/authz/jwks-source.js';
-import { MFA_ACR, MFA_TOKEN_ALG, MFA_TOKEN_TYPE } from '../../shared/domain/mfa-token.js';
+import {
+  MFA_ACR,
+  MFA_TOKEN_ALG,
+  MFA_TOKEN_TYPE,
+  type MfaTokenClaims,
+} from '../../shared/domain/mfa-token.js';
 
 export const ISSUER = 'https://mfa.test.example';
 export const AUDIENCE = 'app-1';
@@ -26,6 +31,20 @@ export const defaultClaims = (): Record<string, unknown> => ({
   jti: 'jti-1',
   auth_time: NOW_SECONDS,
   amr: ['sms', 'otp', 'mfa'],
+  acr: MFA_ACR,
+  txn: 'txn-1',
+});
+
+/** Typed claims of one token issued at NOW_SECONDS (the signer tests). */
+export const sampleClaims = (): MfaTokenClaims => ({
+  iss: ISSUER,
+  sub: 'user-1',
+  aud: AUDIENCE,
+  iat: NOW_SECONDS,
+  exp: NOW_SECONDS + 900,
+  jti: 'jti-1',
+  auth_time: NOW_SECONDS,
+  amr: ['otp', 'mfa'],
   acr: MFA_ACR,
   txn: 'txn-1',
 });

@@ -8,24 +8,13 @@ import {
 } from '../../shared/adapters/aws/envelope-signer.js';
 import { createKmsSecretBox } from '../../shared/adapters/aws/kms-secret-box.js';
 import { CryptoError } from '../../shared/domain/crypto-error.js';
-import type { MfaTokenClaims } from '../../shared/domain/mfa-token.js';
 import { fakeEnvelopeKms } from '../support/fake-kms.js';
+import { sampleClaims } from '../support/mfa-tokens.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/data';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-const claims: MfaTokenClaims = {
-  iss: 'https://mfa.test.example',
-  sub: 'user-1',
-  aud: 'app-1',
-  iat: T0 / 1000,
-  exp: T0 / 1000 + 900,
-  jti: 'jti-1',
-  auth_time: T0 / 1000,
-  amr: ['otp', 'mfa'],
-  acr: 'mfa',
-  txn: 'txn-1',
-};
+const claims = sampleClaims();
 
 /** The table item, in memory: `create` is conditional, like the DynamoDB put. */
 const memoryKeyStore = () => {

@@ -9,24 +9,13 @@ import {
   SIGNING_KEYS_FILE,
 } from '../../shared/adapters/file/file-signer.js';
 import { CryptoError } from '../../shared/domain/crypto-error.js';
-import type { MfaTokenClaims } from '../../shared/domain/mfa-token.js';
 import type { PublicJwk, TokenSigner } from '../../shared/ports/signer.js';
+import { sampleClaims } from '../support/mfa-tokens.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const RETAIN_SECONDS = 960;
 
-const claims: MfaTokenClaims = {
-  iss: 'https://mfa.test.example',
-  sub: 'user-1',
-  aud: 'app-1',
-  iat: T0 / 1000,
-  exp: T0 / 1000 + 900,
-  jti: 'jti-1',
-  auth_time: T0 / 1000,
-  amr: ['otp', 'mfa'],
-  acr: 'mfa',
-  txn: 'txn-1',
-};
+const claims = sampleClaims();
 
 const verifyWith = (token: string, jwks: { readonly keys: readonly PublicJwk[] }) =>
   jwtVerify(token, createLocalJWKSet({ keys: jwks.keys.map((k) => ({ ...k })) }), {
