@@ -10,7 +10,7 @@ import { startBody } from '../shared/http/schemas.js';
  */
 export const handler = apiHandler({ auth: 'client', body: startBody }, async (request) => {
   const { body, clientId, requestId, deps } = request;
-  const stateToken = newStateToken(deps.random);
+  const stateToken = newStateToken(deps.random, body.userId);
   const outcome = await deps.workflow.run({
     operation: 'start',
     requestId,

@@ -16,13 +16,9 @@ import { type MfaFunction, XRAY_WILDCARD_REASON } from './mfa-function.js';
 export type Access =
   /** GetItem `CLIENT#…`: app authentication of every `/v1` route. */
   | 'clients:read'
-  /** GetItem / UpdateItem `USER#…`: a user's factors (one item per user). */
-  | 'factors:read'
-  | 'factors:write'
-  /** GetItem / PutItem / UpdateItem `TXN#…`: authentication transactions. */
-  | 'transactions:read'
-  | 'transactions:create'
-  | 'transactions:write'
+  /** GetItem / UpdateItem `USER#…`: a user's item, their factors and transactions. */
+  | 'users:read'
+  | 'users:write'
   /** UpdateItem `RATE#…`: rate-limit counters. */
   | 'rates:write'
   /** secretsmanager:GetSecretValue on the OTP HMAC secret. */
@@ -56,39 +52,32 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   'authn-verify': [...CLIENT_ROUTE, 'otpKey', 'token:sign'],
   'factors-enroll': [
     'clients:read',
-    'factors:read',
-    'factors:write',
+    'users:read',
+    'users:write',
     'rates:write',
     'otpKey',
     'totp:seal',
     'sms',
     'email',
   ],
-  'factors-list': ['clients:read', 'factors:read'],
-  'factors-activate': ['clients:read', 'factors:read', 'factors:write', 'otpKey', 'totp:open'],
+  'factors-list': ['clients:read', 'users:read'],
+  'factors-activate': ['clients:read', 'users:read', 'users:write', 'otpKey', 'totp:open'],
   'factors-resend': [
     'clients:read',
-    'factors:read',
-    'factors:write',
+    'users:read',
+    'users:write',
     'rates:write',
     'otpKey',
     'sms',
     'email',
   ],
-  'factors-delete': ['clients:read', 'factors:read', 'factors:write'],
-  'flow-start': ['factors:read', 'transactions:create'],
-  'flow-challenge': ['transactions:read', 'transactions:write', 'rates:write', 'otpKey'],
-  'flow-undo-challenge': ['transactions:write', 'rates:write'],
-  'flow-verify': [
-    'transactions:read',
-    'transactions:write',
-    'factors:read',
-    'factors:write',
-    'otpKey',
-    'totp:open',
-  ],
-  'flow-cancel': ['transactions:read', 'transactions:write'],
-  'flow-status': ['transactions:read'],
+  'factors-delete': ['clients:read', 'users:read', 'users:write'],
+  'flow-start': ['users:read', 'users:write'],
+  'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey'],
+  'flow-undo-challenge': ['users:write', 'rates:write'],
+  'flow-verify': ['users:read', 'users:write', 'otpKey', 'totp:open'],
+  'flow-cancel': ['users:read', 'users:write'],
+  'flow-status': ['users:read'],
   // Verifies tokens against the public JWKS over HTTPS: no AWS permission beyond its logs.
   authorizer: [],
 };
@@ -98,11 +87,8 @@ const kind = (key: ItemKey): string => `${key.pk.slice(0, key.pk.indexOf('#') + 
 
 const TABLE_ACCESS: Partial<Record<Access, { action: string; leadingKey: string }>> = {
   'clients:read': { action: 'dynamodb:GetItem', leadingKey: kind(keys.client('x')) },
-  'factors:read': { action: 'dynamodb:GetItem', leadingKey: kind(keys.userFactors('x', 'y')) },
-  'factors:write': { action: 'dynamodb:UpdateItem', leadingKey: kind(keys.userFactors('x', 'y')) },
-  'transactions:read': { action: 'dynamodb:GetItem', leadingKey: kind(keys.transaction('x')) },
-  'transactions:create': { action: 'dynamodb:PutItem', leadingKey: kind(keys.transaction('x')) },
-  'transactions:write': { action: 'dynamodb:UpdateItem', leadingKey: kind(keys.transaction('x')) },
+  'users:read': { action: 'dynamodb:GetItem', leadingKey: kind(keys.user('x', 'y')) },
+  'users:write': { action: 'dynamodb:UpdateItem', leadingKey: kind(keys.user('x', 'y')) },
   'rates:write': { action: 'dynamodb:UpdateItem', leadingKey: kind(keys.rate('x', 0)) },
 };
 

@@ -5,7 +5,9 @@
  * call, the measured DynamoDB requests and workflow executions per flow, and the AWS cost per
  * 1M flows at list prices (excluding the SMS/email itself). It reports; it asserts nothing.
  */
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalRuntime } from '../local/runtime.js';
+import { tableResource } from '../local/template.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -100,7 +102,41 @@ const ddbPerFlow =
   (Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0) - ddbBefore) / FLOWS;
 const writesPerFlow = (writes() - writesBefore) / FLOWS;
 const executionsPerFlow = (runtime.stats.workflowExecutions - executionsBefore) / FLOWS;
+// Writes are billed per 1 KB of the item written, strong reads per 4 KB: flows touch the user
+// item (factors and transactions together), so its size sets the capacity units per request.
+const userItemBytes = await averageUserItemBytes();
+const writeUnits = Math.ceil(userItemBytes / 1024);
+const readUnits = Math.ceil(userItemBytes / 4096);
 await runtime.close();
+
+async function averageUserItemBytes() {
+  const ddb = new DynamoDBClient({});
+  const scan = await ddb.send(
+    new ScanCommand({
+      TableName: tableResource(runtime.template).name,
+      FilterExpression: 'begins_with(pk, :user)',
+      ExpressionAttributeValues: { ':user': { S: 'USER#' } },
+    }),
+  );
+  ddb.destroy();
+  const sizes = (scan.Items ?? []).map((item) => itemBytes({ M: item } as AttributeValue) - 3);
+  return sizes.reduce((a, b) => a + b, 0) / Math.max(sizes.length, 1);
+}
+
+/** An attribute value's billed size, by the rules in the DynamoDB developer guide. */
+function itemBytes(value: AttributeValue): number {
+  const utf8 = (text: string) => Buffer.byteLength(text);
+  if (value.S !== undefined) return utf8(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\./g, '').length / 2) + 1;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.M)
+    return Object.entries(value.M).reduce(
+      (sum, [name, v]) => sum + utf8(name) + itemBytes(v) + 1,
+      3,
+    );
+  if (value.L) return value.L.reduce((sum, v) => sum + itemBytes(v) + 1, 3);
+  return JSON.stringify(value).length;
+}
 
 function writes() {
   const {
@@ -131,11 +167,16 @@ const perFlow = {
   Lambda: 6 * (PRICE.lambdaRequest + 0.06 * 0.25 * PRICE.lambdaArmGbSecond),
   'Step Functions Express':
     executionsPerFlow * (PRICE.expressRequest + 0.2 * 0.0625 * PRICE.expressGbSecond),
-  DynamoDB: writesPerFlow * PRICE.dynamoWrite + (ddbPerFlow - writesPerFlow) * PRICE.dynamoRead,
+  DynamoDB:
+    writesPerFlow * writeUnits * PRICE.dynamoWrite +
+    (ddbPerFlow - writesPerFlow) * readUnits * PRICE.dynamoRead,
   'KMS sign': PRICE.kmsSign,
 };
 console.log(
   `per flow: ${ddbPerFlow.toFixed(2)} DynamoDB requests (${writesPerFlow.toFixed(2)} writes), ${executionsPerFlow.toFixed(2)} workflow executions`,
+);
+console.log(
+  `user item ≈ ${Math.round(userItemBytes)} bytes: ${writeUnits} write unit(s) per write, ${readUnits} read unit(s) per read`,
 );
 console.log('AWS cost per 1M flows (USD, list prices, excluding SMS/email):');
 for (const [item, cost] of Object.entries(perFlow))

@@ -61,6 +61,10 @@ export const serviceConfigSchema = z.object({
   FACTOR_LOCK_THRESHOLD: described(int(10, 2, 100), 'Consecutive wrong codes that lock a factor'),
   FACTOR_LOCK_SECONDS: described(int(900, 60, 86400), 'How long a locked factor stays locked'),
   MAX_FACTORS_PER_USER: described(int(10, 1, 50), 'Factors one user may have'),
+  MAX_TRANSACTIONS_PER_USER: described(
+    int(20, 1, 100),
+    'Transactions one user may hold (open, or finished within the retention of 300 s after expiry)',
+  ),
   SENDS_PER_DESTINATION_PER_HOUR: described(
     int(10, 1, 1000),
     'Codes sent to one phone/email per clock hour',

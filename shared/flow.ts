@@ -1,6 +1,6 @@
 import type { MfaTokenClaims } from './domain/mfa-token.js';
 import type { ErrorCode, ProblemExtras } from './errors.js';
-import type { PreviousChallenge } from './ports/store.js';
+import type { PreviousChallenge, TransactionRef } from './ports/store.js';
 
 /**
  * The contract between the API handlers and the `MfaFlow` state machine. Inputs never carry
@@ -30,23 +30,29 @@ export interface StartInput extends FlowBase {
   readonly consentId?: string;
 }
 
-export interface ChallengeInput extends FlowBase {
+/** A step on an existing transaction: the state token names the user item it lives in. */
+interface TransactionStep extends FlowBase {
+  /** SHA-256 of the user id, from the state token. */
+  readonly userRef: string;
+}
+
+export interface ChallengeInput extends TransactionStep {
   readonly operation: 'challenge';
   readonly factorId: string;
 }
 
-export interface VerifyInput extends FlowBase {
+export interface VerifyInput extends TransactionStep {
   readonly operation: 'verify';
   readonly factorId: string;
   /** HMAC of the submitted code, bound to this transaction and factor. */
   readonly passCodeMac: string;
 }
 
-export interface CancelInput extends FlowBase {
+export interface CancelInput extends TransactionStep {
   readonly operation: 'cancel';
 }
 
-export interface StatusInput extends FlowBase {
+export interface StatusInput extends TransactionStep {
   readonly operation: 'status';
 }
 
@@ -67,6 +73,17 @@ export type FlowOutcome =
       readonly extras?: ProblemExtras;
     };
 
+/** The transaction a step names. */
+export const transactionRef = (step: {
+  clientId: string;
+  userRef: string;
+  stateTokenHash: string;
+}): TransactionRef => ({
+  clientId: step.clientId,
+  userRef: step.userRef,
+  stateTokenHash: step.stateTokenHash,
+});
+
 /** A message the workflow delivers itself (SNS Publish / SES SendEmail) after the challenge task. */
 export interface Delivery {
   readonly channel: 'sms' | 'email';
@@ -78,6 +95,8 @@ export interface Delivery {
 /** What the workflow needs to take a send back when delivery fails for good. */
 export interface UndoChallenge {
   readonly requestId: string;
+  readonly clientId: string;
+  readonly userRef: string;
   readonly stateTokenHash: string;
   readonly codeMac: string;
   readonly previous: PreviousChallenge;

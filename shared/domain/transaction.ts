@@ -1,20 +1,28 @@
 import type { StartInput } from '../flow.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { FactorSnapshot, TransactionRecord, UserFactors } from '../ports/store.js';
+import type { FactorType, TransactionRecord, UserFactors } from '../ports/store.js';
 import { factorView } from './factor-view.js';
 
-/** Transaction records outlive their logical expiry by a day so audits can still read them. */
-export const RECORD_RETENTION_SECONDS = 86_400;
+/**
+ * A transaction stays in its user's item this long after it expires (status still answers
+ * `EXPIRED` meanwhile); the next start for that user then removes it.
+ */
+export const RECORD_RETENTION_SECONDS = 300;
 
-export interface StartDecision {
-  readonly record: TransactionRecord;
-  readonly body: Record<string, unknown>;
-}
+export type StartDecision =
+  | { readonly status: 'MFA_ENROLL'; readonly body: Record<string, unknown> }
+  | {
+      readonly status: 'MFA_REQUIRED';
+      readonly record: TransactionRecord;
+      readonly body: Record<string, unknown>;
+      /** Transactions of the user past their retention, removed as this one is added. */
+      readonly prune: readonly string[];
+    };
 
 /**
  * Decides the outcome of `POST /v1/authn`. An unknown user and a known user without an
  * active factor get the same `MFA_ENROLL` shape, so the answer never tells whether a user
- * exists.
+ * exists; nothing is stored for them.
  */
 export const decideStart = (args: {
   input: StartInput;
@@ -23,26 +31,19 @@ export const decideStart = (args: {
   now: Date;
   stateTokenTtlSeconds: number;
 }): StartDecision => {
-  const { input, now, transactionId } = args;
-  const active = Object.values(args.user?.factors ?? {})
+  const { input, now, transactionId, user } = args;
+  const active = Object.values(user?.factors ?? {})
     .filter((factor) => factor.status === 'ACTIVE')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  const expires = new Date(now.getTime() + args.stateTokenTtlSeconds * 1000);
-  const status = active.length === 0 ? 'MFA_ENROLL' : 'MFA_REQUIRED';
-  const factors: Record<string, FactorSnapshot> = {};
-  for (const factor of active) {
-    factors[factor.factorId] = {
-      type: factor.type,
-      destination: factor.destination,
-      lockedUntil: factor.lockedUntil,
-    };
+  if (!user || active.length === 0) {
+    return { status: 'MFA_ENROLL', body: { status: 'MFA_ENROLL', transactionId, factors: [] } };
   }
+  const expires = new Date(now.getTime() + args.stateTokenTtlSeconds * 1000);
+  const factors: Record<string, FactorType> = {};
+  for (const factor of active) factors[factor.factorId] = factor.type;
   const record: TransactionRecord = {
     transactionId,
-    stateTokenHash: input.stateTokenHash,
-    clientId: input.clientId,
-    userId: input.userId,
-    status,
+    status: 'MFA_REQUIRED',
     createdAt: now.toISOString(),
     expiresAt: expires.toISOString(),
     expiresAtEpoch: epochSeconds(expires),
@@ -50,11 +51,27 @@ export const decideStart = (args: {
     transaction: input.transaction,
     consentId: input.consentId,
     factors,
-    ttl: epochSeconds(expires) + RECORD_RETENTION_SECONDS,
+    pruneAfter: epochSeconds(expires) + RECORD_RETENTION_SECONDS,
   };
-  const body =
-    status === 'MFA_ENROLL'
-      ? { status, transactionId, factors: [] }
-      : { status, transactionId, expiresAt: record.expiresAt, factors: active.map(factorView) };
-  return { record, body };
+  const nowSeconds = epochSeconds(now);
+  const prune = Object.entries(user.txns ?? {})
+    .filter(([, txn]) => txn.pruneAfter <= nowSeconds)
+    .map(([hash]) => hash);
+  return {
+    status: 'MFA_REQUIRED',
+    record,
+    prune,
+    body: {
+      status: 'MFA_REQUIRED',
+      transactionId,
+      expiresAt: record.expiresAt,
+      factors: active.map(factorView),
+    },
+  };
+};
+
+/** Seconds until the oldest transaction of a user can be pruned (a start refused for too many). */
+export const secondsUntilPrunable = (user: UserFactors | undefined, nowSeconds: number): number => {
+  const times = Object.values(user?.txns ?? {}).map((txn) => txn.pruneAfter - nowSeconds);
+  return times.length ? Math.max(1, Math.min(...times)) : RECORD_RETENTION_SECONDS;
 };

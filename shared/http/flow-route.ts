@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
-import { hashStateToken } from '../domain/state-token.js';
+import { parseStateToken } from '../domain/state-token.js';
+import { MfaError } from '../errors.js';
 import type { FlowInput, FlowOutcome } from '../flow.js';
 import { unwrapOutcome } from '../flow-task.js';
 import { type ApiRequest, apiHandler } from './api-handler.js';
@@ -22,7 +23,7 @@ interface FlowRouteOptions<B> {
 
 /**
  * A route that runs one `MfaFlow` operation on the transaction named by `stateToken`. Only
- * the token's SHA-256 enters the workflow.
+ * the token's SHA-256 (and the user reference it carries) enters the workflow.
  */
 export const flowRoute = <S extends z.ZodMiniType<{ stateToken: string }>>(
   operation: Operation,
@@ -30,7 +31,10 @@ export const flowRoute = <S extends z.ZodMiniType<{ stateToken: string }>>(
   options: FlowRouteOptions<z.infer<S>> = {},
 ) =>
   apiHandler({ auth: 'client', body }, async (request) => {
-    const stateTokenHash = hashStateToken(request.body.stateToken);
+    // Not one of ours: as unknown as a token that expired long ago, and no workflow run.
+    const token = parseStateToken(request.body.stateToken);
+    if (!token) throw new MfaError('not_found', 'Unknown state token');
+    const { stateTokenHash } = token;
     const factorId =
       operation === 'challenge' || operation === 'verify'
         ? pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found')
@@ -40,7 +44,7 @@ export const flowRoute = <S extends z.ZodMiniType<{ stateToken: string }>>(
       operation,
       requestId: request.requestId,
       clientId: request.clientId,
-      stateTokenHash,
+      ...token,
       ...(factorId === undefined ? {} : { factorId }),
       ...(await options.extra?.(typed, { stateTokenHash, factorId: factorId ?? '' })),
     } as FlowInput);

@@ -32,7 +32,7 @@ export const startBody = z.object({
   consentId: z.optional(pattern(/^[A-Za-z0-9._:-]{1,128}$/)),
 });
 
-const stateToken = pattern(/^[A-Za-z0-9_-]{16,128}$/);
+const stateToken = pattern(/^[A-Za-z0-9_.-]{16,128}$/);
 const passCode = pattern(/^\d{6,8}$/);
 
 export const stateTokenBody = z.object({ stateToken });

@@ -39,39 +39,30 @@ export interface StoredFactor {
   readonly lastStep?: number;
 }
 
-/** All factors of one user of one app, in one item: limits and duplicates are atomic. */
+/**
+ * One user of one app, in one item: their factors (limits and duplicates are atomic) and their
+ * live authentication transactions (a step and the factor's counters change together).
+ */
 export interface UserFactors {
   readonly clientId: string;
   readonly userId: string;
   readonly factors: Readonly<Record<string, StoredFactor>>;
   /** destinationHash → factorId */
   readonly byDestination: Readonly<Record<string, string>>;
+  /** SHA-256 of the state token → transaction */
+  readonly txns?: Readonly<Record<string, TransactionRecord>>;
 }
 
 export type TransactionStatus =
-  | 'MFA_ENROLL'
   | 'MFA_REQUIRED'
   | 'MFA_CHALLENGE'
   | 'SUCCESS'
   | 'CANCELLED'
   | 'LOCKED_OUT';
 
-/**
- * What a transaction keeps of each active factor, so a challenge needs no second read. Never
- * a TOTP secret: deleting a factor must remove its secret for good.
- */
-export interface FactorSnapshot {
-  readonly type: FactorType;
-  readonly destination?: string;
-  /** epoch seconds, as of the start */
-  readonly lockedUntil?: number;
-}
-
+/** An authentication transaction, kept in its user's item. */
 export interface TransactionRecord {
   readonly transactionId: string;
-  readonly stateTokenHash: string;
-  readonly clientId: string;
-  readonly userId: string;
   readonly status: TransactionStatus;
   readonly createdAt: string;
   readonly expiresAt: string;
@@ -80,7 +71,8 @@ export interface TransactionRecord {
   readonly context?: Record<string, string>;
   readonly transaction?: { amount: string; currency: string; payee: string };
   readonly consentId?: string;
-  readonly factors: Readonly<Record<string, FactorSnapshot>>;
+  /** The factors that were ACTIVE at the start (id → type): only these can be used. */
+  readonly factors: Readonly<Record<string, FactorType>>;
   readonly challengeFactorId?: string;
   readonly codeMac?: string;
   readonly codeExpiresAt?: number;
@@ -89,8 +81,21 @@ export interface TransactionRecord {
   readonly attempts?: number;
   readonly verifiedFactorId?: string;
   readonly authTime?: number;
-  /** epoch seconds: when DynamoDB TTL may delete the item */
-  readonly ttl: number;
+  /** epoch seconds: the next start for this user removes the record from then on */
+  readonly pruneAfter: number;
+}
+
+/** A transaction with the user item it lives in (the factors as they are now). */
+export interface TransactionView {
+  readonly txn: TransactionRecord;
+  readonly user: UserFactors;
+}
+
+/** Where a transaction lives: the app, the user item and the state token's hash. */
+export interface TransactionRef {
+  readonly clientId: string;
+  readonly userRef: string;
+  readonly stateTokenHash: string;
 }
 
 /** The challenge a transaction held before a send, restored if that send is taken back. */
@@ -144,47 +149,30 @@ export interface FactorStore {
     factorId: string,
     destinationHash?: string,
   ): Promise<boolean>;
-  /** A verified code: resets the failure count; refused if locked or (TOTP) the step was used. */
-  succeeded(
-    clientId: string,
-    userId: string,
-    factorId: string,
-    nowSeconds: number,
-    step?: number,
-  ): Promise<boolean>;
-  /**
-   * Counts a failure before a TOTP code is compared (a burst across many transactions gets
-   * no more comparisons than the lock allows): the factor must be ACTIVE, not locked and under
-   * `threshold`. Returns the factor as it is now; a right code then resets it (`succeeded`).
-   */
-  reserveAttempt(
-    clientId: string,
-    userId: string,
-    factorId: string,
-    args: { threshold: number; nowSeconds: number },
-  ): Promise<StoredFactor | undefined>;
-  /** Locks a factor until `lockUntil`, and starts its failure count afresh. */
-  lock(clientId: string, userId: string, factorId: string, lockUntil: number): Promise<void>;
-  /**
-   * A wrong code: counts it and locks the factor at `threshold` consecutive failures.
-   * `undefined` when the factor is gone or already locked (nothing is counted then).
-   */
-  failed(
-    clientId: string,
-    userId: string,
-    factorId: string,
-    args: { threshold: number; lockUntil: number; nowSeconds: number },
-  ): Promise<{ failures: number; locked: boolean } | undefined>;
 }
 
+/**
+ * Transactions, inside their user's item. Every step is one conditional update of that item,
+ * so attempt counts, factor counters, caps and single use hold under concurrency.
+ */
 export interface TransactionStore {
-  create(record: TransactionRecord): Promise<void>;
-  get(stateTokenHash: string): Promise<TransactionRecord | undefined>;
-  /** Records a new code for a live transaction within the send cap and cooldown; returns the record as it was. */
+  /**
+   * Adds a transaction to a user item that exists, removing `prune` (finished ones); false
+   * when the user already holds `maxTransactions` after pruning.
+   */
+  create(
+    ref: TransactionRef,
+    record: TransactionRecord,
+    args: { prune: readonly string[]; maxTransactions: number },
+  ): Promise<boolean>;
+  get(ref: TransactionRef): Promise<TransactionView | undefined>;
+  /**
+   * Records a new code for a live transaction whose factor is active and not locked, within
+   * the send cap and cooldown; returns the view as it was before.
+   */
   beginChallenge(
-    stateTokenHash: string,
+    ref: TransactionRef,
     args: {
-      clientId: string;
       factorId: string;
       codeMac: string;
       codeExpiresAt: number;
@@ -192,37 +180,44 @@ export interface TransactionStore {
       maxSends: number;
       cooldownSeconds: number;
     },
-  ): Promise<TransactionRecord | undefined>;
+  ): Promise<TransactionView | undefined>;
   /** Takes back a send that was not delivered: the code the user had before is restored. */
-  undoChallenge(
-    stateTokenHash: string,
-    codeMac: string,
-    previous: PreviousChallenge,
-  ): Promise<void>;
+  undoChallenge(ref: TransactionRef, codeMac: string, previous: PreviousChallenge): Promise<void>;
   /**
-   * Takes one attempt before any code is compared (so a burst of guesses gets no more
-   * comparisons than attempts): the transaction must be live, under `maxAttempts`, and hold
-   * the factor; with `challenge`, a live, unexpired code for that factor. Returns the record
-   * with the attempt counted.
+   * Counts one attempt on the transaction and one failure on the factor before any code is
+   * compared (a right code then resets the factor's count), so a burst of guesses gets no
+   * more comparisons than either allows. The transaction must be live, under `maxAttempts`
+   * and hold the factor; with `challenge`, a live unexpired code for that factor. The factor
+   * must be active, unlocked and under `threshold`. Returns the view with both counted.
    */
   reserveAttempt(
-    stateTokenHash: string,
+    ref: TransactionRef,
     args: {
-      clientId: string;
       factorId: string;
       nowSeconds: number;
       maxAttempts: number;
+      threshold: number;
       challenge: boolean;
     },
-  ): Promise<TransactionRecord | undefined>;
-  /** Completes a live transaction (single use: for sms/email only while `codeMac` is its code). */
+  ): Promise<TransactionView | undefined>;
+  /**
+   * A right code: completes a live transaction and resets the factor's failures, if the factor
+   * is still active and unlocked (single use: for sms/email only while `codeMac` is its code;
+   * for TOTP only above the factor's last used `step`, which it records).
+   */
   complete(
-    stateTokenHash: string,
-    args: { clientId: string; factorId: string; codeMac?: string; nowSeconds: number },
-  ): Promise<TransactionRecord | undefined>;
-  /** Ends a live transaction after its last allowed wrong code. */
-  lockOut(stateTokenHash: string): Promise<void>;
-  cancel(stateTokenHash: string, clientId: string, nowSeconds: number): Promise<boolean>;
+    ref: TransactionRef,
+    args: { factorId: string; nowSeconds: number; codeMac?: string; step?: number },
+  ): Promise<boolean>;
+  /**
+   * After a wrong code: locks the factor until `lockFactorUntil` (its count starts afresh)
+   * and/or ends the transaction (`LOCKED_OUT`, if still live).
+   */
+  settleFailure(
+    ref: TransactionRef,
+    args: { factorId: string; lockFactorUntil?: number; endTransaction: boolean },
+  ): Promise<void>;
+  cancel(ref: TransactionRef, nowSeconds: number): Promise<boolean>;
 }
 
 /** Fixed-window counters (conditional `ADD`), e.g. codes per destination per hour. */

@@ -1,5 +1,5 @@
 import { MfaError } from '../errors.js';
-import type { CancelInput, FlowOutcome, StatusInput } from '../flow.js';
+import { type CancelInput, type FlowOutcome, type StatusInput, transactionRef } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { LIVE_STATUSES, transactionRefusal } from './authn-state.js';
@@ -10,9 +10,10 @@ export const cancelTransaction = async (
   deps: TaskDeps,
 ): Promise<FlowOutcome> => {
   const now = epochSeconds(deps.clock.now());
-  if (!(await deps.transactions.cancel(input.stateTokenHash, input.clientId, now))) {
+  const ref = transactionRef(input);
+  if (!(await deps.transactions.cancel(ref, now))) {
     throw (
-      transactionRefusal(await deps.transactions.get(input.stateTokenHash), input.clientId, now) ??
+      transactionRefusal(await deps.transactions.get(ref), now) ??
       new MfaError('invalid_state', 'The transaction cannot be cancelled now')
     );
   }
@@ -26,9 +27,9 @@ export const transactionStatus = async (
   deps: TaskDeps,
 ): Promise<FlowOutcome> => {
   const now = epochSeconds(deps.clock.now());
-  const txn = await deps.transactions.get(input.stateTokenHash);
-  if (!txn || txn.clientId !== input.clientId)
-    throw new MfaError('not_found', 'Unknown state token');
+  const found = await deps.transactions.get(transactionRef(input));
+  if (!found) throw new MfaError('not_found', 'Unknown state token');
+  const { txn } = found;
   const expired = LIVE_STATUSES.has(txn.status) && txn.expiresAtEpoch <= now;
   return {
     ok: true,

@@ -1,19 +1,26 @@
 import { factorTypeOf } from '../domain/factor-id.js';
-import { isLocked } from '../domain/factor-view.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
 import { HOUR_SECONDS, iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
-import type { ChallengeInput, ChallengeTaskOutput, UndoChallenge } from '../flow.js';
+import {
+  type ChallengeInput,
+  type ChallengeTaskOutput,
+  transactionRef,
+  type UndoChallenge,
+} from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { liveTransaction, lockedOut } from './authn-state.js';
+import { usableFactor } from './authn-state.js';
 import { destinationRateKey, rateLimited, resendTooSoon } from './factor-activation.js';
+
+const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
 /**
  * Challenge: for sms/email, records a fresh code in the transaction (one conditional write:
- * state, send cap and cooldown together), counts the send against the destination's hourly
- * limit, and hands the message to the workflow, which delivers it. TOTP needs no send.
+ * state, factor usable, send cap and cooldown together), counts the send against the
+ * destination's hourly limit, and hands the message to the workflow, which delivers it.
+ * TOTP needs no send: one read checks the transaction and the factor.
  */
 export const issueChallenge = async (
   input: ChallengeInput,
@@ -21,25 +28,25 @@ export const issueChallenge = async (
 ): Promise<ChallengeTaskOutput> => {
   const { transactions, rates, otpKeys, random, clock, config, log } = deps;
   const now = epochSeconds(clock.now());
+  const ref = transactionRef(input);
   const type = factorTypeOf(input.factorId);
-  if (!type) throw new MfaError('not_found', 'No such factor in this transaction');
+  if (!type) throw noFactor();
 
   if (type === 'totp') {
-    const txn = liveTransaction(
-      await transactions.get(input.stateTokenHash),
-      input.clientId,
+    const { view } = usableFactor(
+      await transactions.get(ref),
       input.factorId,
       now,
+      config.FACTOR_LOCK_THRESHOLD,
     );
-    if (txn.factors[input.factorId]?.type !== 'totp')
-      throw new MfaError('not_found', 'No such factor in this transaction');
+    if (view.txn.factors[input.factorId] !== 'totp') throw noFactor();
     return {
       outcome: {
         ok: true,
         body: {
           status: 'MFA_CHALLENGE',
           factorId: input.factorId,
-          expiresAt: txn.expiresAt,
+          expiresAt: view.txn.expiresAt,
           resendAfter: iso(now),
         },
       },
@@ -55,8 +62,7 @@ export const issueChallenge = async (
     code,
   );
   const codeExpiresAt = now + config.OTP_TTL_SECONDS;
-  const before = await transactions.beginChallenge(input.stateTokenHash, {
-    clientId: input.clientId,
+  const before = await transactions.beginChallenge(ref, {
     factorId: input.factorId,
     codeMac,
     codeExpiresAt,
@@ -66,31 +72,27 @@ export const issueChallenge = async (
   });
   if (!before) throw await challengeRefusal(input, deps, now);
 
-  const snapshot = before.factors[input.factorId];
+  const { txn } = before;
+  const destination = before.user.factors[input.factorId]?.destination;
   const previous = {
-    codeMac: before.codeMac,
-    codeExpiresAt: before.codeExpiresAt,
-    challengeFactorId: before.challengeFactorId,
-    lastSentAt: before.lastSentAt,
+    codeMac: txn.codeMac,
+    codeExpiresAt: txn.codeExpiresAt,
+    challengeFactorId: txn.challengeFactorId,
+    lastSentAt: txn.lastSentAt,
   };
-  const undo = async () => transactions.undoChallenge(input.stateTokenHash, codeMac, previous);
-  if (!snapshot?.destination || snapshot.type !== type) {
-    await undo();
-    throw new MfaError('not_found', 'No such factor in this transaction');
+  if (!destination || txn.factors[input.factorId] !== type) {
+    await transactions.undoChallenge(ref, codeMac, previous);
+    throw noFactor();
   }
-  if (isLocked(snapshot, now)) {
-    await undo();
-    throw lockedOut();
-  }
-  const rateKey = destinationRateKey(key, type, snapshot.destination);
+  const rateKey = destinationRateKey(key, type, destination);
   if (!(await rates.consume(rateKey, config.SENDS_PER_DESTINATION_PER_HOUR, HOUR_SECONDS, now))) {
-    await undo();
+    await transactions.undoChallenge(ref, codeMac, previous);
     throw rateLimited('Too many codes sent to this destination; try later', now);
   }
   log.info('challenge issued', {
-    transactionId: before.transactionId,
+    transactionId: txn.transactionId,
     factorType: type,
-    sends: (before.sends ?? 0) + 1,
+    sends: (txn.sends ?? 0) + 1,
   });
   return {
     outcome: {
@@ -99,35 +101,30 @@ export const issueChallenge = async (
         status: 'MFA_CHALLENGE',
         factorId: input.factorId,
         // A code is never good past its transaction: verify checks both.
-        expiresAt: iso(Math.min(codeExpiresAt, before.expiresAtEpoch)),
+        expiresAt: iso(Math.min(codeExpiresAt, txn.expiresAtEpoch)),
         resendAfter: iso(now + config.RESEND_COOLDOWN_SECONDS),
       },
     },
     delivery: {
       channel: type,
-      to: snapshot.destination,
+      to: destination,
       subject: CHALLENGE_SUBJECT,
-      text: challengeText(code, config.OTP_TTL_SECONDS, before.transaction),
+      text: challengeText(code, config.OTP_TTL_SECONDS, txn.transaction),
     },
-    undo: {
-      requestId: input.requestId,
-      stateTokenHash: input.stateTokenHash,
-      codeMac,
-      previous,
-      rateKey,
-    },
+    undo: { requestId: input.requestId, ...ref, codeMac, previous, rateKey },
   };
 };
 
 /** Why `beginChallenge` refused: read once and name the exact reason. */
 const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: number) => {
   const { config } = deps;
-  const txn = liveTransaction(
-    await deps.transactions.get(input.stateTokenHash),
-    input.clientId,
+  const { view } = usableFactor(
+    await deps.transactions.get(transactionRef(input)),
     input.factorId,
     now,
+    config.FACTOR_LOCK_THRESHOLD,
   );
+  const { txn } = view;
   if ((txn.sends ?? 0) >= config.MAX_SENDS_PER_TRANSACTION) {
     return new MfaError(
       'too_many_challenges',
@@ -144,7 +141,7 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
 /** The workflow's Catch: delivery failed for good, so the send does not count. */
 export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {
   const now = epochSeconds(deps.clock.now());
-  await deps.transactions.undoChallenge(undo.stateTokenHash, undo.codeMac, undo.previous);
+  await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous);
   await deps.rates.release(undo.rateKey, HOUR_SECONDS, now);
   deps.log.warn('delivery failed; send taken back');
   throw new MfaError('delivery_failed', 'The code could not be delivered');

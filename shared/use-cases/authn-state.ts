@@ -1,18 +1,25 @@
+import { isLocked } from '../domain/factor-view.js';
 import { MfaError } from '../errors.js';
-import type { TransactionRecord } from '../ports/store.js';
+import type { StoredFactor, TransactionView } from '../ports/store.js';
 
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
 
+const unknownToken = () => new MfaError('not_found', 'Unknown state token');
+const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
+
+export const lockedOut = () =>
+  new MfaError('locked_out', 'This factor is locked after too many wrong codes; try again later');
+
 /**
  * Why a transaction cannot take a step, read after a conditional write failed. A transaction
- * of another app is indistinguishable from an unknown one (404).
+ * of another app is indistinguishable from an unknown one (404): it lives under that app's key.
  */
 export const transactionRefusal = (
-  txn: TransactionRecord | undefined,
-  clientId: string,
+  found: TransactionView | undefined,
   nowSeconds: number,
 ): MfaError | undefined => {
-  if (!txn || txn.clientId !== clientId) return new MfaError('not_found', 'Unknown state token');
+  if (!found) return unknownToken();
+  const { txn } = found;
   if (txn.status === 'LOCKED_OUT') {
     return new MfaError('locked_out', 'Too many wrong codes: the transaction has ended');
   }
@@ -24,21 +31,22 @@ export const transactionRefusal = (
   return undefined;
 };
 
-/** Reads a transaction for a step; throws the refusal when it cannot take one. */
-export const liveTransaction = (
-  txn: TransactionRecord | undefined,
-  clientId: string,
-  factorId: string | undefined,
+/**
+ * Reads a transaction for a step on `factorId`: throws the refusal when the transaction
+ * cannot take one, or the factor is not one of its own, no longer active, or locked (a lock
+ * counts as soon as its threshold of failures is reserved). Returns the factor as it is now.
+ */
+export const usableFactor = (
+  found: TransactionView | undefined,
+  factorId: string,
   nowSeconds: number,
-): TransactionRecord => {
-  const refusal = transactionRefusal(txn, clientId, nowSeconds);
+  lockThreshold: number,
+): { view: TransactionView; factor: StoredFactor } => {
+  const refusal = transactionRefusal(found, nowSeconds);
   if (refusal) throw refusal;
-  const live = txn as TransactionRecord;
-  if (factorId !== undefined && !live.factors[factorId]) {
-    throw new MfaError('not_found', 'No such factor in this transaction');
-  }
-  return live;
+  const view = found as TransactionView;
+  const factor = view.user.factors[factorId];
+  if (!view.txn.factors[factorId] || factor?.status !== 'ACTIVE') throw noFactor();
+  if (isLocked(factor, nowSeconds) || factor.failures >= lockThreshold) throw lockedOut();
+  return { view, factor };
 };
-
-export const lockedOut = () =>
-  new MfaError('locked_out', 'This factor is locked after too many wrong codes; try again later');

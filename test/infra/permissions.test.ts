@@ -62,7 +62,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'sns:Publish',
   ],
   'factors-delete': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
-  'flow-start': ['dynamodb:GetItem', 'dynamodb:PutItem', 'kms:Decrypt'],
+  'flow-start': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
   'flow-challenge': [
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
@@ -88,12 +88,9 @@ const EXPECTED_ITEMS: Record<string, Record<string, string[]>> = {
     'dynamodb:GetItem': ['CLIENT#*', 'USER#*'],
     'dynamodb:UpdateItem': ['RATE#*', 'USER#*'],
   },
-  'flow-start': { 'dynamodb:GetItem': ['USER#*'], 'dynamodb:PutItem': ['TXN#*'] },
-  'flow-verify': {
-    'dynamodb:GetItem': ['TXN#*', 'USER#*'],
-    'dynamodb:UpdateItem': ['TXN#*', 'USER#*'],
-  },
-  'flow-undo-challenge': { 'dynamodb:UpdateItem': ['RATE#*', 'TXN#*'] },
+  'flow-start': { 'dynamodb:GetItem': ['USER#*'], 'dynamodb:UpdateItem': ['USER#*'] },
+  'flow-verify': { 'dynamodb:GetItem': ['USER#*'], 'dynamodb:UpdateItem': ['USER#*'] },
+  'flow-undo-challenge': { 'dynamodb:UpdateItem': ['RATE#*', 'USER#*'] },
 };
 
 const leadingKeys = (statement: Statement) =>

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateMachineDefinition, tableResource } from '../../local/template.js';
+import { activeFactor, startAuthn, unique } from '../support/flows.js';
 import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
 import { synthStack } from '../support/synth.js';
 
@@ -46,7 +48,16 @@ describe('local runtime: operational routes', () => {
 });
 
 describe('POST /v1/authn through MfaFlow', () => {
-  it('a user with no active factor gets MFA_ENROLL and the transaction lands in DynamoDB', async () => {
+  const scanTable = async () => {
+    const ddb = new DynamoDBClient({});
+    const scan = await ddb.send(
+      new ScanCommand({ TableName: tableResource(runtime.template).name }),
+    );
+    ddb.destroy();
+    return (scan.Items ?? []).map((item) => unmarshall(item));
+  };
+
+  it('a user with no active factor gets MFA_ENROLL, and nothing is stored for them', async () => {
     const response = await postJson(runtime.url, '/v1/authn', {
       userId: 'u1',
       transaction: { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' },
@@ -61,24 +72,34 @@ describe('POST /v1/authn through MfaFlow', () => {
       factors: [],
     });
     expect(body).not.toHaveProperty('stateToken');
+    expect(JSON.stringify(await scanTable())).not.toContain(body.transactionId);
+  });
 
-    const ddb = new DynamoDBClient({});
-    const scan = await ddb.send(
-      new ScanCommand({ TableName: tableResource(runtime.template).name }),
-    );
-    const record = (scan.Items ?? [])
-      .map((item) => unmarshall(item))
-      .find((item) => item.transactionId === body.transactionId);
-    expect(record).toMatchObject({
-      pk: expect.stringMatching(/^TXN#[0-9a-f]{64}$/),
-      clientId: 'demo',
-      userId: 'u1',
-      status: 'MFA_ENROLL',
+  it('a transaction lands in its user item under the SHA-256 of its state token, never the token', async () => {
+    const userId = unique('stored');
+    const factorId = await activeFactor(runtime.url, userId, 'email', `${userId}@example.com`);
+    const started = await startAuthn(runtime.url, {
+      userId,
       transaction: { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' },
       consentId: 'consent-42',
-      ttl: expect.any(Number),
     });
-    ddb.destroy();
+    const [ref, secret] = started.stateToken.split('.');
+    expect(ref).toBe(createHash('sha256').update(userId).digest('base64url'));
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const items = await scanTable();
+    const user = items.find((item) => item.pk === `USER#demo#${ref}`);
+    expect(user?.sk).toBe('USER');
+    expect(user?.userId).toBe(userId);
+    const hash = createHash('sha256').update(started.stateToken).digest('hex');
+    expect(user?.txns[hash]).toMatchObject({
+      transactionId: started.transactionId,
+      status: 'MFA_REQUIRED',
+      factors: { [factorId]: 'email' },
+      transaction: { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' },
+      consentId: 'consent-42',
+      pruneAfter: expect.any(Number),
+    });
+    expect(JSON.stringify(items)).not.toContain(secret);
   });
 
   it.each([

@@ -1,34 +1,31 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { tableResource } from '../../local/template.js';
+import { activeFactor, startAuthn } from '../support/flows.js';
 import { postJson, startTestRuntime } from '../support/local.js';
-
-const transactionIds = async (tableName: string) => {
-  const ddb = new DynamoDBClient({});
-  const scan = await ddb.send(new ScanCommand({ TableName: tableName }));
-  ddb.destroy();
-  return (scan.Items ?? []).map((item) => unmarshall(item).transactionId).filter(Boolean);
-};
 
 describe('MFA_DATA_DIR', () => {
   it('keeps tables across a restart', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mfa-data-'));
     const first = await startTestRuntime({ dataDir });
-    const started = (await (
-      await postJson(first.url, '/v1/authn', { userId: 'persist' })
-    ).json()) as {
-      transactionId: string;
-    };
+    await activeFactor(first.url, 'persist', 'email', 'persist@example.com');
+    const started = await startAuthn(first.url, { userId: 'persist' });
     await first.close();
 
     const second = await startTestRuntime({ dataDir });
     try {
       const table = tableResource(second.template).name;
-      expect(await transactionIds(table)).toContain(started.transactionId);
+      // The factor and the transaction are still there: its state token still works.
+      const status = await postJson(second.url, '/v1/authn/status', {
+        stateToken: started.stateToken,
+      });
+      expect(await status.json()).toMatchObject({
+        status: 'MFA_REQUIRED',
+        transactionId: started.transactionId,
+      });
       const ddb = new DynamoDBClient({});
       const client = await ddb.send(
         new GetItemCommand({

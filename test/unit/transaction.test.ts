@@ -1,6 +1,16 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashStateToken, newStateToken } from '../../shared/domain/state-token.js';
-import { decideStart, RECORD_RETENTION_SECONDS } from '../../shared/domain/transaction.js';
+import {
+  hashStateToken,
+  newStateToken,
+  parseStateToken,
+  userRef,
+} from '../../shared/domain/state-token.js';
+import {
+  decideStart,
+  RECORD_RETENTION_SECONDS,
+  secondsUntilPrunable,
+} from '../../shared/domain/transaction.js';
 import type { StartInput } from '../../shared/flow.js';
 import type { StoredFactor, UserFactors } from '../../shared/ports/store.js';
 
@@ -29,74 +39,79 @@ const userWith = (...factors: StoredFactor[]): UserFactors => ({
   byDestination: {},
 });
 
+const start = (user: UserFactors | undefined, ttl = 300, at = now) =>
+  decideStart({ input, user, transactionId: 't1', now: at, stateTokenTtlSeconds: ttl });
+
 describe('starting a transaction', () => {
-  it('asks an unknown user, and a user with only pending factors, to enroll: same shape', () => {
-    const unknown = decideStart({
-      input,
-      user: undefined,
-      transactionId: 't1',
-      now,
-      stateTokenTtlSeconds: 300,
+  it('asks an unknown user, and a user with only pending factors, to enroll: same shape, nothing stored', () => {
+    const unknown = start(undefined);
+    const pending = start(userWith(factor('PENDING_ACTIVATION')));
+    expect(unknown).toEqual({
+      status: 'MFA_ENROLL',
+      body: { status: 'MFA_ENROLL', transactionId: 't1', factors: [] },
     });
-    const pending = decideStart({
-      input,
-      user: userWith(factor('PENDING_ACTIVATION')),
-      transactionId: 't1',
-      now,
-      stateTokenTtlSeconds: 300,
-    });
-    expect(unknown.body).toEqual({ status: 'MFA_ENROLL', transactionId: 't1', factors: [] });
-    expect(pending.body).toEqual(unknown.body);
+    expect(pending).toEqual(unknown);
   });
 
   it('records the transaction with its expiry from the injected clock and TTL', () => {
-    const { record } = decideStart({
-      input,
-      user: userWith(),
+    const decision = start(userWith(factor('ACTIVE')), 120);
+    if (decision.status !== 'MFA_REQUIRED') throw new Error('expected MFA_REQUIRED');
+    expect(decision.record).toEqual({
       transactionId: 't1',
-      now,
-      stateTokenTtlSeconds: 120,
-    });
-    expect(record).toMatchObject({
-      transactionId: 't1',
-      stateTokenHash: input.stateTokenHash,
-      clientId: 'app',
-      userId: 'u1',
-      status: 'MFA_ENROLL',
+      status: 'MFA_REQUIRED',
       createdAt: '2026-03-01T10:00:00.000Z',
       expiresAt: '2026-03-01T10:02:00.000Z',
+      expiresAtEpoch: Date.parse('2026-03-01T10:02:00Z') / 1000,
       transaction: input.transaction,
       consentId: 'consent-42',
+      factors: { 'f-ACTIVE': 'sms' },
+      pruneAfter: Date.parse('2026-03-01T10:02:00Z') / 1000 + RECORD_RETENTION_SECONDS,
     });
-    expect(record.ttl).toBe(Date.parse('2026-03-01T10:02:00Z') / 1000 + RECORD_RETENTION_SECONDS);
   });
 
   it('requires MFA when the user has an active factor, listing only active ones', () => {
-    const { body } = decideStart({
-      input,
-      user: userWith(factor('ACTIVE'), factor('PENDING_ACTIVATION')),
-      transactionId: 't2',
-      now,
-      stateTokenTtlSeconds: 300,
-    });
+    const { body } = start(userWith(factor('ACTIVE'), factor('PENDING_ACTIVATION')));
     expect(body).toMatchObject({
       status: 'MFA_REQUIRED',
-      transactionId: 't2',
+      transactionId: 't1',
       expiresAt: '2026-03-01T10:05:00.000Z',
     });
     expect((body.factors as { id: string }[]).map((f) => f.id)).toEqual(['f-ACTIVE']);
   });
+
+  it('prunes the transactions past their retention, and only those', () => {
+    const first = start(userWith(factor('ACTIVE')));
+    if (first.status !== 'MFA_REQUIRED') throw new Error('expected MFA_REQUIRED');
+    const user = { ...userWith(factor('ACTIVE')), txns: { old: first.record } };
+    const due = new Date((first.record.pruneAfter - 1) * 1000);
+    const later = start(user, 300, due);
+    expect(later.status === 'MFA_REQUIRED' && later.prune).toEqual([]);
+    const past = start(user, 300, new Date(first.record.pruneAfter * 1000));
+    expect(past.status === 'MFA_REQUIRED' && past.prune).toEqual(['old']);
+    expect(secondsUntilPrunable(user, first.record.pruneAfter - 42)).toBe(42);
+  });
 });
 
 describe('state tokens', () => {
-  it('are 256 bits of the random source, stored only as SHA-256', () => {
-    const token = newStateToken({
-      bytes: (n) => Buffer.alloc(n, 7),
-      int: () => 0,
-      uuid: () => 'x',
-    });
-    expect(Buffer.from(token, 'base64url')).toEqual(Buffer.alloc(32, 7));
+  const random = { bytes: (n: number) => Buffer.alloc(n, 7), int: () => 0, uuid: () => 'x' };
+
+  it('are the user reference and 256 bits of the random source, stored only as SHA-256', () => {
+    const token = newStateToken(random, 'u1');
+    const [ref, secret] = token.split('.');
+    expect(ref).toBe(createHash('sha256').update('u1').digest('base64url'));
+    expect(ref).toBe(userRef('u1'));
+    expect(Buffer.from(secret ?? '', 'base64url')).toEqual(Buffer.alloc(32, 7));
     expect(hashStateToken(token)).toMatch(/^[0-9a-f]{64}$/);
-    expect(hashStateToken(token)).not.toContain(token);
+    expect(parseStateToken(token)).toEqual({ userRef: ref, stateTokenHash: hashStateToken(token) });
+  });
+
+  it.each([
+    ['no dot', 'a'.repeat(43)],
+    ['three parts', `${'a'.repeat(43)}.${'b'.repeat(43)}.c`],
+    ['a short secret', `${'a'.repeat(43)}.${'b'.repeat(42)}`],
+    ['a short reference', `${'a'.repeat(42)}.${'b'.repeat(43)}`],
+    ['an empty part', `.${'b'.repeat(43)}`],
+  ])('a token with %s is not one of ours', (_name, token) => {
+    expect(parseStateToken(token)).toBeUndefined();
   });
 });

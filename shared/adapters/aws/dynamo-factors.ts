@@ -10,7 +10,7 @@ const names = (factorId: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-/** Factors of a user live in one item, so limits, duplicates and counters are atomic. */
+/** Factors of a user live in one item (with their transactions), so limits, duplicates and counters are atomic. */
 export const dynamoFactorStore = (table: TableOps): FactorStore => ({
   getUser: (clientId, userId) => table.get<UserFactors>(keys.userFactors(clientId, userId)),
 
@@ -19,7 +19,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => ({
     // Nested map paths need their parent maps: create them once, idempotently.
     await table.update(key, {
       update:
-        'SET factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty), factorCount = if_not_exists(factorCount, :zero), clientId = :c, userId = :u',
+        'SET factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty), txns = if_not_exists(txns, :empty), factorCount = if_not_exists(factorCount, :zero), clientId = :c, userId = :u',
       values: { ':empty': {}, ':zero': 0, ':c': clientId, ':u': userId },
     });
     const hash = factor.destinationHash;
@@ -82,63 +82,4 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => ({
       names: destinationHash ? { '#id': factorId, '#hash': destinationHash } : { '#id': factorId },
       values: { ':minus': -1 },
     })) !== undefined,
-
-  succeeded: async (clientId, userId, factorId, nowSeconds, step) =>
-    (await table.update(keys.userFactors(clientId, userId), {
-      update: `SET factors.#id.failures = :zero${step === undefined ? '' : ', factors.#id.lastStep = :step'}`,
-      condition: `factors.#id.#status = :active AND (attribute_not_exists(factors.#id.lockedUntil) OR factors.#id.lockedUntil <= :now)${
-        step === undefined
-          ? ''
-          : ' AND (attribute_not_exists(factors.#id.lastStep) OR factors.#id.lastStep < :step)'
-      }`,
-      names: names(factorId),
-      values: {
-        ':zero': 0,
-        ':active': ACTIVE,
-        ':now': nowSeconds,
-        ...(step === undefined ? {} : { ':step': step }),
-      },
-    })) !== undefined,
-
-  reserveAttempt: async (clientId, userId, factorId, { threshold, nowSeconds }) => {
-    const user = await table.update<UserFactors>(keys.userFactors(clientId, userId), {
-      update: 'ADD factors.#id.failures :one',
-      condition:
-        'factors.#id.#status = :active AND factors.#id.failures < :threshold AND (attribute_not_exists(factors.#id.lockedUntil) OR factors.#id.lockedUntil <= :now)',
-      names: names(factorId),
-      values: { ':one': 1, ':active': ACTIVE, ':threshold': threshold, ':now': nowSeconds },
-    });
-    return user?.factors[factorId];
-  },
-
-  lock: async (clientId, userId, factorId, lockUntil) => {
-    await table.update(keys.userFactors(clientId, userId), {
-      update: 'SET factors.#id.lockedUntil = :until, factors.#id.failures = :zero',
-      condition: 'attribute_exists(factors.#id)',
-      names: { '#id': factorId },
-      values: { ':until': lockUntil, ':zero': 0 },
-    });
-  },
-
-  failed: async (clientId, userId, factorId, { threshold, lockUntil, nowSeconds }) => {
-    const key = keys.userFactors(clientId, userId);
-    const user = await table.update<UserFactors>(key, {
-      update: 'ADD factors.#id.failures :one',
-      condition:
-        'attribute_exists(factors.#id) AND (attribute_not_exists(factors.#id.lockedUntil) OR factors.#id.lockedUntil <= :now)',
-      names: { '#id': factorId },
-      values: { ':one': 1, ':now': nowSeconds },
-    });
-    const failures = user?.factors[factorId]?.failures;
-    if (failures === undefined) return undefined;
-    if (failures < threshold) return { failures, locked: false };
-    // Lock, and start counting afresh for when the lock ends.
-    await table.update(key, {
-      update: 'SET factors.#id.lockedUntil = :until, factors.#id.failures = :zero',
-      condition: 'attribute_exists(factors.#id)',
-      names: { '#id': factorId },
-      values: { ':until': lockUntil, ':zero': 0 },
-    });
-    return { failures, locked: true };
-  },
 });

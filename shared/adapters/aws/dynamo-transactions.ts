@@ -1,125 +1,191 @@
-import type { TransactionRecord, TransactionStore } from '../../ports/store.js';
+import type {
+  TransactionRef,
+  TransactionStore,
+  TransactionView,
+  UserFactors,
+} from '../../ports/store.js';
 import { keys } from '../../table.js';
 import type { TableOps } from './dynamo-table.js';
 
+/** Paths inside the user item: `T` the transaction, `F` the factor (`#h`, `#f` are set below). */
+const T = 'txns.#h';
+const F = 'factors.#f';
 const LIVE = { ':required': 'MFA_REQUIRED', ':challenge': 'MFA_CHALLENGE' };
-const STATUS = { '#status': 'status' };
+const IS_LIVE = `${T}.#status IN (:required, :challenge)`;
+const FACTOR_USABLE = `${F}.#status = :active AND (attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now)`;
 
-/** Transactions: every step is one conditional update, so caps and single use hold under concurrency. */
-export const dynamoTransactionStore = (table: TableOps): TransactionStore => {
-  const lockOut = (hash: string) =>
-    table.update<TransactionRecord>(keys.transaction(hash), {
-      update: 'SET #status = :locked',
-      condition: '#status IN (:required, :challenge)',
-      names: STATUS,
-      values: { ':locked': 'LOCKED_OUT', ...LIVE },
+const names = (ref: TransactionRef, factorId?: string) => ({
+  '#h': ref.stateTokenHash,
+  '#status': 'status',
+  ...(factorId === undefined ? {} : { '#f': factorId }),
+});
+
+const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
+
+const view = (ref: TransactionRef, user: UserFactors | undefined): TransactionView | undefined => {
+  const txn = user?.txns?.[ref.stateTokenHash];
+  return user && txn ? { txn, user } : undefined;
+};
+
+/**
+ * Transactions live in their user's item (`txns`), so every step, with the factor counters it
+ * touches, is one conditional update: caps and single use hold under concurrency.
+ */
+export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
+  create: async (ref, record, { prune, maxTransactions }) => {
+    const pruneNames = Object.fromEntries(prune.map((hash, i) => [`#p${i}`, hash]));
+    const removal = prune.length
+      ? ` REMOVE ${Object.keys(pruneNames)
+          .map((name) => `txns.${name}`)
+          .join(', ')}`
+      : '';
+    const created = await table.update(key(ref), {
+      update: `SET ${T} = :txn${removal}`,
+      // What is pruned here counts until it is gone: at most `maxTransactions` remain.
+      condition: `attribute_exists(txns) AND attribute_not_exists(${T}) AND size(txns) < :limit`,
+      names: { '#h': ref.stateTokenHash, ...pruneNames },
+      values: { ':txn': record, ':limit': maxTransactions + prune.length },
     });
+    return created !== undefined;
+  },
 
-  return {
-    create: async (record) => {
-      const created = await table.put(
-        keys.transaction(record.stateTokenHash),
-        record,
-        'attribute_not_exists(pk)',
-      );
-      if (!created) throw new Error('Transaction key collision');
-    },
+  get: async (ref) => view(ref, await table.get<UserFactors>(key(ref))),
 
-    get: (hash) => table.get<TransactionRecord>(keys.transaction(hash)),
-
-    beginChallenge: (hash, a) =>
-      table.update<TransactionRecord>(keys.transaction(hash), {
-        update:
-          'SET #status = :challenge, challengeFactorId = :f, codeMac = :mac, codeExpiresAt = :exp, lastSentAt = :now ADD sends :one',
-        condition:
-          'clientId = :c AND expiresAtEpoch > :now AND #status IN (:required, :challenge) AND attribute_exists(factors.#f) AND (attribute_not_exists(sends) OR sends < :maxSends) AND (attribute_not_exists(lastSentAt) OR lastSentAt <= :edge)',
-        names: { ...STATUS, '#f': a.factorId },
+  beginChallenge: async (ref, a) =>
+    view(
+      ref,
+      await table.update<UserFactors>(key(ref), {
+        update: `SET ${T}.#status = :challenge, ${T}.challengeFactorId = :fid, ${T}.codeMac = :mac, ${T}.codeExpiresAt = :exp, ${T}.lastSentAt = :now, ${T}.sends = if_not_exists(${T}.sends, :zero) + :one`,
+        condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND attribute_exists(${T}.factors.#f) AND ${FACTOR_USABLE} AND (attribute_not_exists(${T}.sends) OR ${T}.sends < :maxSends) AND (attribute_not_exists(${T}.lastSentAt) OR ${T}.lastSentAt <= :edge)`,
+        names: names(ref, a.factorId),
         values: {
           ...LIVE,
-          ':f': a.factorId,
+          ':active': 'ACTIVE',
+          ':fid': a.factorId,
           ':mac': a.codeMac,
           ':exp': a.codeExpiresAt,
           ':now': a.nowSeconds,
+          ':zero': 0,
           ':one': 1,
-          ':c': a.clientId,
           ':maxSends': a.maxSends,
           ':edge': a.nowSeconds - a.cooldownSeconds,
         },
         returnOld: true,
       }),
+    ),
 
-    undoChallenge: async (hash, codeMac, before) => {
-      // Put back the code (and cooldown) the user had before this send, if any.
-      const restore = before.codeMac
-        ? 'SET codeMac = :prevMac, codeExpiresAt = :prevExp, challengeFactorId = :prevFactor, lastSentAt = :prevSent'
-        : `REMOVE codeMac, codeExpiresAt${before.lastSentAt === undefined ? ', lastSentAt' : ''}${
-            before.lastSentAt === undefined ? '' : ' SET lastSentAt = :prevSent'
-          }`;
-      await table.update(keys.transaction(hash), {
-        update: `ADD sends :minus ${restore}`,
-        condition: 'codeMac = :mac',
-        values: {
-          ':minus': -1,
-          ':mac': codeMac,
-          ...(before.codeMac
-            ? {
-                ':prevMac': before.codeMac,
-                ':prevExp': before.codeExpiresAt,
-                ':prevFactor': before.challengeFactorId,
-                ':prevSent': before.lastSentAt,
-              }
-            : before.lastSentAt === undefined
-              ? {}
-              : { ':prevSent': before.lastSentAt }),
-        },
+  undoChallenge: async (ref, codeMac, before) => {
+    // Put back the code (and cooldown) the user had before this send, if any.
+    const set = [`${T}.sends = ${T}.sends - :one`];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':one': 1, ':mac': codeMac };
+    if (before.codeMac) {
+      set.push(
+        `${T}.codeMac = :prevMac`,
+        `${T}.codeExpiresAt = :prevExp`,
+        `${T}.challengeFactorId = :prevFactor`,
+      );
+      Object.assign(values, {
+        ':prevMac': before.codeMac,
+        ':prevExp': before.codeExpiresAt,
+        ':prevFactor': before.challengeFactorId,
       });
-    },
+    } else {
+      remove.push(`${T}.codeMac`, `${T}.codeExpiresAt`);
+    }
+    if (before.lastSentAt === undefined) remove.push(`${T}.lastSentAt`);
+    else {
+      set.push(`${T}.lastSentAt = :prevSent`);
+      values[':prevSent'] = before.lastSentAt;
+    }
+    await table.update(key(ref), {
+      update: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      condition: `${T}.codeMac = :mac`,
+      names: { '#h': ref.stateTokenHash },
+      values,
+    });
+  },
 
-    reserveAttempt: (hash, a) =>
-      table.update<TransactionRecord>(keys.transaction(hash), {
-        update: 'ADD attempts :one',
-        condition: `clientId = :c AND expiresAtEpoch > :now AND attribute_exists(factors.#f) AND (attribute_not_exists(attempts) OR attempts < :max) AND ${
+  reserveAttempt: async (ref, a) =>
+    view(
+      ref,
+      await table.update<UserFactors>(key(ref), {
+        update: `SET ${T}.attempts = if_not_exists(${T}.attempts, :zero) + :one, ${F}.failures = if_not_exists(${F}.failures, :zero) + :one`,
+        condition: `${T}.expiresAtEpoch > :now AND attribute_exists(${T}.factors.#f) AND (attribute_not_exists(${T}.attempts) OR ${T}.attempts < :max) AND ${
           a.challenge
-            ? '#status = :challenge AND challengeFactorId = :f AND codeExpiresAt > :now AND attribute_exists(codeMac)'
-            : '#status IN (:required, :challenge)'
-        }`,
-        names: { ...STATUS, '#f': a.factorId },
+            ? `${T}.#status = :challenge AND ${T}.challengeFactorId = :fid AND ${T}.codeExpiresAt > :now AND attribute_exists(${T}.codeMac)`
+            : IS_LIVE
+        } AND ${FACTOR_USABLE} AND (attribute_not_exists(${F}.failures) OR ${F}.failures < :threshold)`,
+        names: names(ref, a.factorId),
         values: {
-          ...(a.challenge ? { ':challenge': LIVE[':challenge'], ':f': a.factorId } : LIVE),
+          ...(a.challenge ? { ':challenge': LIVE[':challenge'], ':fid': a.factorId } : LIVE),
+          ':active': 'ACTIVE',
+          ':zero': 0,
           ':one': 1,
-          ':c': a.clientId,
           ':now': a.nowSeconds,
           ':max': a.maxAttempts,
+          ':threshold': a.threshold,
         },
       }),
+    ),
 
-    complete: (hash, a) =>
-      table.update<TransactionRecord>(keys.transaction(hash), {
-        update: 'SET #status = :success, verifiedFactorId = :f, authTime = :now',
-        condition: `clientId = :c AND expiresAtEpoch > :now AND #status IN (:required, :challenge)${
-          a.codeMac === undefined ? '' : ' AND codeMac = :mac'
-        }`,
-        names: STATUS,
-        values: {
-          ...LIVE,
-          ':success': 'SUCCESS',
-          ':f': a.factorId,
-          ':now': a.nowSeconds,
-          ':c': a.clientId,
-          ...(a.codeMac === undefined ? {} : { ':mac': a.codeMac }),
-        },
-      }),
+  complete: async (ref, a) => {
+    const byCode = a.codeMac !== undefined;
+    const byStep = a.step !== undefined;
+    const done = await table.update(key(ref), {
+      update: `SET ${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now, ${F}.failures = :zero${
+        byStep ? `, ${F}.lastStep = :step` : ''
+      } REMOVE ${T}.codeMac`,
+      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND ${FACTOR_USABLE}${
+        byCode ? ` AND ${T}.codeMac = :mac` : ''
+      }${byStep ? ` AND (attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)` : ''}`,
+      names: names(ref, a.factorId),
+      values: {
+        ...LIVE,
+        ':success': 'SUCCESS',
+        ':active': 'ACTIVE',
+        ':fid': a.factorId,
+        ':now': a.nowSeconds,
+        ':zero': 0,
+        ...(byCode ? { ':mac': a.codeMac } : {}),
+        ...(byStep ? { ':step': a.step } : {}),
+      },
+    });
+    return done !== undefined;
+  },
 
-    lockOut: async (hash) => {
-      await lockOut(hash);
-    },
+  settleFailure: async (ref, { factorId, lockFactorUntil, endTransaction }) => {
+    const lock = lockFactorUntil !== undefined;
+    const lockFactor = () =>
+      table.update(key(ref), {
+        update: `SET ${F}.lockedUntil = :until, ${F}.failures = :zero`,
+        condition: `attribute_exists(${F})`,
+        names: { '#f': factorId },
+        values: { ':until': lockFactorUntil, ':zero': 0 },
+      });
+    if (!endTransaction) {
+      if (lock) await lockFactor();
+      return;
+    }
+    const ended = await table.update(key(ref), {
+      update: `SET ${T}.#status = :locked${lock ? `, ${F}.lockedUntil = :until, ${F}.failures = :zero` : ''}`,
+      condition: `${IS_LIVE}${lock ? ` AND attribute_exists(${F})` : ''}`,
+      names: names(ref, lock ? factorId : undefined),
+      values: {
+        ...LIVE,
+        ':locked': 'LOCKED_OUT',
+        ...(lock ? { ':until': lockFactorUntil, ':zero': 0 } : {}),
+      },
+    });
+    // The transaction finished meanwhile (or the factor is gone): the lock still applies.
+    if (!ended && lock) await lockFactor();
+  },
 
-    cancel: async (hash, clientId, nowSeconds) =>
-      (await table.update(keys.transaction(hash), {
-        update: 'SET #status = :cancelled',
-        condition: 'clientId = :c AND expiresAtEpoch > :now AND #status IN (:required, :challenge)',
-        names: STATUS,
-        values: { ...LIVE, ':cancelled': 'CANCELLED', ':c': clientId, ':now': nowSeconds },
-      })) !== undefined,
-  };
-};
+  cancel: async (ref, nowSeconds) =>
+    (await table.update(key(ref), {
+      update: `SET ${T}.#status = :cancelled REMOVE ${T}.codeMac`,
+      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE}`,
+      names: names(ref),
+      values: { ...LIVE, ':cancelled': 'CANCELLED', ':now': nowSeconds },
+    })) !== undefined,
+});
