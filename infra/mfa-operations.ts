@@ -21,6 +21,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { accountKeyPolicy } from './key-policy.js';
 import type { MfaFunction } from './mfa-function.js';
+import { accessOf } from './permissions.js';
 
 /**
  * Log lines the alarms count, as the code writes them (`shared/log.ts` JSON, field `message`).
@@ -37,6 +38,8 @@ export const LOG_SIGNALS = {
   activationDeliveryFailed: { message: 'activation delivery failed' },
   /** A factor locked after consecutive wrong codes (flow-verify). */
   factorLocked: { handler: 'flow-verify', message: 'factor locked' },
+  /** An audit event EventBridge refused after retries: the event is in this log line. */
+  auditEventLost: { message: 'audit event not delivered' },
   /** The API answered 403 locked_out (access log line of shared/http/api-handler.ts). */
   lockedOutResponse: { message: 'request', code: 'locked_out' },
 } as const;
@@ -137,6 +140,16 @@ export class MfaOperations extends Construct {
       FilterPattern.stringValue('$.message', '=', LOG_SIGNALS.factorLocked.message),
     );
 
+    // Audit events that did not reach the bus, from every function that publishes them.
+    for (const handler of functions.keys()) {
+      if (!accessOf(handler).includes('events')) continue;
+      countLines(
+        handler,
+        'AuditEventsLost',
+        FilterPattern.stringValue('$.message', '=', LOG_SIGNALS.auditEventLost.message),
+      );
+    }
+
     const api5xx = api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
     const deliveryFailures = counted('DeliveryFailures');
     const lockouts = new MathExpression({
@@ -180,6 +193,12 @@ export class MfaOperations extends Construct {
       'MfaFlow executions failed, timed out or aborted',
     );
     this.alarm('WorkflowThrottled', workflowThrottled, 1, 'MfaFlow executions were throttled');
+    this.alarm(
+      'AuditEventsLost',
+      counted('AuditEventsLost'),
+      1,
+      'Audit events did not reach EventBridge: they are only in the function logs',
+    );
 
     // An alarm's math may hold at most 10 metrics: one throttle alarm per ten functions.
     const throttles = [...functions.values()].map((fn) =>

@@ -1,14 +1,17 @@
 import { type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { MfaData } from './mfa-data.js';
 import { MfaService, type MfaServiceProps } from './mfa-service.js';
 
 export interface MfaServiceStackProps extends StackProps, Omit<MfaServiceProps, 'data'> {
   /**
-   * What `cdk destroy` does with the table, data key and OTP secret.
+   * What `cdk destroy` does with the table, data key, OTP secret and audit log.
    * @default RemovalPolicy.RETAIN
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /** How long audit records are kept. @default RetentionDays.ONE_YEAR */
+  readonly auditRetention?: RetentionDays;
 }
 
 /**
@@ -25,6 +28,7 @@ export class MfaServiceStack extends Stack {
     this.data = new MfaData(this, 'Data', {
       existingTable: props.existingTable,
       removalPolicy: props.dataRemovalPolicy,
+      auditRetention: props.auditRetention,
     });
     this.service = new MfaService(this, 'Service', { ...props, data: this.data });
   }

@@ -27,6 +27,7 @@ import { routes } from '../shared/routes.js';
 import { accountKeyPolicy } from './key-policy.js';
 import { MfaAuthorizer } from './mfa-authorizer.js';
 import { type IMfaData, MfaData } from './mfa-data.js';
+import { MfaEvents } from './mfa-events.js';
 import { MfaFlow, type MfaFlowTasks } from './mfa-flow.js';
 import { MfaFunction } from './mfa-function.js';
 import { type MfaAlarmThresholds, MfaOperations } from './mfa-operations.js';
@@ -199,6 +200,8 @@ export class MfaService extends Construct {
   /** Every function, by handler name. */
   readonly functions: ReadonlyMap<string, MfaFunction>;
   readonly operations: MfaOperations;
+  /** The event bus and the audit log. */
+  readonly events: MfaEvents;
 
   constructor(scope: Construct, id: string, props: MfaServiceProps = {}) {
     super(scope, id);
@@ -218,6 +221,7 @@ export class MfaService extends Construct {
 
     this.data = props.data ?? new MfaData(this, 'Data', { existingTable: props.existingTable });
     const { table, dataKey, otpKeySecret } = this.data;
+    this.events = new MfaEvents(this, 'Events', { auditLog: this.data.auditLog });
 
     this.api = this.createApi(props, stageName, logRetention);
     // Built from the API id, not `api.url`: that would make each function depend on the stage.
@@ -241,6 +245,7 @@ export class MfaService extends Construct {
 
     const environment = {
       TABLE_NAME: table.tableName,
+      EVENT_BUS_NAME: this.events.bus.eventBusName,
       LOG_LEVEL: props.logLevel ?? 'info',
       MFA_ISSUER: this.issuer,
       MFA_ISSUER_NAME: props.issuerName ?? 'MFA Service',
@@ -263,6 +268,7 @@ export class MfaService extends Construct {
       signingKey: this.signingKey,
       emailIdentityArn: `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${emailIdentity}`,
       emailSender,
+      eventBus: this.events.bus,
     };
 
     const functions = new Map<string, MfaFunction>();
@@ -367,6 +373,8 @@ export class MfaService extends Construct {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'JwksUrl', { value: this.jwksUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'AuditLogGroup', { value: this.data.auditLog.logGroupName });
   }
 
   private createApi(props: MfaServiceProps, stageName: string, retention: RetentionDays): RestApi {

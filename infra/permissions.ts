@@ -1,5 +1,6 @@
 import { Aws, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -35,7 +36,9 @@ export type Access =
   /** ses:SendEmail from the configured identity and sender only. */
   | 'email'
   /** states:StartSyncExecution of `MfaFlow`. */
-  | 'workflow';
+  | 'workflow'
+  /** events:PutEvents on the service's bus (audit events). */
+  | 'events';
 
 const CLIENT_ROUTE: readonly Access[] = ['clients:read', 'workflow'];
 
@@ -52,6 +55,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   'authn-verify': [...CLIENT_ROUTE, 'otpKey', 'token:sign'],
   'factors-enroll': [
     'clients:read',
+    'events',
     'users:read',
     'users:write',
     'rates:write',
@@ -61,7 +65,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'email',
   ],
   'factors-list': ['clients:read', 'users:read'],
-  'factors-activate': ['clients:read', 'users:read', 'users:write', 'otpKey', 'totp:open'],
+  'factors-activate': [
+    'clients:read',
+    'users:read',
+    'users:write',
+    'otpKey',
+    'totp:open',
+    'events',
+  ],
   'factors-resend': [
     'clients:read',
     'users:read',
@@ -71,12 +82,12 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'sms',
     'email',
   ],
-  'factors-delete': ['clients:read', 'users:read', 'users:write'],
-  'flow-start': ['users:read', 'users:write'],
-  'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey'],
-  'flow-undo-challenge': ['users:write', 'rates:write'],
-  'flow-verify': ['users:read', 'users:write', 'otpKey', 'totp:open'],
-  'flow-cancel': ['users:read', 'users:write'],
+  'factors-delete': ['clients:read', 'users:read', 'users:write', 'events'],
+  'flow-start': ['users:read', 'users:write', 'events'],
+  'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey', 'events'],
+  'flow-undo-challenge': ['users:write', 'rates:write', 'events'],
+  'flow-verify': ['users:read', 'users:write', 'otpKey', 'totp:open', 'events'],
+  'flow-cancel': ['users:read', 'users:write', 'events'],
   'flow-status': ['users:read'],
   // Verifies tokens against the public JWKS over HTTPS: no AWS permission beyond its logs.
   authorizer: [],
@@ -103,6 +114,8 @@ export interface AccessTargets {
   /** The asymmetric key of `kms` signing mode. */
   readonly signingKey?: IKey;
   readonly stateMachine?: IStateMachine;
+  /** The bus audit events go to. */
+  readonly eventBus?: IEventBus;
   /** ARN of the SES identity email is sent through. */
   readonly emailIdentityArn: string;
   /** The only `From` address allowed. */
@@ -245,6 +258,15 @@ export const accessStatements = (
         actions: ['ses:SendEmail'],
         resources: [targets.emailIdentityArn],
         conditions: { StringEquals: { 'ses:FromAddress': targets.emailSender } },
+      }),
+    );
+  }
+  if (has('events')) {
+    if (!targets.eventBus) throw new Error('events access needs the event bus');
+    statements.push(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [targets.eventBus.eventBusArn],
       }),
     );
   }

@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { problem } from '../shared/http/problem.js';
 import { router } from '../shared/routes.js';
 import type { LocalAuthorizer } from './authorizer.js';
+import type { EventLog } from './event-log.js';
 import type { Outbox } from './outbox.js';
 import { fromProxyResult, type LocalResponse, toProxyEvent } from './proxy-event.js';
 import type { HandlerLoader } from './workflow.js';
@@ -38,6 +39,7 @@ const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
 export const createLocalHttpServer = (deps: {
   loadHandler: HandlerLoader;
   outbox: Outbox;
+  events: EventLog;
   /** Resolves with the MFA authorizer once the runtime is configured. */
   ready: Promise<LocalAuthorizer>;
 }): Server =>
@@ -50,15 +52,21 @@ export const createLocalHttpServer = (deps: {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
-      if (url.pathname === '/_local/outbox' && method === 'GET') {
-        const to = url.searchParams.get('to') ?? undefined;
+      const local = (body: unknown) =>
         send(
           fromResult({
             statusCode: 200,
             headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-            body: JSON.stringify({ messages: deps.outbox.list(to) }),
+            body: JSON.stringify(body),
           }),
         );
+      if (url.pathname === '/_local/outbox' && method === 'GET') {
+        local({ messages: deps.outbox.list(url.searchParams.get('to') ?? undefined) });
+        return;
+      }
+      if (url.pathname === '/_local/events' && method === 'GET') {
+        const { transactionId, type } = Object.fromEntries(url.searchParams);
+        local({ events: deps.events.list({ transactionId, type }) });
         return;
       }
       let found: ReturnType<typeof router.match>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type EventLog, handlePutEvents } from './event-log.js';
 
 export interface OutboxMessage {
   readonly channel: 'sms' | 'email';
@@ -99,11 +100,13 @@ export const handleQueryAction = (form: URLSearchParams, outbox: Outbox, now: Da
 };
 
 /**
- * A local endpoint that speaks the SNS and SES Query wire protocol, so the real
- * `@aws-sdk/client-sns` and `@aws-sdk/client-ses` clients deliver into the outbox.
+ * A local endpoint that speaks the SNS and SES Query wire protocol and EventBridge's JSON
+ * protocol, so the real `@aws-sdk/client-sns`, `client-ses` and `client-eventbridge` clients
+ * deliver into the outbox and the event log.
  */
 export const startMessagingEndpoint = async (
   outbox: Outbox,
+  bus: { log: EventLog; name: string },
 ): Promise<{ url: string; server: Server }> => {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -114,8 +117,13 @@ export const startMessagingEndpoint = async (
       else chunks.push(chunk);
     });
     req.on('end', () => {
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      const { status, body } = handleQueryAction(form, outbox, new Date());
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
+        const { status, body } = handlePutEvents(text, bus.log, bus.name);
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(body);
+        return;
+      }
+      const { status, body } = handleQueryAction(new URLSearchParams(text), outbox, new Date());
       res.writeHead(status, { 'content-type': 'text/xml' }).end(body);
     });
   });

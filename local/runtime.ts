@@ -15,11 +15,18 @@ import { createLogger, type LogLevel } from '../shared/log.js';
 import type { Clock } from '../shared/ports/clock.js';
 import { createLocalAuthorizer, type LocalAuthorizer } from './authorizer.js';
 import { ensureTable, startDynamo } from './dynamo.js';
+import { EventLog } from './event-log.js';
 import { createLocalHttpServer } from './http-server.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { ensureTemplate } from './synth.js';
-import { type CfnTemplate, functionEnvironment, LOCAL_REGION, tableResource } from './template.js';
+import {
+  type CfnTemplate,
+  eventBusName,
+  functionEnvironment,
+  LOCAL_REGION,
+  tableResource,
+} from './template.js';
 import { createLocalWorkflow, type HandlerLoader, type LocalWorkflow } from './workflow.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -68,6 +75,8 @@ export interface LocalRuntime {
   readonly stats: LocalRuntimeStats;
   readonly url: string;
   readonly outbox: Outbox;
+  /** Audit events put on the local bus (also at `GET /_local/events`). */
+  readonly events: EventLog;
   readonly workflow: LocalWorkflow;
   readonly template: CfnTemplate;
   close(): Promise<void>;
@@ -93,7 +102,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   await mkdir(dataDir, { recursive: true });
   const dynamo = await startDynamo(ownDir ? undefined : path.join(dataDir, 'dynamodb'));
   const outbox = new Outbox();
-  const messaging = await startMessagingEndpoint(outbox);
+  const events = new EventLog();
+  const messaging = await startMessagingEndpoint(outbox, {
+    log: events,
+    name: eventBusName(template),
+  });
 
   // The SDK clients of the handlers reach only local endpoints; anything else fails fast.
   Object.assign(process.env, {
@@ -104,6 +117,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_SNS: messaging.url,
     AWS_ENDPOINT_URL_SES: messaging.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: messaging.url,
     // Versions are pinned by the lockfile; Node 20 is supported for local use only.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
@@ -153,7 +167,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const ready = new Promise<LocalAuthorizer>((resolve) => {
     markReady = resolve;
   });
-  const server = createLocalHttpServer({ loadHandler, outbox, ready });
+  const server = createLocalHttpServer({ loadHandler, outbox, events, ready });
   // Longer than clients' idle keep-alive (undici: 4 s), so a client never reuses a socket
   // the server is closing (ECONNRESET).
   server.keepAliveTimeout = 65_000;
@@ -207,6 +221,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   return {
     url,
     outbox,
+    events,
     workflow,
     template,
     stats,

@@ -115,3 +115,10 @@ export const tableResource = (
   const [name, table] = tables[0] as [string, CfnResource];
   return { name, properties: table.Properties ?? {} };
 };
+
+/** The service's one event bus: its local name is its logical id. */
+export const eventBusName = (template: CfnTemplate): string => {
+  const buses = resourcesOfType(template, 'AWS::Events::EventBus');
+  if (buses.length !== 1) throw new Error(`Expected one event bus, found ${buses.length}`);
+  return (buses[0] as [string, CfnResource])[0];
+};

@@ -23,6 +23,8 @@ const PRICE = {
   dynamoWrite: 0.625 / 1e6,
   dynamoRead: 0.125 / 1e6,
   kmsSign: 0.15 / 1e4,
+  eventBridgeEvent: 1.0 / 1e6,
+  logsIngestedByte: 0.5 / 1024 ** 3,
 };
 
 const runtime = await startLocalRuntime({
@@ -73,6 +75,7 @@ const timed = async <T>(name: keyof typeof timings, call: () => Promise<T>) => {
 const ddbBefore = Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0);
 const writesBefore = writes();
 const executionsBefore = runtime.stats.workflowExecutions;
+const eventsBefore = runtime.events.list().length;
 const began = performance.now();
 let next = 0;
 await Promise.all(
@@ -102,6 +105,10 @@ const ddbPerFlow =
   (Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0) - ddbBefore) / FLOWS;
 const writesPerFlow = (writes() - writesBefore) / FLOWS;
 const executionsPerFlow = (runtime.stats.workflowExecutions - executionsBefore) / FLOWS;
+const eventsPerFlow = (runtime.events.list().length - eventsBefore) / FLOWS;
+const eventBytes =
+  runtime.events.list().reduce((sum, event) => sum + JSON.stringify(event).length, 0) /
+  Math.max(runtime.events.list().length, 1);
 // Writes are billed per 1 KB of the item written, strong reads per 4 KB: flows touch the user
 // item (factors and transactions together), so its size sets the capacity units per request.
 const userItemBytes = await averageUserItemBytes();
@@ -171,9 +178,11 @@ const perFlow = {
     writesPerFlow * writeUnits * PRICE.dynamoWrite +
     (ddbPerFlow - writesPerFlow) * readUnits * PRICE.dynamoRead,
   'KMS sign': PRICE.kmsSign,
+  'EventBridge events': eventsPerFlow * PRICE.eventBridgeEvent,
+  'Audit log ingestion': eventsPerFlow * eventBytes * PRICE.logsIngestedByte,
 };
 console.log(
-  `per flow: ${ddbPerFlow.toFixed(2)} DynamoDB requests (${writesPerFlow.toFixed(2)} writes), ${executionsPerFlow.toFixed(2)} workflow executions`,
+  `per flow: ${ddbPerFlow.toFixed(2)} DynamoDB requests (${writesPerFlow.toFixed(2)} writes), ${executionsPerFlow.toFixed(2)} workflow executions, ${eventsPerFlow.toFixed(2)} audit events`,
 );
 console.log(
   `user item ≈ ${Math.round(userItemBytes)} bytes: ${writeUnits} write unit(s) per write, ${readUnits} read unit(s) per read`,

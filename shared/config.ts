@@ -86,6 +86,10 @@ export const serviceConfigSchema = z.object({
     int(60, 0, 3600),
     'How long a warm function trusts a looked-up app client record',
   ),
+  EVENT_BUS_NAME: described(
+    z.optional(text(1)),
+    'EventBridge bus the audit events go to (set by the stack)',
+  ),
   OTP_KEY_SECRET_ARN: described(
     z.optional(text(1)),
     'Secrets Manager secret holding the OTP HMAC key (set by the stack)',

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -10,6 +11,7 @@ import { dynamoRateLimiter } from './adapters/aws/dynamo-rates.js';
 import { tableOps } from './adapters/aws/dynamo-table.js';
 import { dynamoTransactionStore } from './adapters/aws/dynamo-transactions.js';
 import { createEnvelopeSigner, dynamoSigningKeyStore } from './adapters/aws/envelope-signer.js';
+import { createEventBridgePublisher } from './adapters/aws/eventbridge-publisher.js';
 import { createKmsSecretBox } from './adapters/aws/kms-secret-box.js';
 import { createKmsSigner } from './adapters/aws/kms-signer.js';
 import { createSecretsManagerOtpKey } from './adapters/aws/secrets-manager-otp-key.js';
@@ -22,6 +24,7 @@ import { parseConfig, type ServiceConfig, serviceConfigSchema } from './config.j
 import type { Workflow } from './flow.js';
 import { createLogger, type Logger } from './log.js';
 import { type Clock, systemClock } from './ports/clock.js';
+import type { EventPublisher } from './ports/events.js';
 import type { Messenger } from './ports/messenger.js';
 import { cryptoRandom, type Random } from './ports/random.js';
 import type { OtpKeyProvider, SecretBox } from './ports/secret-box.js';
@@ -48,6 +51,7 @@ export interface Deps {
   readonly rates: RateLimiter;
   readonly workflow: Workflow;
   readonly messenger: Messenger;
+  readonly events: EventPublisher;
   readonly secretBox: SecretBox;
   readonly otpKeys: OtpKeyProvider;
   readonly signer: TokenSigner;
@@ -108,6 +112,14 @@ const build = (): Deps => {
           emailSender: config.EMAIL_SENDER,
           smsSenderId: config.SMS_SENDER_ID,
         }),
+      ),
+    events:
+      overrides.events ??
+      lazy(() =>
+        createEventBridgePublisher(
+          new EventBridgeClient({}),
+          required('EVENT_BUS_NAME', config.EVENT_BUS_NAME),
+        ),
       ),
     secretBox:
       overrides.secretBox ??

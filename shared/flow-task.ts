@@ -4,7 +4,8 @@ import { MfaError, type ProblemExtras } from './errors.js';
 import type { FlowOutcome } from './flow.js';
 import type { Logger } from './log.js';
 
-export type TaskDeps = Deps & { readonly log: Logger };
+/** What a use case gets: the dependencies, its logger and the request it serves. */
+export type TaskDeps = Deps & { readonly log: Logger; readonly requestId: string };
 
 /** A domain refusal as a workflow outcome (the API maps it back to problem+json). */
 export const refusal = (error: MfaError): FlowOutcome => ({
@@ -36,7 +37,7 @@ export const taskHandler =
       awsRequestId: context?.awsRequestId,
     });
     try {
-      return await task(input, { ...base, log });
+      return await task(input, { ...base, log, requestId: input.requestId });
     } catch (error) {
       if (error instanceof MfaError) return onRefusal(refusal(error));
       log.error('task failed', { error });

@@ -98,6 +98,8 @@ export interface UndoChallenge {
   readonly clientId: string;
   readonly userRef: string;
   readonly stateTokenHash: string;
+  readonly transactionId: string;
+  readonly factorId: string;
   readonly codeMac: string;
   readonly previous: PreviousChallenge;
   readonly rateKey: string;

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type * as z from 'zod/mini';
 import { type Deps, deps } from '../deps.js';
 import { MfaError } from '../errors.js';
+import type { TaskDeps } from '../flow-task.js';
 import type { Logger } from '../log.js';
 import { authenticateClient } from './client-auth.js';
 import { headerValue, parseJsonBody } from './json-body.js';
@@ -21,9 +22,10 @@ export interface ApiRequest<Body> {
 }
 
 /** The dependencies a use case takes: the request's logger included. */
-export const useCaseDeps = (request: ApiRequest<unknown>) => ({
+export const useCaseDeps = (request: ApiRequest<unknown>): TaskDeps => ({
   ...request.deps,
   log: request.log,
+  requestId: request.requestId,
 });
 
 /** The `userId` and (when the route has one) `factorId` path parameters, validated. */

@@ -217,7 +217,8 @@ export interface TransactionStore {
     ref: TransactionRef,
     args: { factorId: string; lockFactorUntil?: number; endTransaction: boolean },
   ): Promise<void>;
-  cancel(ref: TransactionRef, nowSeconds: number): Promise<boolean>;
+  /** Cancels a live transaction; returns it as cancelled (undefined: it was not live). */
+  cancel(ref: TransactionRef, nowSeconds: number): Promise<TransactionView | undefined>;
 }
 
 /** Fixed-window counters (conditional `ADD`), e.g. codes per destination per hour. */

@@ -2,6 +2,7 @@ import { MfaError } from '../errors.js';
 import { type CancelInput, type FlowOutcome, type StatusInput, transactionRef } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
+import { audit } from './audit.js';
 import { LIVE_STATUSES, transactionRefusal } from './authn-state.js';
 
 /** Cancel: one conditional write; a finished or expired transaction says why it cannot. */
@@ -11,13 +12,19 @@ export const cancelTransaction = async (
 ): Promise<FlowOutcome> => {
   const now = epochSeconds(deps.clock.now());
   const ref = transactionRef(input);
-  if (!(await deps.transactions.cancel(ref, now))) {
+  const cancelled = await deps.transactions.cancel(ref, now);
+  if (!cancelled) {
     throw (
       transactionRefusal(await deps.transactions.get(ref), now) ??
       new MfaError('invalid_state', 'The transaction cannot be cancelled now')
     );
   }
-  deps.log.info('authn cancelled');
+  await audit(deps, 'mfa.authn.cancelled', {
+    clientId: input.clientId,
+    userRef: input.userRef,
+    transactionId: cancelled.txn.transactionId,
+  });
+  deps.log.info('authn cancelled', { transactionId: cancelled.txn.transactionId });
   return { ok: true, body: { status: 'CANCELLED' } };
 };
 

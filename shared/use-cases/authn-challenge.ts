@@ -11,6 +11,7 @@ import {
 } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
+import { audit } from './audit.js';
 import { usableFactor } from './authn-state.js';
 import { destinationRateKey, rateLimited, resendTooSoon } from './factor-activation.js';
 
@@ -89,6 +90,13 @@ export const issueChallenge = async (
     await transactions.undoChallenge(ref, codeMac, previous);
     throw rateLimited('Too many codes sent to this destination; try later', now);
   }
+  await audit(deps, 'mfa.challenge.sent', {
+    clientId: input.clientId,
+    userRef: input.userRef,
+    transactionId: txn.transactionId,
+    factorId: input.factorId,
+    factorType: type,
+  });
   log.info('challenge issued', {
     transactionId: txn.transactionId,
     factorType: type,
@@ -111,7 +119,15 @@ export const issueChallenge = async (
       subject: CHALLENGE_SUBJECT,
       text: challengeText(code, config.OTP_TTL_SECONDS, txn.transaction),
     },
-    undo: { requestId: input.requestId, ...ref, codeMac, previous, rateKey },
+    undo: {
+      requestId: input.requestId,
+      ...ref,
+      transactionId: txn.transactionId,
+      factorId: input.factorId,
+      codeMac,
+      previous,
+      rateKey,
+    },
   };
 };
 
@@ -143,6 +159,13 @@ export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) =>
   const now = epochSeconds(deps.clock.now());
   await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous);
   await deps.rates.release(undo.rateKey, HOUR_SECONDS, now);
+  await audit(deps, 'mfa.challenge.failed', {
+    clientId: undo.clientId,
+    userRef: undo.userRef,
+    transactionId: undo.transactionId,
+    factorId: undo.factorId,
+    factorType: factorTypeOf(undo.factorId),
+  });
   deps.log.warn('delivery failed; send taken back');
   throw new MfaError('delivery_failed', 'The code could not be delivered');
 };

@@ -4,6 +4,7 @@ import { MfaError } from '../errors.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
+import { audit } from './audit.js';
 
 /**
  * Start: reads the user item (one read) and adds the transaction to it (one conditional
@@ -21,7 +22,7 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
     now,
     stateTokenTtlSeconds: config.STATE_TOKEN_TTL_SECONDS,
   });
-  const transactionId = decision.body.transactionId;
+  const transactionId = String(decision.body.transactionId);
   if (decision.status === 'MFA_REQUIRED') {
     const created = await transactions.create(
       {
@@ -43,6 +44,14 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       );
     }
   }
+  await audit(deps, 'mfa.authn.started', {
+    clientId: input.clientId,
+    userRef: userRef(input.userId),
+    transactionId,
+    status: decision.status,
+    ...(input.transaction ? { transaction: input.transaction } : {}),
+    ...(input.consentId ? { consentId: input.consentId } : {}),
+  });
   log.info('authn started', {
     transactionId,
     status: decision.status,

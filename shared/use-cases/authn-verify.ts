@@ -8,6 +8,7 @@ import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { TransactionRecord, TransactionView } from '../ports/store.js';
+import { audit } from './audit.js';
 import { usableFactor } from './authn-state.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
@@ -72,6 +73,15 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   });
   if (!done) throw await completionRefusal(input, reserved, deps, now);
 
+  await audit(deps, 'mfa.authn.succeeded', {
+    clientId: user.clientId,
+    userRef: input.userRef,
+    transactionId: txn.transactionId,
+    factorId: input.factorId,
+    factorType: type,
+    ...(txn.transaction ? { transaction: txn.transaction } : {}),
+    ...(txn.consentId ? { consentId: txn.consentId } : {}),
+  });
   deps.log.info('authn succeeded', { transactionId: txn.transactionId, factorType: type });
   return {
     ok: true,
@@ -131,20 +141,38 @@ const wrongCode = async (
   const { config } = deps;
   const failures = user.factors[input.factorId]?.failures ?? 0;
   const lockFactor = failures >= config.FACTOR_LOCK_THRESHOLD;
-  const remaining = config.MAX_ATTEMPTS - (txn.attempts ?? 0);
-  if (lockFactor || remaining <= 0) {
+  const remaining = Math.max(config.MAX_ATTEMPTS - (txn.attempts ?? 0), 0);
+  const lockedUntil = now + config.FACTOR_LOCK_SECONDS;
+  if (lockFactor || remaining === 0) {
     await deps.transactions.settleFailure(transactionRef(input), {
       factorId: input.factorId,
-      ...(lockFactor ? { lockFactorUntil: now + config.FACTOR_LOCK_SECONDS } : {}),
-      endTransaction: remaining <= 0,
+      ...(lockFactor ? { lockFactorUntil: lockedUntil } : {}),
+      endTransaction: remaining === 0,
     });
   }
-  if (lockFactor) deps.log.warn('factor locked', { transactionId: txn.transactionId });
-  if (remaining <= 0)
-    return new MfaError('locked_out', 'Too many wrong codes: the transaction has ended');
-  return new MfaError('invalid_passcode', 'The code is not right', {
+  const about = {
+    clientId: user.clientId,
+    userRef: input.userRef,
+    transactionId: txn.transactionId,
+    factorId: input.factorId,
+    factorType: factorTypeOf(input.factorId),
+  };
+  const error =
+    remaining === 0
+      ? new MfaError('locked_out', 'Too many wrong codes: the transaction has ended')
+      : new MfaError('invalid_passcode', 'The code is not right', {
+          attemptsRemaining: remaining,
+        });
+  await audit(deps, 'mfa.authn.failed', {
+    ...about,
+    code: error.code,
     attemptsRemaining: remaining,
   });
+  if (lockFactor) {
+    await audit(deps, 'mfa.factor.locked', { ...about, lockedUntil });
+    deps.log.warn('factor locked', { transactionId: txn.transactionId });
+  }
+  return error;
 };
 
 /**

@@ -9,6 +9,7 @@ import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
+import { auditFactor } from './audit.js';
 import { resendActivation, sendActivationCode } from './factor-activation.js';
 
 /** Time to scan the QR code and type a first code. */
@@ -54,6 +55,12 @@ export const enrollFactor = async (
     };
     if ((await factors.add(clientId, userId, factor, max)) !== 'added') throw tooMany(max);
     const otpauthUri = totpUri(secret, config.MFA_ISSUER_NAME, userId);
+    await auditFactor(deps, 'mfa.factor.enrolled', {
+      clientId,
+      userId,
+      factorId,
+      factorType: 'totp',
+    });
     deps.log.info('factor enrolled', { factorType: 'totp' });
     return {
       status: 201,
@@ -104,6 +111,12 @@ export const enrollFactor = async (
       return () => factors.remove(clientId, userId, factor.factorId, factor.destinationHash);
     },
   );
+  await auditFactor(deps, 'mfa.factor.enrolled', {
+    clientId,
+    userId,
+    factorId: factor.factorId,
+    factorType: factor.type,
+  });
   deps.log.info('factor enrolled', { factorType: body.type });
   return {
     status: 201,

@@ -5,6 +5,7 @@ import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
+import { auditFactor } from './audit.js';
 import { activationBinding, resendActivation } from './factor-activation.js';
 
 interface FactorRef {
@@ -36,6 +37,7 @@ export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void
   ) {
     throw new MfaError('not_found', 'No such factor');
   }
+  await auditFactor(deps, 'mfa.factor.deleted', { ...ref, factorType: factor.type });
   deps.log.info('factor deleted', { factorType: factor.type });
 };
 
@@ -101,6 +103,12 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
     ) {
       throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
     }
+    await auditFactor(deps, 'mfa.factor.activated', {
+      clientId: ref.clientId,
+      userId: ref.userId,
+      factorId: ref.factorId,
+      factorType: factor.type,
+    });
     deps.log.info('factor activated', { factorType: factor.type });
     return { factor: factorView({ ...factor, status: 'ACTIVE' }) };
   }

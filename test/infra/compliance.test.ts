@@ -147,7 +147,7 @@ describe('no secret in the synthesized templates', () => {
 });
 
 describe('MfaService on its own', () => {
-  it('keeps data in a stack of its own: the service stack holds no table, data key or secret', () => {
+  it('keeps data in a stack of its own: the service stack holds no table, data key, secret or audit log', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const dataStack = new Stack(app, 'Data');
     const data = new MfaData(dataStack, 'Data');
@@ -161,6 +161,7 @@ describe('MfaService on its own', () => {
     expect(types('Data').sort()).toEqual([
       'AWS::DynamoDB::Table',
       'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
       'AWS::SecretsManager::Secret',
     ]);
     expect(types('Service')).not.toContain('AWS::DynamoDB::Table');

@@ -21,6 +21,7 @@ const STATEFUL_IDS = {
   table: 'DataTableFDBAD0F2',
   dataKey: 'DataDataKeyCDD1A924',
   otpSecret: 'DataOtpHmacKeyEE8C6624',
+  auditLog: 'DataAuditLog01574B20',
 };
 
 let resources: Resources;

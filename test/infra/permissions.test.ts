@@ -18,6 +18,7 @@ import {
 /**
  * What each function may do, written out here independently of infra/permissions.ts, from
  * what the handlers and their use cases call. Logs of its own group and X-Ray are left out.
+ * Every function that changes a transaction or a factor puts its audit event on the bus.
  */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   health: [],
@@ -40,6 +41,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'factors-enroll': [
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
+    'events:PutEvents',
     'kms:Decrypt',
     'kms:GenerateDataKey',
     'secretsmanager:GetSecretValue',
@@ -50,6 +52,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'factors-activate': [
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
+    'events:PutEvents',
     'kms:Decrypt',
     'secretsmanager:GetSecretValue',
   ],
@@ -61,22 +64,24 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'ses:SendEmail',
     'sns:Publish',
   ],
-  'factors-delete': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
-  'flow-start': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
+  'factors-delete': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
+  'flow-start': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
   'flow-challenge': [
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
+    'events:PutEvents',
     'kms:Decrypt',
     'secretsmanager:GetSecretValue',
   ],
-  'flow-undo-challenge': ['dynamodb:UpdateItem', 'kms:Decrypt'],
+  'flow-undo-challenge': ['dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
   'flow-verify': [
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
+    'events:PutEvents',
     'kms:Decrypt',
     'secretsmanager:GetSecretValue',
   ],
-  'flow-cancel': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt'],
+  'flow-cancel': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
   'flow-status': ['dynamodb:GetItem', 'kms:Decrypt'],
 };
 

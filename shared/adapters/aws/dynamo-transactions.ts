@@ -182,10 +182,13 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   },
 
   cancel: async (ref, nowSeconds) =>
-    (await table.update(key(ref), {
-      update: `SET ${T}.#status = :cancelled REMOVE ${T}.codeMac`,
-      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE}`,
-      names: names(ref),
-      values: { ...LIVE, ':cancelled': 'CANCELLED', ':now': nowSeconds },
-    })) !== undefined,
+    view(
+      ref,
+      await table.update<UserFactors>(key(ref), {
+        update: `SET ${T}.#status = :cancelled REMOVE ${T}.codeMac`,
+        condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE}`,
+        names: names(ref),
+        values: { ...LIVE, ':cancelled': 'CANCELLED', ':now': nowSeconds },
+      }),
+    ),
 });

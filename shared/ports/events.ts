@@ -1,0 +1,50 @@
+/**
+ * Port: audit events, one per state change of a transaction or a factor (EventBridge on AWS
+ * and locally). An event names the user by `userRef` (SHA-256 of the user id) and never
+ * carries a code, a state token, a secret, a phone number or an email address.
+ */
+export type AuditEventType =
+  | 'mfa.authn.started'
+  | 'mfa.challenge.sent'
+  | 'mfa.challenge.failed'
+  | 'mfa.authn.failed'
+  | 'mfa.authn.succeeded'
+  | 'mfa.authn.cancelled'
+  | 'mfa.factor.enrolled'
+  | 'mfa.factor.activated'
+  | 'mfa.factor.deleted'
+  | 'mfa.factor.locked';
+
+export interface AuditDetail {
+  /** Unique per event. */
+  readonly eventId: string;
+  /** ISO time of the state change. */
+  readonly time: string;
+  /** The API request that caused it. */
+  readonly requestId: string;
+  readonly clientId: string;
+  readonly userRef: string;
+  /** The authentication operation (the `txn` claim of its token). */
+  readonly transactionId?: string;
+  readonly factorId?: string;
+  readonly factorType?: 'sms' | 'email' | 'totp';
+  /** `started`: `MFA_REQUIRED` or `MFA_ENROLL`. */
+  readonly status?: string;
+  /** `failed`: the problem code answered (`invalid_passcode`, `locked_out`). */
+  readonly code?: string;
+  readonly attemptsRemaining?: number;
+  /** `factor.locked`: epoch seconds the lock ends. */
+  readonly lockedUntil?: number;
+  /** Dynamic linking: what the user approved. */
+  readonly transaction?: { amount: string; currency: string; payee: string };
+  readonly consentId?: string;
+}
+
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  readonly detail: AuditDetail;
+}
+
+export interface EventPublisher {
+  publish(event: AuditEvent): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { userRef } from '../domain/state-token.js';
+import type { TaskDeps } from '../flow-task.js';
+import type { AuditDetail, AuditEvent, AuditEventType } from '../ports/events.js';
+import type { FactorType } from '../ports/store.js';
+
+/**
+ * Publishes the audit event of a state change that has already happened. If EventBridge
+ * refuses it after the SDK's retries, the operation still stands: the full event goes to the
+ * error log (`audit event not delivered`, counted by a metric and alarmed on), so it is never
+ * lost silently.
+ */
+export const audit = async (
+  deps: Pick<TaskDeps, 'events' | 'clock' | 'random' | 'log' | 'requestId'>,
+  type: AuditEventType,
+  detail: Omit<AuditDetail, 'eventId' | 'time' | 'requestId'>,
+): Promise<void> => {
+  const event: AuditEvent = {
+    type,
+    detail: {
+      eventId: deps.random.uuid(),
+      time: deps.clock.now().toISOString(),
+      requestId: deps.requestId,
+      ...detail,
+    },
+  };
+  try {
+    await deps.events.publish(event);
+  } catch (error) {
+    deps.log.error('audit event not delivered', { error, event });
+  }
+};
+
+/** The audit event of a factor change, naming the user by reference. */
+export const auditFactor = (
+  deps: Parameters<typeof audit>[0],
+  type: 'mfa.factor.enrolled' | 'mfa.factor.activated' | 'mfa.factor.deleted',
+  factor: { clientId: string; userId: string; factorId: string; factorType: FactorType },
+) =>
+  audit(deps, type, {
+    clientId: factor.clientId,
+    userRef: userRef(factor.userId),
+    factorId: factor.factorId,
+    factorType: factor.factorType,
+  });

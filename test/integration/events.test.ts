@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  activeFactor,
+  challenge,
+  enroll,
+  expectProblem,
+  json,
+  lastCode,
+  startAuthn,
+  unique,
+  uniquePhone,
+  verify,
+  wrongCode,
+} from '../support/flows.js';
+import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let base: string;
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  // A low lock threshold, so one transaction can lock a factor.
+  runtime = await startTestRuntime({ env: { FACTOR_LOCK_THRESHOLD: '2' } });
+  base = runtime.url;
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+type Event = {
+  id: string;
+  source: string;
+  detailType: string;
+  detail: Awaited<ReturnType<typeof json>>;
+};
+
+/** The audit events, read back over HTTP from the local bus. */
+const eventsOf = async (query: Record<string, string>): Promise<Event[]> =>
+  (await json(await fetch(`${base}/_local/events?${new URLSearchParams(query)}`))).events;
+
+const ref = (userId: string) => createHash('sha256').update(userId).digest('base64url');
+const payment = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' };
+
+describe('audit events on the bus', () => {
+  it('a transaction: started, challenge sent, failed (with what is left), succeeded with the payment', async () => {
+    const userId = unique('audit');
+    const phone = uniquePhone();
+    secrets.push(userId, phone);
+    const factorId = await activeFactor(base, userId, 'sms', phone);
+    const started = await startAuthn(base, { userId, transaction: payment, consentId: 'c-1' });
+    secrets.push(started.stateToken);
+    expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+    const code = await lastCode(base, phone);
+    secrets.push(code);
+    await expectProblem(
+      await verify(base, started.stateToken, factorId, wrongCode(code)),
+      401,
+      'invalid_passcode',
+    );
+    expect((await verify(base, started.stateToken, factorId, code)).status).toBe(200);
+
+    const events = await eventsOf({ transactionId: started.transactionId });
+    expect(events.map((event) => event.detailType)).toEqual([
+      'mfa.authn.started',
+      'mfa.challenge.sent',
+      'mfa.authn.failed',
+      'mfa.authn.succeeded',
+    ]);
+    const common = {
+      clientId: 'demo',
+      userRef: ref(userId),
+      transactionId: started.transactionId,
+      eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    };
+    const [start, sent, failed, succeeded] = events.map((event) => event.detail);
+    expect(start).toEqual({
+      ...common,
+      status: 'MFA_REQUIRED',
+      transaction: payment,
+      consentId: 'c-1',
+    });
+    expect(sent).toEqual({ ...common, factorId, factorType: 'sms' });
+    expect(failed).toEqual({
+      ...common,
+      factorId,
+      factorType: 'sms',
+      code: 'invalid_passcode',
+      attemptsRemaining: 4,
+    });
+    expect(succeeded).toEqual({
+      ...common,
+      factorId,
+      factorType: 'sms',
+      transaction: payment,
+      consentId: 'c-1',
+    });
+    expect(new Set(events.map((event) => event.detail.eventId)).size).toBe(4);
+    expect(new Set(events.map((event) => event.source))).toEqual(new Set(['mfa.service']));
+  });
+
+  it('an MFA_ENROLL start is audited too, and a cancel', async () => {
+    const unknown = await startAuthn(base, { userId: unique('nobody') });
+    const [enrollEvent] = await eventsOf({ transactionId: unknown.transactionId });
+    expect(enrollEvent?.detailType).toBe('mfa.authn.started');
+    expect(enrollEvent?.detail.status).toBe('MFA_ENROLL');
+
+    const userId = unique('cancel');
+    const email = `${userId}@example.com`;
+    secrets.push(email);
+    await activeFactor(base, userId, 'email', email);
+    const started = await startAuthn(base, { userId });
+    secrets.push(started.stateToken);
+    const cancel = await postJson(base, '/v1/authn/cancel', { stateToken: started.stateToken });
+    expect(cancel.status).toBe(200);
+    const types = (await eventsOf({ transactionId: started.transactionId })).map(
+      (event) => event.detailType,
+    );
+    expect(types).toEqual(['mfa.authn.started', 'mfa.authn.cancelled']);
+  });
+
+  it('the failure that reaches the lock threshold ends in factor.locked with when it ends', async () => {
+    const userId = unique('locked');
+    const email = `${userId}@example.com`;
+    secrets.push(email);
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const started = await startAuthn(base, { userId });
+    secrets.push(started.stateToken);
+    await challenge(base, started.stateToken, factorId);
+    const code = await lastCode(base, email);
+    secrets.push(code);
+    await verify(base, started.stateToken, factorId, wrongCode(code));
+    await verify(base, started.stateToken, factorId, wrongCode(code));
+    const events = await eventsOf({ transactionId: started.transactionId });
+    expect(events.map((event) => event.detailType)).toEqual([
+      'mfa.authn.started',
+      'mfa.challenge.sent',
+      'mfa.authn.failed',
+      'mfa.authn.failed',
+      'mfa.factor.locked',
+    ]);
+    const locked = events.at(-1)?.detail;
+    expect(locked).toMatchObject({ factorId, userRef: ref(userId) });
+    expect(locked?.lockedUntil).toBeGreaterThan(Date.now() / 1000 + 890);
+  });
+
+  it('a delivery that fails for good is followed by challenge.failed', async () => {
+    const userId = unique('undelivered');
+    const email = `${userId}@example.com`;
+    secrets.push(email);
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const started = await startAuthn(base, { userId });
+    secrets.push(started.stateToken);
+    runtime.outbox.failDeliveriesTo(email);
+    await expectProblem(
+      await challenge(base, started.stateToken, factorId),
+      503,
+      'delivery_failed',
+    );
+    runtime.outbox.failDeliveriesTo(email, false);
+    const types = (await eventsOf({ transactionId: started.transactionId })).map(
+      (event) => event.detailType,
+    );
+    expect(types).toEqual(['mfa.authn.started', 'mfa.challenge.sent', 'mfa.challenge.failed']);
+  });
+
+  it('factors: enrolled, activated and deleted', async () => {
+    const userId = unique('factor');
+    const email = `${userId}@example.com`;
+    secrets.push(email);
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const deleted = await fetch(`${base}/v1/users/${userId}/factors/${factorId}`, {
+      method: 'DELETE',
+      headers: { authorization: basicAuth() },
+    });
+    expect(deleted.status).toBe(204);
+    const mine = (await eventsOf({})).filter((event) => event.detail.factorId === factorId);
+    expect(mine.map((event) => event.detailType)).toEqual([
+      'mfa.factor.enrolled',
+      'mfa.factor.activated',
+      'mfa.factor.deleted',
+    ]);
+    for (const event of mine) {
+      expect(event.detail).toMatchObject({ clientId: 'demo', userRef: ref(userId) });
+      expect(event.detail.factorType).toBe('email');
+    }
+    const totp = await json(await enroll(base, userId, { type: 'totp' }));
+    const [enrolled] = await eventsOf({ type: 'mfa.factor.enrolled' }).then((all) =>
+      all.filter((event) => event.detail.factorId === totp.factor.id),
+    );
+    expect(enrolled?.detail.factorType).toBe('totp');
+    secrets.push(totp.activation.secret);
+  });
+
+  it('carry no user id, code, state token, secret, phone number or email', async () => {
+    const all = JSON.stringify(await eventsOf({}));
+    expect(secrets.length).toBeGreaterThan(10);
+    for (const secret of secrets) expect(all).not.toContain(secret);
+  });
+});
