@@ -63,7 +63,7 @@ export const serviceConfigSchema = z.object({
   MAX_FACTORS_PER_USER: described(int(10, 1, 50), 'Factors one user may have'),
   MAX_TRANSACTIONS_PER_USER: described(
     int(20, 1, 100),
-    'Transactions one user may hold (open, or finished within the retention of 300 s after expiry)',
+    'Open transactions one user may hold (until 300 s past their expiry)',
   ),
   SENDS_PER_DESTINATION_PER_HOUR: described(
     int(10, 1, 1000),

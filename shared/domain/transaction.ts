@@ -4,10 +4,13 @@ import type { FactorType, TransactionRecord, UserFactors } from '../ports/store.
 import { factorView } from './factor-view.js';
 
 /**
- * A transaction stays in its user's item this long after it expires (status still answers
- * `EXPIRED` meanwhile); the next start for that user then removes it.
+ * An open transaction stays in its user's item this long after it expires (status still
+ * answers `EXPIRED` meanwhile); the user's next start then removes it. A finished one
+ * (success, cancelled, locked out) is removed by the next start whatever its age.
  */
 export const RECORD_RETENTION_SECONDS = 300;
+
+const LIVE: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
 
 export type StartDecision =
   | { readonly status: 'MFA_ENROLL'; readonly body: Record<string, unknown> }
@@ -47,15 +50,15 @@ export const decideStart = (args: {
     createdAt: now.toISOString(),
     expiresAt: expires.toISOString(),
     expiresAtEpoch: epochSeconds(expires),
-    context: input.context,
     transaction: input.transaction,
     consentId: input.consentId,
     factors,
     pruneAfter: epochSeconds(expires) + RECORD_RETENTION_SECONDS,
   };
   const nowSeconds = epochSeconds(now);
+  // Finished ones go at once; open ones stay until their retention ends.
   const prune = Object.entries(user.txns ?? {})
-    .filter(([, txn]) => txn.pruneAfter <= nowSeconds)
+    .filter(([, txn]) => !LIVE.has(txn.status) || txn.pruneAfter <= nowSeconds)
     .map(([hash]) => hash);
   return {
     status: 'MFA_REQUIRED',
@@ -75,3 +78,7 @@ export const secondsUntilPrunable = (user: UserFactors | undefined, nowSeconds: 
   const times = Object.values(user?.txns ?? {}).map((txn) => txn.pruneAfter - nowSeconds);
   return times.length ? Math.max(1, Math.min(...times)) : RECORD_RETENTION_SECONDS;
 };
+
+/** Transactions the user would hold after this start's pruning. */
+export const keptTransactions = (user: UserFactors, prune: readonly string[]): number =>
+  Object.keys(user.txns ?? {}).length - prune.length;

@@ -35,6 +35,8 @@ export interface StoredFactor {
   readonly failures: number;
   /** epoch seconds */
   readonly lockedUntil?: number;
+  /** The request whose failure reservation set the lock: a right code from it lifts the lock. */
+  readonly lockOwner?: string;
   /** Last accepted TOTP time step (replay guard). */
   readonly lastStep?: number;
 }
@@ -68,7 +70,6 @@ export interface TransactionRecord {
   readonly expiresAt: string;
   /** epoch seconds, for conditions */
   readonly expiresAtEpoch: number;
-  readonly context?: Record<string, string>;
   readonly transaction?: { amount: string; currency: string; payee: string };
   readonly consentId?: string;
   /** The factors that were ACTIVE at the start (id → type): only these can be used. */
@@ -81,7 +82,7 @@ export interface TransactionRecord {
   readonly attempts?: number;
   readonly verifiedFactorId?: string;
   readonly authTime?: number;
-  /** epoch seconds: the next start for this user removes the record from then on */
+  /** epoch seconds: the next start for this user removes the record from then on (at once when finished) */
   readonly pruneAfter: number;
 }
 
@@ -157,14 +158,17 @@ export interface FactorStore {
  */
 export interface TransactionStore {
   /**
-   * Adds a transaction to a user item that exists, removing `prune` (finished ones); false
-   * when the user already holds `maxTransactions` after pruning.
+   * Adds a transaction to a user item that exists, removing `prune` (finished or past their
+   * retention; each must still be there). False when any condition failed: the user would hold
+   * more than `maxTransactions`, or another start changed the item meanwhile.
    */
   create(
     ref: TransactionRef,
     record: TransactionRecord,
     args: { prune: readonly string[]; maxTransactions: number },
   ): Promise<boolean>;
+  /** Gives a user item that has none the map transactions live in (items of older versions). */
+  prepare(ref: TransactionRef): Promise<void>;
   get(ref: TransactionRef): Promise<TransactionView | undefined>;
   /**
    * Records a new code for a live transaction whose factor is active and not locked, within
@@ -188,7 +192,10 @@ export interface TransactionStore {
    * compared (a right code then resets the factor's count), so a burst of guesses gets no
    * more comparisons than either allows. The transaction must be live, under `maxAttempts`
    * and hold the factor; with `challenge`, a live unexpired code for that factor. The factor
-   * must be active, unlocked and under `threshold`. Returns the view with both counted.
+   * must be active and unlocked, with fewer than `threshold - 1` failures; the last failure
+   * the factor allows is reserved only with `lock`, and locks it at once (count afresh,
+   * `lockedUntil`, `lockOwner`): nothing can then leave the factor neither locked nor usable.
+   * Returns the view with the attempt counted.
    */
   reserveAttempt(
     ref: TransactionRef,
@@ -198,25 +205,21 @@ export interface TransactionStore {
       maxAttempts: number;
       threshold: number;
       challenge: boolean;
+      lock?: { until: number; owner: string };
     },
   ): Promise<TransactionView | undefined>;
   /**
    * A right code: completes a live transaction and resets the factor's failures, if the factor
-   * is still active and unlocked (single use: for sms/email only while `codeMac` is its code;
-   * for TOTP only above the factor's last used `step`, which it records).
+   * is still active and unlocked, or locked by this very request (`owner`): then the lock is
+   * lifted. Single use: for sms/email only while `codeMac` is its code; for TOTP only above
+   * the factor's last used `step`, which it records.
    */
   complete(
     ref: TransactionRef,
-    args: { factorId: string; nowSeconds: number; codeMac?: string; step?: number },
+    args: { factorId: string; nowSeconds: number; owner: string; codeMac?: string; step?: number },
   ): Promise<boolean>;
-  /**
-   * After a wrong code: locks the factor until `lockFactorUntil` (its count starts afresh)
-   * and/or ends the transaction (`LOCKED_OUT`, if still live).
-   */
-  settleFailure(
-    ref: TransactionRef,
-    args: { factorId: string; lockFactorUntil?: number; endTransaction: boolean },
-  ): Promise<void>;
+  /** After its last allowed wrong code: the transaction ends (`LOCKED_OUT`, if still live). */
+  endTransaction(ref: TransactionRef): Promise<void>;
   /** Cancels a live transaction; returns it as cancelled (undefined: it was not live). */
   cancel(ref: TransactionRef, nowSeconds: number): Promise<TransactionView | undefined>;
 }

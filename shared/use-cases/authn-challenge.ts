@@ -34,12 +34,7 @@ export const issueChallenge = async (
   if (!type) throw noFactor();
 
   if (type === 'totp') {
-    const { view } = usableFactor(
-      await transactions.get(ref),
-      input.factorId,
-      now,
-      config.FACTOR_LOCK_THRESHOLD,
-    );
+    const { view } = usableFactor(await transactions.get(ref), input.factorId, now);
     if (view.txn.factors[input.factorId] !== 'totp') throw noFactor();
     return {
       outcome: {
@@ -138,7 +133,6 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
     await deps.transactions.get(transactionRef(input)),
     input.factorId,
     now,
-    config.FACTOR_LOCK_THRESHOLD,
   );
   const { txn } = view;
   if ((txn.sends ?? 0) >= config.MAX_SENDS_PER_TRANSACTION) {

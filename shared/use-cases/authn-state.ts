@@ -33,20 +33,19 @@ export const transactionRefusal = (
 
 /**
  * Reads a transaction for a step on `factorId`: throws the refusal when the transaction
- * cannot take one, or the factor is not one of its own, no longer active, or locked (a lock
- * counts as soon as its threshold of failures is reserved). Returns the factor as it is now.
+ * cannot take one, or the factor is not one of its own, no longer active, or locked.
+ * Returns the factor as it is now.
  */
 export const usableFactor = (
   found: TransactionView | undefined,
   factorId: string,
   nowSeconds: number,
-  lockThreshold: number,
 ): { view: TransactionView; factor: StoredFactor } => {
   const refusal = transactionRefusal(found, nowSeconds);
   if (refusal) throw refusal;
   const view = found as TransactionView;
   const factor = view.user.factors[factorId];
   if (!view.txn.factors[factorId] || factor?.status !== 'ACTIVE') throw noFactor();
-  if (isLocked(factor, nowSeconds) || factor.failures >= lockThreshold) throw lockedOut();
+  if (isLocked(factor, nowSeconds)) throw lockedOut();
   return { view, factor };
 };

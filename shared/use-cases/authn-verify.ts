@@ -1,5 +1,5 @@
 import { factorTypeOf } from '../domain/factor-id.js';
-import { amrFor } from '../domain/factor-view.js';
+import { amrFor, isLocked } from '../domain/factor-view.js';
 import { MFA_ACR } from '../domain/mfa-token.js';
 import { challengeBinding, macEquals, matchTotpStep } from '../domain/otp.js';
 import { totpCandidates } from '../domain/totp.js';
@@ -9,7 +9,7 @@ import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { TransactionRecord, TransactionView } from '../ports/store.js';
 import { audit } from './audit.js';
-import { usableFactor } from './authn-state.js';
+import { lockedOut, transactionRefusal, usableFactor } from './authn-state.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
@@ -31,14 +31,29 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const type = factorTypeOf(input.factorId);
   if (!type) throw noFactor();
 
-  const reserved = await transactions.reserveAttempt(ref, {
-    factorId: input.factorId,
-    nowSeconds: now,
-    maxAttempts: config.MAX_ATTEMPTS,
-    threshold: config.FACTOR_LOCK_THRESHOLD,
-    challenge: type !== 'totp',
-  });
-  if (!reserved) throw await reservationRefusal(input, deps, now);
+  const reserve = (lock?: { until: number; owner: string }) =>
+    transactions.reserveAttempt(ref, {
+      factorId: input.factorId,
+      nowSeconds: now,
+      maxAttempts: config.MAX_ATTEMPTS,
+      threshold: config.FACTOR_LOCK_THRESHOLD,
+      challenge: type !== 'totp',
+      ...(lock ? { lock } : {}),
+    });
+  let locking = false;
+  let reserved = await reserve();
+  if (!reserved) {
+    // Refused: say why, unless this is the factor's last allowed failure, which is reserved
+    // with the lock already set (a right code from this request lifts it).
+    const refusal = reservationRefusal(input, await transactions.get(ref), deps, now);
+    if (refusal !== LAST_FAILURE) throw refusal;
+    locking = true;
+    reserved = await reserve({ until: now + config.FACTOR_LOCK_SECONDS, owner: input.requestId });
+    if (!reserved) {
+      const refusal = reservationRefusal(input, await transactions.get(ref), deps, now);
+      throw refusal === LAST_FAILURE ? lockedOut() : refusal;
+    }
+  }
   const { txn, user } = reserved;
   const factor = user.factors[input.factorId];
   if (txn.factors[input.factorId] !== type || !factor) throw noFactor();
@@ -64,14 +79,15 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   } else {
     right = txn.codeMac !== undefined && macEquals(txn.codeMac, input.passCodeMac);
   }
-  if (!right) throw await wrongCode(input, reserved, deps, now);
+  if (!right) throw await wrongCode(input, reserved, deps, locking);
 
   const done = await transactions.complete(ref, {
     factorId: input.factorId,
     nowSeconds: now,
+    owner: input.requestId,
     ...(type === 'totp' ? { step } : { codeMac: input.passCodeMac }),
   });
-  if (!done) throw await completionRefusal(input, reserved, deps, now);
+  if (!done) throw await completionRefusal(input, reserved, deps, now, locking);
 
   await audit(deps, 'mfa.authn.succeeded', {
     clientId: user.clientId,
@@ -107,49 +123,51 @@ const paymentDetails = (payment: NonNullable<TransactionRecord['transaction']>) 
   },
 ];
 
-/** Why no attempt could be taken: read once and name the exact reason. Nothing is counted. */
-const reservationRefusal = async (input: VerifyInput, deps: TaskDeps, now: number) => {
+/** The one refusal that is not final: the factor's last failure, reserved with its lock. */
+const LAST_FAILURE = Symbol('last failure');
+
+/**
+ * Why no attempt could be taken, from the item as it is now. Nothing is counted. The factor
+ * at its last allowed failure is not a refusal: the caller reserves that one with the lock.
+ */
+const reservationRefusal = (
+  input: VerifyInput,
+  found: TransactionView | undefined,
+  deps: TaskDeps,
+  now: number,
+): MfaError | typeof LAST_FAILURE => {
   const { config } = deps;
-  const { view } = usableFactor(
-    await deps.transactions.get(transactionRef(input)),
-    input.factorId,
-    now,
-    config.FACTOR_LOCK_THRESHOLD,
-  );
+  const { view, factor } = usableFactor(found, input.factorId, now);
   const { txn } = view;
   if ((txn.attempts ?? 0) >= config.MAX_ATTEMPTS)
     return new MfaError('locked_out', 'Too many wrong codes');
-  if (factorTypeOf(input.factorId) === 'totp')
-    return new MfaError('invalid_state', 'The transaction cannot be verified now');
-  if (txn.status !== 'MFA_CHALLENGE' || txn.challengeFactorId !== input.factorId || !txn.codeMac) {
-    return new MfaError('invalid_state', 'No live challenge for this factor: request a code first');
+  if (factorTypeOf(input.factorId) !== 'totp') {
+    if (txn.status !== 'MFA_CHALLENGE' || txn.challengeFactorId !== input.factorId || !txn.codeMac)
+      return new MfaError(
+        'invalid_state',
+        'No live challenge for this factor: request a code first',
+      );
+    if ((txn.codeExpiresAt ?? 0) <= now)
+      return new MfaError('expired', 'The code has expired: request a new one');
   }
-  return new MfaError('expired', 'The code has expired: request a new one');
+  if (factor.failures >= config.FACTOR_LOCK_THRESHOLD - 1) return LAST_FAILURE;
+  return new MfaError('invalid_state', 'The transaction cannot be verified now');
 };
 
 /**
  * A wrong code (its attempt and the factor failure are already counted): 401 with what is
- * left, or 403 when it was the transaction's last attempt. The failure that reaches the
- * factor's threshold locks it.
+ * left, or 403 when it was the transaction's last attempt. When it was the factor's last
+ * allowed failure, the factor is already locked by the reservation.
  */
 const wrongCode = async (
   input: VerifyInput,
   { txn, user }: TransactionView,
   deps: TaskDeps,
-  now: number,
+  locking: boolean,
 ): Promise<MfaError> => {
   const { config } = deps;
-  const failures = user.factors[input.factorId]?.failures ?? 0;
-  const lockFactor = failures >= config.FACTOR_LOCK_THRESHOLD;
   const remaining = Math.max(config.MAX_ATTEMPTS - (txn.attempts ?? 0), 0);
-  const lockedUntil = now + config.FACTOR_LOCK_SECONDS;
-  if (lockFactor || remaining === 0) {
-    await deps.transactions.settleFailure(transactionRef(input), {
-      factorId: input.factorId,
-      ...(lockFactor ? { lockFactorUntil: lockedUntil } : {}),
-      endTransaction: remaining === 0,
-    });
-  }
+  if (remaining === 0) await deps.transactions.endTransaction(transactionRef(input));
   const about = {
     clientId: user.clientId,
     userRef: input.userRef,
@@ -168,8 +186,9 @@ const wrongCode = async (
     code: error.code,
     attemptsRemaining: remaining,
   });
-  if (lockFactor) {
-    await audit(deps, 'mfa.factor.locked', { ...about, lockedUntil });
+  if (locking) {
+    const lockedUntil = user.factors[input.factorId]?.lockedUntil;
+    await audit(deps, 'mfa.factor.locked', { ...about, ...(lockedUntil ? { lockedUntil } : {}) });
     deps.log.warn('factor locked', { transactionId: txn.transactionId });
   }
   return error;
@@ -177,21 +196,22 @@ const wrongCode = async (
 
 /**
  * A right code the item refused to complete with: read why. The transaction finished
- * elsewhere (409), the factor was deleted (404) or locked (403), or, for TOTP, its step was
- * just used by another request: then it is a wrong code, already counted.
+ * elsewhere (409), the factor was deleted (404) or locked by another request (403), or, for
+ * TOTP, its step was just used by another request (SMS/email: a newer code was sent): then it
+ * is a wrong code, already counted.
  */
 const completionRefusal = async (
   input: VerifyInput,
   reserved: TransactionView,
   deps: TaskDeps,
   now: number,
+  locking: boolean,
 ): Promise<MfaError> => {
-  const { view } = usableFactor(
-    await deps.transactions.get(transactionRef(input)),
-    input.factorId,
-    now,
-    // Requests in flight may hold every failure the factor had left: that is not a lock yet.
-    Number.POSITIVE_INFINITY,
-  );
-  return wrongCode(input, { ...reserved, user: view.user }, deps, now);
+  const found = await deps.transactions.get(transactionRef(input));
+  const refusal = transactionRefusal(found, now);
+  if (refusal) return refusal;
+  const factor = found?.user.factors[input.factorId];
+  if (factor?.status !== 'ACTIVE') return noFactor();
+  if (isLocked(factor, now) && factor.lockOwner !== input.requestId) return lockedOut();
+  return wrongCode(input, reserved, deps, locking);
 };

@@ -48,7 +48,13 @@ describe('audit events on the bus', () => {
     const phone = uniquePhone();
     secrets.push(userId, phone);
     const factorId = await activeFactor(base, userId, 'sms', phone);
-    const started = await startAuthn(base, { userId, transaction: payment, consentId: 'c-1' });
+    const context = { ip: '203.0.113.7', country: 'GB', deviceId: 'd-1' };
+    const started = await startAuthn(base, {
+      userId,
+      context,
+      transaction: payment,
+      consentId: 'c-1',
+    });
     secrets.push(started.stateToken);
     expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
     const code = await lastCode(base, phone);
@@ -79,6 +85,7 @@ describe('audit events on the bus', () => {
     expect(start).toEqual({
       ...common,
       status: 'MFA_REQUIRED',
+      context,
       transaction: payment,
       consentId: 'c-1',
     });

@@ -79,7 +79,7 @@ describe('starting a transaction', () => {
     expect((body.factors as { id: string }[]).map((f) => f.id)).toEqual(['f-ACTIVE']);
   });
 
-  it('prunes the transactions past their retention, and only those', () => {
+  it('prunes finished transactions and open ones past their retention, and only those', () => {
     const first = start(userWith(factor('ACTIVE')));
     if (first.status !== 'MFA_REQUIRED') throw new Error('expected MFA_REQUIRED');
     const user = { ...userWith(factor('ACTIVE')), txns: { old: first.record } };
@@ -88,6 +88,10 @@ describe('starting a transaction', () => {
     expect(later.status === 'MFA_REQUIRED' && later.prune).toEqual([]);
     const past = start(user, 300, new Date(first.record.pruneAfter * 1000));
     expect(past.status === 'MFA_REQUIRED' && past.prune).toEqual(['old']);
+    // A finished one goes at the next start, however young.
+    const done = { ...user, txns: { old: { ...first.record, status: 'SUCCESS' as const } } };
+    const soon = start(done, 300, due);
+    expect(soon.status === 'MFA_REQUIRED' && soon.prune).toEqual(['old']);
     expect(secondsUntilPrunable(user, first.record.pruneAfter - 42)).toBe(42);
   });
 });

@@ -34,19 +34,29 @@ const view = (ref: TransactionRef, user: UserFactors | undefined): TransactionVi
 export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   create: async (ref, record, { prune, maxTransactions }) => {
     const pruneNames = Object.fromEntries(prune.map((hash, i) => [`#p${i}`, hash]));
-    const removal = prune.length
-      ? ` REMOVE ${Object.keys(pruneNames)
-          .map((name) => `txns.${name}`)
-          .join(', ')}`
-      : '';
+    const pruned = Object.keys(pruneNames).map((name) => `txns.${name}`);
     const created = await table.update(key(ref), {
-      update: `SET ${T} = :txn${removal}`,
-      // What is pruned here counts until it is gone: at most `maxTransactions` remain.
-      condition: `attribute_exists(txns) AND attribute_not_exists(${T}) AND size(txns) < :limit`,
+      update: `SET ${T} = :txn${pruned.length ? ` REMOVE ${pruned.join(', ')}` : ''}`,
+      // Every pruned entry must still be there, so the count is exact: a start that raced
+      // another one fails here and reads again, and at most `maxTransactions` remain.
+      condition: [
+        'attribute_exists(txns)',
+        `attribute_not_exists(${T})`,
+        'size(txns) < :limit',
+        ...pruned.map((path) => `attribute_exists(${path})`),
+      ].join(' AND '),
       names: { '#h': ref.stateTokenHash, ...pruneNames },
       values: { ':txn': record, ':limit': maxTransactions + prune.length },
     });
     return created !== undefined;
+  },
+
+  prepare: async (ref) => {
+    await table.update(key(ref), {
+      update: 'SET txns = if_not_exists(txns, :empty)',
+      condition: 'attribute_exists(pk)',
+      values: { ':empty': {} },
+    });
   },
 
   get: async (ref) => view(ref, await table.get<UserFactors>(key(ref))),
@@ -106,16 +116,22 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     });
   },
 
-  reserveAttempt: async (ref, a) =>
-    view(
+  reserveAttempt: async (ref, a) => {
+    const failure = a.lock
+      ? `${F}.failures = :zero, ${F}.lockedUntil = :until, ${F}.lockOwner = :owner`
+      : `${F}.failures = if_not_exists(${F}.failures, :zero) + :one`;
+    const underThreshold = a.lock
+      ? `${F}.failures = :last`
+      : `(attribute_not_exists(${F}.failures) OR ${F}.failures < :last)`;
+    return view(
       ref,
       await table.update<UserFactors>(key(ref), {
-        update: `SET ${T}.attempts = if_not_exists(${T}.attempts, :zero) + :one, ${F}.failures = if_not_exists(${F}.failures, :zero) + :one`,
+        update: `SET ${T}.attempts = if_not_exists(${T}.attempts, :zero) + :one, ${failure}`,
         condition: `${T}.expiresAtEpoch > :now AND attribute_exists(${T}.factors.#f) AND (attribute_not_exists(${T}.attempts) OR ${T}.attempts < :max) AND ${
           a.challenge
             ? `${T}.#status = :challenge AND ${T}.challengeFactorId = :fid AND ${T}.codeExpiresAt > :now AND attribute_exists(${T}.codeMac)`
             : IS_LIVE
-        } AND ${FACTOR_USABLE} AND (attribute_not_exists(${F}.failures) OR ${F}.failures < :threshold)`,
+        } AND ${FACTOR_USABLE} AND ${underThreshold}`,
         names: names(ref, a.factorId),
         values: {
           ...(a.challenge ? { ':challenge': LIVE[':challenge'], ':fid': a.factorId } : LIVE),
@@ -124,10 +140,12 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ':one': 1,
           ':now': a.nowSeconds,
           ':max': a.maxAttempts,
-          ':threshold': a.threshold,
+          ':last': a.threshold - 1,
+          ...(a.lock ? { ':until': a.lock.until, ':owner': a.lock.owner } : {}),
         },
       }),
-    ),
+    );
+  },
 
   complete: async (ref, a) => {
     const byCode = a.codeMac !== undefined;
@@ -135,8 +153,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     const done = await table.update(key(ref), {
       update: `SET ${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now, ${F}.failures = :zero${
         byStep ? `, ${F}.lastStep = :step` : ''
-      } REMOVE ${T}.codeMac`,
-      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND ${FACTOR_USABLE}${
+      } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner`,
+      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND ${F}.#status = :active AND (attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now OR ${F}.lockOwner = :owner)${
         byCode ? ` AND ${T}.codeMac = :mac` : ''
       }${byStep ? ` AND (attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)` : ''}`,
       names: names(ref, a.factorId),
@@ -146,6 +164,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         ':active': 'ACTIVE',
         ':fid': a.factorId,
         ':now': a.nowSeconds,
+        ':owner': a.owner,
         ':zero': 0,
         ...(byCode ? { ':mac': a.codeMac } : {}),
         ...(byStep ? { ':step': a.step } : {}),
@@ -154,31 +173,13 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     return done !== undefined;
   },
 
-  settleFailure: async (ref, { factorId, lockFactorUntil, endTransaction }) => {
-    const lock = lockFactorUntil !== undefined;
-    const lockFactor = () =>
-      table.update(key(ref), {
-        update: `SET ${F}.lockedUntil = :until, ${F}.failures = :zero`,
-        condition: `attribute_exists(${F})`,
-        names: { '#f': factorId },
-        values: { ':until': lockFactorUntil, ':zero': 0 },
-      });
-    if (!endTransaction) {
-      if (lock) await lockFactor();
-      return;
-    }
-    const ended = await table.update(key(ref), {
-      update: `SET ${T}.#status = :locked${lock ? `, ${F}.lockedUntil = :until, ${F}.failures = :zero` : ''}`,
-      condition: `${IS_LIVE}${lock ? ` AND attribute_exists(${F})` : ''}`,
-      names: names(ref, lock ? factorId : undefined),
-      values: {
-        ...LIVE,
-        ':locked': 'LOCKED_OUT',
-        ...(lock ? { ':until': lockFactorUntil, ':zero': 0 } : {}),
-      },
+  endTransaction: async (ref) => {
+    await table.update(key(ref), {
+      update: `SET ${T}.#status = :locked`,
+      condition: IS_LIVE,
+      names: names(ref),
+      values: { ...LIVE, ':locked': 'LOCKED_OUT' },
     });
-    // The transaction finished meanwhile (or the factor is gone): the lock still applies.
-    if (!ended && lock) await lockFactor();
   },
 
   cancel: async (ref, nowSeconds) =>
