@@ -1,8 +1,11 @@
-import { apiHandler, factorPath, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { deleteFactor } from '../shared/use-cases/factor-manage.js';
 
 /** `DELETE /v1/users/{userId}/factors/{factorId}`: 204; the factor's secret is gone for good. */
 export const handler = apiHandler({ auth: 'client' }, async (request) => {
-  await deleteFactor(useCaseDeps(request), factorPath(request));
+  await deleteFactor(useCaseDeps(request), {
+    ...factorPath(request),
+    mfaToken: mfaTokenOf(request),
+  });
   return { status: 204 };
 });

@@ -1,4 +1,4 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { LogLevel } from './mfa-service.js';
 import { MfaServiceStack } from './mfa-service-stack.js';
@@ -8,7 +8,8 @@ import type { SigningMode } from './permissions.js';
  * The CDK app entry: the only place in infra/ that reads the environment or context.
  * Options: `cdk deploy -c signing=envelope -c emailSender=no-reply@example.com
  * -c smsAllowedCountries=GB,IE -c alarmEmail=ops@example.com -c logLevel=debug
- * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com`.
+ * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com
+ * -c factorChangeMaxAge=300`.
  */
 const app = new App();
 const context = (name: string): string | undefined => {
@@ -34,6 +35,10 @@ new MfaServiceStack(app, 'MfaServiceStack', {
   alarmEmails: list(context('alarmEmail')),
   webAclArn: context('webAclArn'),
   createWebAcl: context('createWebAcl') === 'true',
+  factorChangeMaxAge:
+    context('factorChangeMaxAge') === undefined
+      ? undefined
+      : Duration.seconds(Number(context('factorChangeMaxAge'))),
 });
 
 // Every synth (cdk synth/deploy, the local runtime's re-synth) fails on an unacknowledged

@@ -81,6 +81,13 @@ export interface MfaServiceProps {
   readonly issuerName?: string;
   /** Life of an MFA token (60 s to 1 h). @default Duration.minutes(15) */
   readonly tokenTtl?: Duration;
+  /**
+   * Step-up for factor changes: enrolling or deleting a factor of a user who already has an
+   * active one needs that user's MFA token (header `X-MFA-Token`) from at most this long ago
+   * (up to 1 h). Recommended (e.g. 5 minutes) unless every app steps up before factor changes
+   * itself. @default - not required
+   */
+  readonly factorChangeMaxAge?: Duration;
   /** Life of a state token, i.e. of a transaction (30 s to 1 h). @default Duration.minutes(5) */
   readonly stateTokenTtl?: Duration;
   /** ISO 3166 alpha-2 countries SMS may go to. @default EU/EEA, GB, GG, JE, IM and US */
@@ -251,6 +258,17 @@ export class MfaService extends Construct {
       MFA_ISSUER_NAME: props.issuerName ?? 'MFA Service',
       STATE_TOKEN_TTL_SECONDS: seconds('stateTokenTtl', props.stateTokenTtl, 300, 30, 3600),
       TOKEN_TTL_SECONDS: seconds('tokenTtl', props.tokenTtl, 900, 60, 3600),
+      ...(props.factorChangeMaxAge
+        ? {
+            FACTOR_CHANGE_MAX_AGE_SECONDS: seconds(
+              'factorChangeMaxAge',
+              props.factorChangeMaxAge,
+              300,
+              1,
+              3600,
+            ),
+          }
+        : {}),
       SMS_ALLOWED_COUNTRIES: countries.join(','),
       ...(props.smsSenderId ? { SMS_SENDER_ID: props.smsSenderId } : {}),
       EMAIL_SENDER: emailSender,

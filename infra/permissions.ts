@@ -56,6 +56,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   'factors-enroll': [
     'clients:read',
     'events',
+    // Verifies the user's MFA token when factor changes are stepped up.
+    'token:publicKeys',
     'users:read',
     'users:write',
     'rates:write',
@@ -82,7 +84,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'sms',
     'email',
   ],
-  'factors-delete': ['clients:read', 'users:read', 'users:write', 'events'],
+  'factors-delete': ['clients:read', 'users:read', 'users:write', 'events', 'token:publicKeys'],
   'flow-start': ['users:read', 'users:write', 'events'],
   'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey', 'events'],
   'flow-undo-challenge': ['users:write', 'rates:write', 'events'],

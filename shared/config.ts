@@ -61,6 +61,10 @@ export const serviceConfigSchema = z.object({
   FACTOR_LOCK_THRESHOLD: described(int(10, 2, 100), 'Consecutive wrong codes that lock a factor'),
   FACTOR_LOCK_SECONDS: described(int(900, 60, 86400), 'How long a locked factor stays locked'),
   MAX_FACTORS_PER_USER: described(int(10, 1, 50), 'Factors one user may have'),
+  FACTOR_CHANGE_MAX_AGE_SECONDS: described(
+    int(0, 0, 3600),
+    'Above 0: enrolling or deleting a factor of a user who has an active one needs their MFA token (header `X-MFA-Token`) from at most this many seconds ago; 0: not required',
+  ),
   MAX_TRANSACTIONS_PER_USER: described(
     int(20, 1, 100),
     'Open transactions one user may hold (until 300 s past their expiry)',

@@ -37,6 +37,9 @@ export const factorPath = (request: ApiRequest<unknown>) => ({
   ...userPath(request),
   factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found'),
 });
+/** The user's MFA token sent with a factor change (`X-MFA-Token`), if any. */
+export const mfaTokenOf = (request: ApiRequest<unknown>) =>
+  headerValue(request.event, 'x-mfa-token') || undefined;
 
 export interface ApiResult {
   readonly status: number;

@@ -35,6 +35,8 @@ export interface AuditDetail {
   readonly attemptsRemaining?: number;
   /** `factor.locked`: epoch seconds the lock ends. */
   readonly lockedUntil?: number;
+  /** Factor changes: the `txn` of the MFA token the user stepped up with. */
+  readonly stepUpTransactionId?: string;
   /** `started`: what the app told of the request (ip, user agent, device, country). */
   readonly context?: Readonly<Record<string, string>>;
   /** Dynamic linking: what the user approved. */

@@ -34,11 +34,18 @@ export const audit = async (
 export const auditFactor = (
   deps: Parameters<typeof audit>[0],
   type: 'mfa.factor.enrolled' | 'mfa.factor.activated' | 'mfa.factor.deleted',
-  factor: { clientId: string; userId: string; factorId: string; factorType: FactorType },
+  factor: {
+    clientId: string;
+    userId: string;
+    factorId: string;
+    factorType: FactorType;
+    stepUpTransactionId?: string;
+  },
 ) =>
   audit(deps, type, {
     clientId: factor.clientId,
     userRef: userRef(factor.userId),
     factorId: factor.factorId,
     factorType: factor.factorType,
+    ...(factor.stepUpTransactionId ? { stepUpTransactionId: factor.stepUpTransactionId } : {}),
   });

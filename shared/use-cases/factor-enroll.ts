@@ -11,6 +11,7 @@ import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
 import { auditFactor } from './audit.js';
 import { resendActivation, sendActivationCode } from './factor-activation.js';
+import { requireRecentMfa } from './factor-step-up.js';
 
 /** Time to scan the QR code and type a first code. */
 export const TOTP_ACTIVATION_SECONDS = 900;
@@ -31,13 +32,24 @@ const exists = () =>
  */
 export const enrollFactor = async (
   deps: TaskDeps,
-  args: { clientId: string; userId: string; body: EnrollBody },
+  args: { clientId: string; userId: string; body: EnrollBody; mfaToken?: string },
 ): Promise<{ status: number; body: Record<string, unknown> }> => {
   const { clientId, userId, body } = args;
   const { config, clock, random, factors } = deps;
   const createdAt = clock.now().toISOString();
   const now = epochSeconds(clock.now());
   const max = config.MAX_FACTORS_PER_USER;
+  // A TOTP enrollment reads the user only when factor changes are stepped up.
+  const user =
+    body.type !== 'totp' || config.FACTOR_CHANGE_MAX_AGE_SECONDS > 0
+      ? await factors.getUser(clientId, userId)
+      : undefined;
+  const stepUpTransactionId = await requireRecentMfa(deps, {
+    clientId,
+    userId,
+    user,
+    mfaToken: args.mfaToken,
+  });
 
   if (body.type === 'totp') {
     const factorId = newFactorId('totp', random);
@@ -60,6 +72,7 @@ export const enrollFactor = async (
       userId,
       factorId,
       factorType: 'totp',
+      stepUpTransactionId,
     });
     deps.log.info('factor enrolled', { factorType: 'totp' });
     return {
@@ -81,7 +94,6 @@ export const enrollFactor = async (
       ? normalisePhone(body.phoneNumber, config.SMS_ALLOWED_COUNTRIES)
       : normaliseEmail(body.email);
   const hash = destinationHash(await deps.otpKeys.otpMacKey(), `${body.type}:${destination}`);
-  const user = await factors.getUser(clientId, userId);
   const existing = user?.factors[user.byDestination[hash] ?? ''];
   if (existing?.status === 'ACTIVE') throw exists();
   if (existing)
@@ -116,6 +128,7 @@ export const enrollFactor = async (
     userId,
     factorId: factor.factorId,
     factorType: factor.type,
+    stepUpTransactionId,
   });
   deps.log.info('factor enrolled', { factorType: body.type });
   return {

@@ -7,6 +7,7 @@ import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
 import { auditFactor } from './audit.js';
 import { activationBinding, resendActivation } from './factor-activation.js';
+import { requireRecentMfa } from './factor-step-up.js';
 
 interface FactorRef {
   readonly clientId: string;
@@ -29,15 +30,30 @@ export const listFactors = async (deps: TaskDeps, args: { clientId: string; user
   return { factors: factors.map(factorView) };
 };
 
-/** Delete: the factor and its sealed secret are removed for good. */
-export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void> => {
-  const factor = await findFactor(deps, ref);
+/**
+ * Delete: the factor and its sealed secret are removed for good. With factor changes stepped
+ * up, the user proves a recent MFA first.
+ */
+export const deleteFactor = async (
+  deps: TaskDeps,
+  ref: FactorRef & { mfaToken?: string },
+): Promise<void> => {
+  const user = await deps.factors.getUser(ref.clientId, ref.userId);
+  const factor = user?.factors[ref.factorId];
+  if (!factor) throw new MfaError('not_found', 'No such factor');
+  const stepUpTransactionId = await requireRecentMfa(deps, { ...ref, user });
   if (
     !(await deps.factors.remove(ref.clientId, ref.userId, ref.factorId, factor.destinationHash))
   ) {
     throw new MfaError('not_found', 'No such factor');
   }
-  await auditFactor(deps, 'mfa.factor.deleted', { ...ref, factorType: factor.type });
+  await auditFactor(deps, 'mfa.factor.deleted', {
+    clientId: ref.clientId,
+    userId: ref.userId,
+    factorId: ref.factorId,
+    factorType: factor.type,
+    stepUpTransactionId,
+  });
   deps.log.info('factor deleted', { factorType: factor.type });
 };
 

@@ -44,6 +44,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'events:PutEvents',
     'kms:Decrypt',
     'kms:GenerateDataKey',
+    'kms:GetPublicKey',
     'secretsmanager:GetSecretValue',
     'ses:SendEmail',
     'sns:Publish',
@@ -64,7 +65,13 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'ses:SendEmail',
     'sns:Publish',
   ],
-  'factors-delete': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
+  'factors-delete': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'events:PutEvents',
+    'kms:Decrypt',
+    'kms:GetPublicKey',
+  ],
   'flow-start': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
   'flow-challenge': [
     'dynamodb:GetItem',
@@ -133,6 +140,13 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
       if (signing === 'envelope' && handler === 'well-known-jwks') {
         expected = ['dynamodb:GetItem', 'kms:Decrypt'];
       }
+      // Factor changes read the public keys (step-up tokens): from the key item in envelope mode.
+      if (
+        signing === 'envelope' &&
+        (handler === 'factors-enroll' || handler === 'factors-delete')
+      ) {
+        expected = expected.filter((action) => action !== 'kms:GetPublicKey');
+      }
       if (signing === 'envelope' && handler === 'authn-verify') {
         expected = [
           'dynamodb:GetItem',
@@ -178,7 +192,13 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
       const statements = byHandler.get(handler) ?? [];
       for (const [action, kinds] of Object.entries(items)) {
         const statement = statements.find((s) => s.Action[0] === action);
-        expect(statement && leadingKeys(statement), `${handler} ${action}`).toEqual(kinds.sort());
+        const signingItem =
+          signing === 'envelope' && handler === 'factors-enroll' && action === 'dynamodb:GetItem'
+            ? ['KEYS#token-signing']
+            : [];
+        expect(statement && leadingKeys(statement), `${handler} ${action}`).toEqual(
+          [...kinds, ...signingItem].sort(),
+        );
       }
     }
   });

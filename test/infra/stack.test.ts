@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stateMachineDefinition } from '../../local/template.js';
 import { routes } from '../../shared/routes.js';
-import { synthStack } from '../support/synth.js';
+import { handlerResources, propertiesOf, synthStack } from '../support/synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let resources: Resources;
@@ -176,5 +177,27 @@ describe('MFA authorizer wiring in the service stack', () => {
       'GET /demo/cats': { maxAge: 60 },
       'GET /demo/dogs': { maxAge: 900 },
     });
+  });
+});
+
+describe('step-up for factor changes', () => {
+  const envOf = (props: Parameters<typeof synthStack>[0]) => {
+    const all = synthStack(props).template.toJSON().Resources as Parameters<
+      typeof handlerResources
+    >[0];
+    const { functionId } = handlerResources(all).get('factors-enroll') ?? {};
+    return (
+      propertiesOf(all, functionId ?? '').Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+  };
+
+  it('is off unless factorChangeMaxAge is given, which the functions then get in seconds', () => {
+    expect(envOf({})).not.toHaveProperty('FACTOR_CHANGE_MAX_AGE_SECONDS');
+    expect(envOf({ factorChangeMaxAge: Duration.minutes(5) }).FACTOR_CHANGE_MAX_AGE_SECONDS).toBe(
+      '300',
+    );
+    expect(() => envOf({ factorChangeMaxAge: Duration.hours(2) })).toThrow(/factorChangeMaxAge/);
   });
 });

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  activate,
+  activeFactor,
+  challenge,
+  enroll,
+  expectProblem,
+  json,
+  lastCode,
+  startAuthn,
+  testClock,
+  unique,
+  verify,
+} from '../support/flows.js';
+import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
+
+const clock = testClock();
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let base: string;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ clock, env: { FACTOR_CHANGE_MAX_AGE_SECONDS: '300' } });
+  base = runtime.url;
+  await registerClient('other-app', 'other-secret');
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+/** An MFA token for `userId` from a full email flow (of `auth`'s app). */
+const mfaToken = async (userId: string, factorId: string, email: string, auth = basicAuth()) => {
+  const started = await json(await postJson(base, '/v1/authn', { userId }, auth));
+  expect((await challenge(base, started.stateToken, factorId, auth)).status).toBe(200);
+  const verified = await verify(
+    base,
+    started.stateToken,
+    factorId,
+    await lastCode(base, email),
+    auth,
+  );
+  expect(verified.status).toBe(200);
+  const body = await json(verified);
+  return { token: body.token as string, txn: body.transactionId as string };
+};
+
+const withToken = (userId: string, body: unknown, token?: string, auth = basicAuth()) =>
+  fetch(`${base}/v1/users/${userId}/factors`, {
+    method: 'POST',
+    headers: {
+      authorization: auth,
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { 'x-mfa-token': token }),
+    },
+    body: JSON.stringify(body),
+  });
+
+const remove = (userId: string, factorId: string, token?: string) =>
+  fetch(`${base}/v1/users/${userId}/factors/${factorId}`, {
+    method: 'DELETE',
+    headers: {
+      authorization: basicAuth(),
+      ...(token === undefined ? {} : { 'x-mfa-token': token }),
+    },
+  });
+
+describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_AGE_SECONDS)', () => {
+  it("the first factor needs none; the next one needs the user's fresh token", async () => {
+    const userId = unique('stepup');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const attacker = { type: 'email', email: `attacker-${userId}@example.com` };
+
+    const bare = await expectProblem(
+      await withToken(userId, attacker),
+      401,
+      'insufficient_user_authentication',
+    );
+    expect(bare.maxAge).toBe(300);
+    await expectProblem(await withToken(userId, attacker, 'not-a-token'), 401, 'invalid_token');
+
+    // Another user's token, and a token of this user from another app, do not count.
+    const other = unique('other');
+    const otherEmail = `${other}@example.com`;
+    const otherFactor = await activeFactor(base, other, 'email', otherEmail);
+    const foreign = await mfaToken(other, otherFactor, otherEmail);
+    await expectProblem(await withToken(userId, attacker, foreign.token), 401, 'invalid_token');
+    const otherApp = basicAuth('other-app', 'other-secret');
+    const enrolledThere = await enroll(base, userId, { type: 'email', email }, otherApp);
+    const thereId = (await json(enrolledThere)).factor.id;
+    await activate(base, userId, thereId, await lastCode(base, email), otherApp);
+    const fromOtherApp = await mfaToken(userId, thereId, email, otherApp);
+    await expectProblem(
+      await withToken(userId, attacker, fromOtherApp.token),
+      401,
+      'invalid_token',
+    );
+
+    const mine = await mfaToken(userId, factorId, email);
+    const added = await withToken(userId, { type: 'totp' }, mine.token);
+    expect(added.status).toBe(201);
+    const totpId = (await json(added)).factor.id;
+    const enrolled = runtime.events
+      .list({ type: 'mfa.factor.enrolled' })
+      .find((event) => event.detail.factorId === totpId);
+    expect(enrolled?.detail.stepUpTransactionId).toBe(mine.txn);
+
+    clock.advance(301); // the token is still valid (900 s), but not recent enough
+    await expectProblem(
+      await withToken(userId, attacker, mine.token),
+      401,
+      'insufficient_user_authentication',
+    );
+    await expectProblem(await remove(userId, totpId), 401, 'insufficient_user_authentication');
+    await expectProblem(
+      await remove(userId, totpId, mine.token),
+      401,
+      'insufficient_user_authentication',
+    );
+    const fresh = await mfaToken(userId, factorId, email);
+    expect((await remove(userId, totpId, fresh.token)).status).toBe(204);
+  });
+
+  it('a user with only pending factors changes them without a token', async () => {
+    const userId = unique('pending');
+    const first = await enroll(base, userId, { type: 'email', email: `${userId}@example.com` });
+    expect(first.status).toBe(201);
+    const factorId = (await json(first)).factor.id;
+    expect((await remove(userId, factorId)).status).toBe(204);
+  });
+
+  it('transactions are not affected', async () => {
+    const userId = unique('plain');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const started = await startAuthn(base, { userId });
+    expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+  });
+});
