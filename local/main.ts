@@ -20,6 +20,7 @@ process.stdout.write(
   `\nStep-up MFA service (local) ready at ${shown}\n` +
     `  app client: ${config.MFA_LOCAL_CLIENT_ID} (secret from MFA_LOCAL_CLIENT_SECRET, default demo-secret)\n` +
     `  outbox:     ${shown}/_local/outbox\n` +
+    `  events:     ${shown}/_local/events\n` +
     `  data:       ${config.MFA_DATA_DIR ?? 'temporary (set MFA_DATA_DIR to keep it)'}\n\n`,
 );
 if (config.HOST !== '127.0.0.1' && config.HOST !== 'localhost') {

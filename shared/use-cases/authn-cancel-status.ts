@@ -44,7 +44,8 @@ export const transactionStatus = async (
       status: expired ? 'EXPIRED' : txn.status,
       transactionId: txn.transactionId,
       expiresAt: txn.expiresAt,
-      ...(txn.attempts
+      // Attempts left matter while the transaction can still be verified.
+      ...(txn.attempts && LIVE_STATUSES.has(txn.status) && !expired
         ? { attemptsRemaining: Math.max(deps.config.MAX_ATTEMPTS - txn.attempts, 0) }
         : {}),
     },

@@ -373,14 +373,22 @@ describe('cancel, status and ownership', () => {
     );
   });
 
-  it('status of a live transaction', async () => {
-    const { stateToken, started } = await ready('email');
-    const status = await json(await postJson(base, '/v1/authn/status', { stateToken }));
-    expect(status).toMatchObject({
+  it('status of a live transaction, with attempts left once a code was tried; none once finished', async () => {
+    const { stateToken, started, to, factorId } = await ready('email');
+    const status = async () => json(await postJson(base, '/v1/authn/status', { stateToken }));
+    expect(await status()).toEqual({
       status: 'MFA_REQUIRED',
       transactionId: started.transactionId,
       expiresAt: started.expiresAt,
     });
+    await challenge(base, stateToken, factorId);
+    const code = await codeFor(to);
+    await verify(base, stateToken, factorId, wrongCode(code));
+    expect(await status()).toMatchObject({ status: 'MFA_CHALLENGE', attemptsRemaining: 4 });
+    expect((await verify(base, stateToken, factorId, code)).status).toBe(200);
+    const done = await status();
+    expect(done.status).toBe('SUCCESS');
+    expect(done).not.toHaveProperty('attemptsRemaining');
   });
 
   it('an unknown state token → 404 not_found everywhere', async () => {
