@@ -52,6 +52,18 @@ const userItem = async (userId: string) => {
   return unmarshall(out.Item ?? {});
 };
 
+/** A user whose email factor is at its last allowed failure (threshold 2), in a live challenge. */
+const atLastFailure = async (prefix: string) => {
+  const userId = unique(prefix);
+  const email = `${userId}@example.com`;
+  const factorId = await activeFactor(base, userId, 'email', email);
+  const { stateToken } = await startAuthn(base, { userId });
+  expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+  const code = await lastCode(base, email);
+  expect((await verify(base, stateToken, factorId, wrongCode(code))).status).toBe(401);
+  return { userId, email, factorId, stateToken: stateToken as string, code };
+};
+
 describe('one user item under concurrency', () => {
   it('concurrent starts never leave more than 20 transactions, before or after pruning', async () => {
     const userId = unique('burst');
@@ -76,13 +88,7 @@ describe('one user item under concurrency', () => {
   });
 
   it('the last failure a factor allows locks it at once: a cancel between reserve and complete cannot leave it stuck', async () => {
-    const userId = unique('race');
-    const email = `${userId}@example.com`;
-    const factorId = await activeFactor(base, userId, 'email', email);
-    const { stateToken } = await startAuthn(base, { userId });
-    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
-    const code = await lastCode(base, email);
-    expect((await verify(base, stateToken, factorId, wrongCode(code))).status).toBe(401);
+    const { userId, email, factorId, stateToken, code } = await atLastFailure('race');
 
     // The real store, with the app's cancel landing right after the locking reservation.
     const real = deps();
@@ -128,13 +134,7 @@ describe('one user item under concurrency', () => {
   });
 
   it('of concurrent requests at the last allowed failure, exactly one reserves it (and locks)', async () => {
-    const userId = unique('last');
-    const email = `${userId}@example.com`;
-    const factorId = await activeFactor(base, userId, 'email', email);
-    const { stateToken } = await startAuthn(base, { userId });
-    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
-    const code = await lastCode(base, email);
-    expect((await verify(base, stateToken, factorId, wrongCode(code))).status).toBe(401);
+    const { factorId, stateToken, code } = await atLastFailure('last');
     const responses = await Promise.all(
       Array.from({ length: 4 }, () => verify(base, stateToken, factorId, wrongCode(code))),
     );
