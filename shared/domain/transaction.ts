@@ -12,6 +12,9 @@ export const RECORD_RETENTION_SECONDS = 300;
 
 const LIVE: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
 
+/** Transactions one start removes at most. */
+export const MAX_PRUNED_PER_START = 50;
+
 export type StartDecision =
   | { readonly status: 'MFA_ENROLL'; readonly body: Record<string, unknown> }
   | {
@@ -56,10 +59,12 @@ export const decideStart = (args: {
     pruneAfter: epochSeconds(expires) + RECORD_RETENTION_SECONDS,
   };
   const nowSeconds = epochSeconds(now);
-  // Finished ones go at once; open ones stay until their retention ends.
+  // Finished ones go at once; open ones stay until their retention ends. A bounded batch keeps
+  // the write's expressions far below DynamoDB's 4 KB limit.
   const prune = Object.entries(user.txns ?? {})
     .filter(([, txn]) => !LIVE.has(txn.status) || txn.pruneAfter <= nowSeconds)
-    .map(([hash]) => hash);
+    .map(([hash]) => hash)
+    .slice(0, MAX_PRUNED_PER_START);
   return {
     status: 'MFA_REQUIRED',
     record,
@@ -73,10 +78,12 @@ export const decideStart = (args: {
   };
 };
 
-/** Seconds until the oldest transaction of a user can be pruned (a start refused for too many). */
+/** Seconds until the oldest open transaction of a user can be pruned (a start refused for too many). */
 export const secondsUntilPrunable = (user: UserFactors | undefined, nowSeconds: number): number => {
-  const times = Object.values(user?.txns ?? {}).map((txn) => txn.pruneAfter - nowSeconds);
-  return times.length ? Math.max(1, Math.min(...times)) : RECORD_RETENTION_SECONDS;
+  const times = Object.values(user?.txns ?? {})
+    .filter((txn) => LIVE.has(txn.status))
+    .map((txn) => txn.pruneAfter - nowSeconds);
+  return times.length ? Math.max(1, Math.min(...times)) : 1;
 };
 
 /** Transactions the user would hold after this start's pruning. */

@@ -4,14 +4,14 @@ import { MfaError } from '../errors.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { UserFactors } from '../ports/store.js';
 import { audit } from './audit.js';
 
 /**
  * Start: reads the user item (one read) and adds the transaction to it (one conditional
  * write), removing finished transactions and those past their retention. The write holds
- * only if the item is as read, so a start that raced another reads once more and tries
- * again. Nothing is written for a user who has no active factor.
+ * only if every removed entry is still there (the cap is exact); a start that raced another
+ * adds without removing, or reads again. Nothing is written for a user who has no active
+ * factor.
  */
 export const startTransaction = async (input: StartInput, deps: TaskDeps): Promise<FlowOutcome> => {
   const { factors, transactions, clock, random, config, log } = deps;
@@ -22,15 +22,9 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
     userRef: userRef(input.userId),
     stateTokenHash: input.stateTokenHash,
   };
-  const tooMany = (user: UserFactors | undefined) => {
-    log.warn('authn refused: too many open transactions', { transactionId });
-    const wait = secondsUntilPrunable(user, epochSeconds(now));
-    return new MfaError(
-      'rate_limited',
-      `Too many open transactions for this user; try again in ${wait} s`,
-      {},
-      { 'retry-after': String(wait) },
-    );
+  const refusal = (detail: string, wait: number) => {
+    log.warn('authn refused', { transactionId, reason: detail });
+    return new MfaError('rate_limited', detail, {}, { 'retry-after': String(wait) });
   };
 
   for (let attempt = 1; ; attempt += 1) {
@@ -44,16 +38,23 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
     });
     if (decision.status === 'MFA_REQUIRED' && user) {
       if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
-        throw tooMany(user);
+        const wait = secondsUntilPrunable(user, epochSeconds(now));
+        throw refusal(`Too many open transactions for this user; try again in ${wait} s`, wait);
       }
       if (!user.txns) await transactions.prepare(ref);
-      const created = await transactions.create(ref, decision.record, {
-        prune: decision.prune,
-        maxTransactions: config.MAX_TRANSACTIONS_PER_USER,
-      });
+      const maxTransactions = config.MAX_TRANSACTIONS_PER_USER;
+      // Pruning loses when another start removed an entry first: then add without pruning,
+      // if there is room.
+      const created =
+        (await transactions.create(ref, decision.record, {
+          prune: decision.prune,
+          maxTransactions,
+        })) ||
+        (decision.prune.length > 0 &&
+          (await transactions.create(ref, decision.record, { prune: [], maxTransactions })));
       if (!created) {
         if (attempt < 3) continue;
-        throw tooMany(user);
+        throw refusal("The user's transactions changed meanwhile; try again", 1);
       }
     }
     await audit(deps, 'mfa.authn.started', {

@@ -5,8 +5,9 @@ import { tableResource } from '../../local/template.js';
 import { deps } from '../../shared/deps.js';
 import { challengeBinding, otpMac } from '../../shared/domain/otp.js';
 import { parseStateToken, userRef } from '../../shared/domain/state-token.js';
-import type { VerifyInput } from '../../shared/flow.js';
+import type { StartInput, VerifyInput } from '../../shared/flow.js';
 import type { TransactionStore } from '../../shared/ports/store.js';
+import { startTransaction } from '../../shared/use-cases/authn-start.js';
 import { verifyCode } from '../../shared/use-cases/authn-verify.js';
 import {
   activeFactor,
@@ -143,6 +144,75 @@ describe('one user item under concurrency', () => {
     expect(codes).toEqual(['invalid_passcode', 'locked_out', 'locked_out', 'locked_out']);
     const locks = runtime.events.list({ type: 'mfa.factor.locked' });
     expect(locks.filter((event) => event.detail.factorId === factorId)).toHaveLength(1);
+  });
+
+  it('a start that loses the pruning race to another start still gets in, without overshooting', async () => {
+    const userId = unique('churn');
+    await activeFactor(base, userId, 'email', `${userId}@example.com`);
+    const cancelled = await startAuthn(base, { userId });
+    await postJson(base, '/v1/authn/cancel', { stateToken: cancelled.stateToken });
+
+    // The real store; a rival start prunes the cancelled entry between our read and our write.
+    const real = deps();
+    const rival = 'f'.repeat(64);
+    let raced = false;
+    const transactions: TransactionStore = {
+      ...real.transactions,
+      create: async (ref, record, args) => {
+        if (!raced && args.prune.length > 0) {
+          raced = true;
+          expect(
+            await real.transactions.create({ ...ref, stateTokenHash: rival }, record, args),
+          ).toBe(true);
+        }
+        return real.transactions.create(ref, record, args);
+      },
+    };
+    const mine = 'a'.repeat(64);
+    const input: StartInput = {
+      operation: 'start',
+      requestId: 'victim',
+      clientId: 'demo',
+      stateTokenHash: mine,
+      userId,
+    };
+    const outcome = await startTransaction(input, {
+      ...real,
+      transactions,
+      log: real.logger,
+      requestId: 'victim',
+    });
+    expect(raced).toBe(true);
+    expect(outcome).toMatchObject({ ok: true, body: { status: 'MFA_REQUIRED' } });
+    expect(Object.keys((await userItem(userId)).txns).sort()).toEqual([mine, rival]);
+  });
+
+  it('a factor left above the last allowed failure (threshold lowered) locks on its next failure, and the lock ends', async () => {
+    const { userId, email, factorId, stateToken, code } = await atLastFailure('lowered');
+    // As if the threshold had been 10 and is now 2: 7 failures, no lock.
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: tableResource(runtime.template).name,
+        Key: userKey(userId),
+        UpdateExpression: 'SET factors.#f.failures = :seven',
+        ExpressionAttributeNames: { '#f': factorId },
+        ExpressionAttributeValues: { ':seven': { N: '7' } },
+      }),
+    );
+    await expectProblem(
+      await verify(base, stateToken, factorId, wrongCode(code)),
+      401,
+      'invalid_passcode',
+    );
+    const factor = (await userItem(userId)).factors[factorId];
+    expect(factor.failures).toBe(0);
+    expect(factor.lockedUntil).toBeGreaterThan(Math.floor(clock.now().getTime() / 1000));
+    clock.advance(901);
+    const after = await startAuthn(base, { userId });
+    expect((await challenge(base, after.stateToken, factorId)).status).toBe(200);
+    expect(
+      (await verify(base, after.stateToken, factorId, await lastCode(base, email))).status,
+    ).toBe(200);
   });
 
   it('a user item of an older version (no transactions map) still starts transactions', async () => {

@@ -37,8 +37,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     const pruned = Object.keys(pruneNames).map((name) => `txns.${name}`);
     const created = await table.update(key(ref), {
       update: `SET ${T} = :txn${pruned.length ? ` REMOVE ${pruned.join(', ')}` : ''}`,
-      // Every pruned entry must still be there, so the count is exact: a start that raced
-      // another one fails here and reads again, and at most `maxTransactions` remain.
+      // Every pruned entry must still be there, so the count is exact: at most
+      // `maxTransactions` remain whatever runs concurrently.
       condition: [
         'attribute_exists(txns)',
         `attribute_not_exists(${T})`,
@@ -120,8 +120,10 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     const failure = a.lock
       ? `${F}.failures = :zero, ${F}.lockedUntil = :until, ${F}.lockOwner = :owner`
       : `${F}.failures = if_not_exists(${F}.failures, :zero) + :one`;
+    // At (or, after the threshold was lowered, above) the last allowed failure, only the
+    // locking variant reserves: a factor is never stuck between usable and locked.
     const underThreshold = a.lock
-      ? `${F}.failures = :last`
+      ? `${F}.failures >= :last`
       : `(attribute_not_exists(${F}.failures) OR ${F}.failures < :last)`;
     return view(
       ref,
