@@ -393,6 +393,9 @@ export class MfaService extends Construct {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'AuditLogGroup', { value: this.data.auditLog.logGroupName });
+    // For the operator CLIs: npm run client -- --table, npm run signing-key -- --key-id.
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn });
   }
 
   private createApi(props: MfaServiceProps, stageName: string, retention: RetentionDays): RestApi {

@@ -10,6 +10,8 @@ export interface RuntimeFile {
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
   readonly url: string;
+  /** The key files (`LOCAL_KEY_DIR`): the signing-key CLI rotates the token key there. */
+  readonly keyDir?: string;
   readonly pid: number;
 }
 

@@ -217,6 +217,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     dynamodbEndpoint: dynamo.url,
     tableName: table.name,
     url,
+    keyDir,
   });
   return {
     url,

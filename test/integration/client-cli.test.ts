@@ -59,12 +59,13 @@ const storedClient = async (clientId: string) => {
 };
 
 describe('npm run client -- --local against the running local runtime', () => {
-  it('the runtime publishes its DynamoDB endpoint and table in the runtime file', async () => {
+  it('the runtime publishes its DynamoDB endpoint, table and key folder in the runtime file', async () => {
     const file = JSON.parse(await readFile(process.env.MFA_RUNTIME_FILE as string, 'utf8'));
     expect(file).toEqual({
       dynamodbEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       tableName,
       url: runtime.url,
+      keyDir: expect.stringMatching(/keys$/),
       pid: process.pid,
     });
   });

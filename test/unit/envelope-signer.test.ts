@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVe
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createEnvelopeSigner,
+  rotateEnvelopeSigningKey,
   type SigningKeySet,
   type SigningKeyStore,
 } from '../../shared/adapters/aws/envelope-signer.js';
@@ -31,12 +32,18 @@ const memoryKeyStore = () => {
       item = structuredClone(set);
       return true;
     },
+    // Conditional on the version, like the DynamoDB update.
+    replace: async (previous, next) => {
+      if (!item || item.version !== previous.version) return false;
+      item = structuredClone(next);
+      return true;
+    },
   };
   return {
     store,
     counts,
     item: () => item,
-    replace: (set: SigningKeySet) => {
+    overwrite: (set: SigningKeySet) => {
       item = structuredClone(set);
     },
   };
@@ -149,7 +156,7 @@ describe('envelope token signer', () => {
     const old = store.item()?.keys[0];
     if (!fresh || !old) throw new Error('keys missing');
     nowMs += 1_000;
-    store.replace({
+    store.overwrite({
       keys: [
         { ...old, retiredAt: now().toISOString() },
         { ...fresh, createdAt: now().toISOString() },
@@ -169,6 +176,41 @@ describe('envelope token signer', () => {
     expect((await rotated.publicJwks()).keys.map((k) => k.kid)).toEqual([fresh.kid]);
   });
 
+  it('rotates: a new key signs after the refresh, the old one stays published for retainSeconds, then goes', async () => {
+    const { store, signer, secretBox } = setup();
+    const first = decodeProtectedHeader(await signer.sign(claims)).kid;
+    const rotate = () =>
+      rotateEnvelopeSigningKey({ store: store.store, secretBox, now, retainSeconds: 960 });
+
+    nowMs += 1_000;
+    const second = await rotate();
+    expect(second).toEqual({ kid: expect.any(String), retired: [first], dropped: [] });
+    expect(store.item()?.version).toBe(1);
+    // A warm signer keeps its key until it re-reads the set (300 s), then follows.
+    expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(first);
+    nowMs += 300_000;
+    expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(second.kid);
+    expect((await signer.publicJwks()).keys.map((k) => k.kid)).toEqual([second.kid, first]);
+
+    nowMs += 960_000;
+    const third = await rotate();
+    expect(third).toEqual({ kid: expect.any(String), retired: [second.kid], dropped: [first] });
+    expect(store.item()?.keys.map((k) => k.kid)).toEqual([third.kid, second.kid]);
+  });
+
+  it('of two rotations at once, one fails and changes nothing', async () => {
+    const { store, signer, secretBox } = setup();
+    await signer.sign(claims);
+    const rotate = () =>
+      rotateEnvelopeSigningKey({ store: store.store, secretBox, now, retainSeconds: 960 });
+    const results = await Promise.allSettled([rotate(), rotate()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(CryptoError);
+    expect(store.item()?.keys).toHaveLength(2);
+    expect(store.item()?.version).toBe(1);
+  });
+
   it('refuses a sealed key moved under another kid (the KMS context no longer matches)', async () => {
     const { store, kms, signer } = setup();
     await signer.sign(claims);
@@ -176,7 +218,7 @@ describe('envelope token signer', () => {
     if (!stored) throw new Error('no key');
     // A cold container on the same KMS key: only the context differs.
     const cold = setup(store, kms);
-    store.replace({ keys: [{ ...stored, kid: 'another-kid' }] });
+    store.overwrite({ keys: [{ ...stored, kid: 'another-kid' }] });
     const error = await rejection(cold.signer.sign(claims));
     expect(error).toBeInstanceOf(CryptoError);
     expect(error).toMatchObject({ code: 'unseal_failed' });
@@ -190,7 +232,9 @@ describe('envelope token signer', () => {
     await other.signer.sign(claims);
     const foreign = other.store.item()?.keys[0];
     if (!stored || !foreign) throw new Error('no key');
-    store.replace({ keys: [{ ...stored, publicJwk: { ...foreign.publicJwk, kid: stored.kid } }] });
+    store.overwrite({
+      keys: [{ ...stored, publicJwk: { ...foreign.publicJwk, kid: stored.kid } }],
+    });
     const error = await rejection(signer.publicJwks());
     expect(error).toMatchObject({ name: 'CryptoError', code: 'key_refused' });
   });

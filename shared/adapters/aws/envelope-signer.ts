@@ -39,19 +39,37 @@ export interface StoredSigningKey {
 
 export interface SigningKeySet {
   readonly keys: readonly StoredSigningKey[];
+  /** Bumped by every rotation (absent on the first set): rotations never overwrite each other. */
+  readonly version?: number;
 }
 
-/** Where the keys live: one record, created once (first writer wins), never overwritten here. */
+/** Where the keys live: one record, created once (first writer wins), replaced by rotations. */
 export interface SigningKeyStore {
   get(): Promise<SigningKeySet | undefined>;
   /** Creates the record; false when one exists already (another container won the race). */
   create(set: SigningKeySet): Promise<boolean>;
+  /** Replaces `previous` with `next`; false when the record is no longer `previous`'s version. */
+  replace(previous: SigningKeySet, next: SigningKeySet): Promise<boolean>;
 }
 
 /** The key set as one item of the service table ({@link SIGNING_KEYS_ITEM}). */
 export const dynamoSigningKeyStore = (table: TableOps): SigningKeyStore => ({
   get: () => table.get<SigningKeySet>(SIGNING_KEYS_ITEM),
   create: (set) => table.put(SIGNING_KEYS_ITEM, set, 'attribute_not_exists(pk)'),
+  replace: async (previous, next) =>
+    (await table.update(SIGNING_KEYS_ITEM, {
+      update: 'SET #keys = :keys, version = :next',
+      condition:
+        previous.version === undefined
+          ? 'attribute_exists(pk) AND attribute_not_exists(version)'
+          : 'version = :previous',
+      names: { '#keys': 'keys' },
+      values: {
+        ':keys': next.keys,
+        ':next': next.version,
+        ...(previous.version === undefined ? {} : { ':previous': previous.version }),
+      },
+    })) !== undefined,
 });
 
 export interface EnvelopeSignerProps {
@@ -92,7 +110,8 @@ const checkedPublicJwk = async (stored: StoredSigningKey): Promise<PublicJwk> =>
 };
 
 const parseSet = (value: unknown): SigningKeySet => {
-  const keys = (value as { keys?: unknown } | null)?.keys;
+  const { keys, version } = (value ?? {}) as { keys?: unknown; version?: unknown };
+  if (version !== undefined && !Number.isInteger(version)) refuse('unexpected version');
   if (!Array.isArray(keys)) return refuse('no keys list');
   for (const key of keys as Partial<StoredSigningKey>[]) {
     const ok =
@@ -103,7 +122,10 @@ const parseSet = (value: unknown): SigningKeySet => {
       (key.retiredAt === undefined || isTime(key.retiredAt));
     if (!ok) refuse('unexpected key shape');
   }
-  return { keys: keys as StoredSigningKey[] };
+  return {
+    keys: keys as StoredSigningKey[],
+    ...(version === undefined ? {} : { version: version as number }),
+  };
 };
 
 /** The newest key not retired: the one that signs. */
@@ -156,6 +178,53 @@ const openKey = async (secretBox: SecretBox, stored: StoredSigningKey): Promise<
   return { kid: stored.kid, privateKey };
 };
 
+/** The stored key set, created with a first key when there is none. */
+const readOrCreate = async (
+  props: Pick<EnvelopeSignerProps, 'store' | 'secretBox' | 'now'>,
+): Promise<SigningKeySet> => {
+  const { store, secretBox, now } = props;
+  const existing = await store.get();
+  if (existing) return parseSet(existing);
+  const created = { keys: [await newStoredKey(secretBox, now())] };
+  if (await store.create(created)) return created;
+  const winner = await store.get();
+  return winner ? parseSet(winner) : refuse('lost the first write, then found no key');
+};
+
+/**
+ * Rotation of the envelope signer's key: a new key is added and signs from the next refresh of
+ * each warm signer (`refreshSeconds`, 5 min by default); the key that signed until now is marked
+ * retired and stays in the JWKS for `retainSeconds`; keys retired longer ago than that are
+ * dropped. One conditional write: of two rotations at once, one fails and changes nothing.
+ */
+export const rotateEnvelopeSigningKey = async (
+  props: Pick<EnvelopeSignerProps, 'store' | 'secretBox' | 'now' | 'retainSeconds'>,
+): Promise<{ kid: string; retired: string[]; dropped: string[] }> => {
+  const { store, secretBox, now, retainSeconds } = props;
+  const set = await readOrCreate(props);
+  const fresh = await newStoredKey(secretBox, now());
+  const at = now();
+  const kept = set.keys.filter(
+    (key) =>
+      key.retiredAt === undefined || time(key.retiredAt) + retainSeconds * 1000 > at.getTime(),
+  );
+  const next: SigningKeySet = {
+    keys: [
+      fresh,
+      ...kept.map((key) => (key.retiredAt ? key : { ...key, retiredAt: at.toISOString() })),
+    ],
+    version: (set.version ?? 0) + 1,
+  };
+  if (!(await store.replace(set, next))) {
+    throw new CryptoError('key_refused', 'The signing key set changed meanwhile: run it again');
+  }
+  return {
+    kid: fresh.kid,
+    retired: kept.filter((key) => !key.retiredAt).map((key) => key.kid),
+    dropped: set.keys.filter((key) => !kept.includes(key)).map((key) => key.kid),
+  };
+};
+
 /**
  * ES256 token signer with an envelope-encrypted key ("envelope" signing mode): the private
  * key is a P-256 key sealed under the service's KMS data key (`envelope-format.ts`, KMS
@@ -194,17 +263,8 @@ export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner =>
   let checkedAtMs = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
 
-  const readOrCreate = async (): Promise<SigningKeySet> => {
-    const existing = await store.get();
-    if (existing) return parseSet(existing);
-    const created = { keys: [await newStoredKey(secretBox, now())] };
-    if (await store.create(created)) return created;
-    const winner = await store.get();
-    return winner ? parseSet(winner) : refuse('lost the first write, then found no key');
-  };
-
   const refresh = async () => {
-    const stored = activeKeyOf(await readOrCreate());
+    const stored = activeKeyOf(await readOrCreate(props));
     if (current?.kid !== stored.kid) current = await openKey(secretBox, stored);
     checkedAtMs = now().getTime();
   };
