@@ -4,9 +4,16 @@
  * stdout; messages go to stderr. Exit codes: 0 ok, 1 usage error, 2 the operation failed.
  */
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
+import {
+  type CliOutput,
+  HELP,
+  isMainModule,
+  processOutput,
+  runJsonCli,
+  UsageError,
+} from './cli.js';
 import {
   type ClientTarget,
   describeError,
@@ -46,19 +53,10 @@ const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 // Printable text only: names end up in terminals and logs.
 const CLIENT_NAME = /^[^\p{Cc}]{1,128}$/u;
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
+export interface CliIo extends CliOutput {
   /** Opens the table (tests may substitute a target). */
   readonly openTarget?: (options: TargetOptions) => Promise<ClientTarget>;
 }
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
-class UsageError extends Error {}
 
 /** A new secret and what is stored of it. */
 const newSecret = () => {
@@ -83,7 +81,7 @@ const parse = (argv: string[]) => {
     },
   });
   const [command, ...extra] = positionals;
-  if (values.help) return { help: true as const };
+  if (values.help) return HELP;
   if (!command) throw new UsageError('a command is required');
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command: ${command}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
@@ -148,41 +146,30 @@ const run = async (
 };
 
 /** Runs one CLI invocation; resolves with its exit code. */
-export const runClientCli = async (argv: string[], io: CliIo = processIo): Promise<number> => {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.stderr(`error: ${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
-  if ('help' in parsed) {
-    io.stdout(USAGE);
-    return 0;
-  }
+export const runClientCli = async (argv: string[], io: CliIo = processOutput): Promise<number> => {
   let target: ClientTarget | undefined;
-  try {
-    target = await (io.openTarget ?? openTarget)(parsed.target);
-    const result = await run(parsed.command, parsed, target);
-    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-    if (parsed.command === 'create' || parsed.command === 'rotate-secret') {
-      io.stderr(`Secret shown once; stored only as a salted hash in the ${target.description}.\n`);
-    }
-    return 0;
-  } catch (error) {
-    io.stderr(`error: ${describeError(error, target?.description)}\n`);
-    return 2;
-  } finally {
-    target?.close();
-  }
+  return runJsonCli(argv, io, {
+    usage: USAGE,
+    parse,
+    run: async (parsed) => {
+      try {
+        target = await (io.openTarget ?? openTarget)(parsed.target);
+        const result = await run(parsed.command, parsed, target);
+        if (parsed.command === 'create' || parsed.command === 'rotate-secret') {
+          io.stderr(
+            `Secret shown once; stored only as a salted hash in the ${target.description}.\n`,
+          );
+        }
+        return result;
+      } finally {
+        target?.close();
+      }
+    },
+    describeFailure: (error) => describeError(error, target?.description),
+  });
 };
 
-const isMain = () => {
-  const entry = process.argv[1];
-  return entry !== undefined && realpathSync(entry) === import.meta.filename;
-};
-
-if (isMain()) {
+if (isMainModule(import.meta.filename)) {
   // Versions are pinned by the lockfile; the SDK's Node 20 notice would only bury the output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runClientCli(process.argv.slice(2));

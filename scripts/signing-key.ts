@@ -5,7 +5,6 @@
  * keys: rotate with SIGNING_KEY_IDS (README, "Signing key rotation"). Output is JSON on
  * stdout; messages go to stderr. Exit codes: 0 ok, 1 usage error, 2 the operation failed.
  */
-import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -17,6 +16,14 @@ import {
 } from '../shared/adapters/aws/envelope-signer.js';
 import { createKmsSecretBox } from '../shared/adapters/aws/kms-secret-box.js';
 import { rotateFileSigningKey } from '../shared/adapters/file/file-signer.js';
+import {
+  type CliOutput,
+  HELP,
+  isMainModule,
+  processOutput,
+  runJsonCli,
+  UsageError,
+} from './cli.js';
 import { describeError, OperationError, PROJECT_ROOT } from './client-target.js';
 
 /** Token life (900 s) plus verifiers' clock skew (60 s): no valid token loses its key. */
@@ -43,19 +50,10 @@ In 'kms' signing mode the keys live in KMS: create a key and deploy with SIGNING
 (README, "Signing key rotation").
 `;
 
-export interface SigningKeyIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
+export interface SigningKeyIo extends CliOutput {
   /** The KMS client for --table (tests inject a stand-in; it is theirs to close). */
-  kms?: (options: { region?: string; endpoint?: string }) => KMSClient;
+  readonly kms?: (options: { region?: string; endpoint?: string }) => KMSClient;
 }
-
-const processIo: SigningKeyIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
-class UsageError extends Error {}
 
 const parse = (argv: string[]) => {
   const { values, positionals } = parseArgs({
@@ -72,7 +70,7 @@ const parse = (argv: string[]) => {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) return { help: true as const };
+  if (values.help) return HELP;
   if (positionals.length !== 1 || positionals[0] !== 'rotate') {
     throw new UsageError('the one command is rotate');
   }
@@ -94,7 +92,7 @@ const parse = (argv: string[]) => {
   };
 };
 
-type Parsed = Exclude<ReturnType<typeof parse>, { help: true }>;
+type Parsed = Exclude<ReturnType<typeof parse>, typeof HELP>;
 
 const rotateLocal = async (retainSeconds: number) => {
   const file = runtimeFilePath(PROJECT_ROOT);
@@ -137,42 +135,25 @@ const rotateEnvelope = async (args: Parsed, io: SigningKeyIo) => {
 };
 
 /** Runs one CLI invocation; resolves with its exit code. */
-export const runSigningKeyCli = async (
+export const runSigningKeyCli = (
   argv: string[],
-  io: SigningKeyIo = processIo,
-): Promise<number> => {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.stderr(`error: ${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
-  if ('help' in parsed) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  try {
-    const { target, ...result } = parsed.table
-      ? await rotateEnvelope(parsed, io)
-      : await rotateLocal(parsed.retainSeconds);
-    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-    io.stderr(`New signing key ${result.kid} in the ${target}.\n`);
-    return 0;
-  } catch (error) {
-    io.stderr(
-      `error: ${describeError(error, parsed.table ? `table ${parsed.table}` : undefined)}\n`,
-    );
-    return 2;
-  }
-};
+  io: SigningKeyIo = processOutput,
+): Promise<number> =>
+  runJsonCli(argv, io, {
+    usage: USAGE,
+    parse,
+    run: async (parsed) => {
+      const { target, ...result } = parsed.table
+        ? await rotateEnvelope(parsed, io)
+        : await rotateLocal(parsed.retainSeconds);
+      io.stderr(`New signing key ${result.kid} in the ${target}.\n`);
+      return result;
+    },
+    describeFailure: (error, parsed) =>
+      describeError(error, parsed.table ? `table ${parsed.table}` : undefined),
+  });
 
-const isMain = () => {
-  const entry = process.argv[1];
-  return entry !== undefined && realpathSync(entry) === import.meta.filename;
-};
-
-if (isMain()) {
+if (isMainModule(import.meta.filename)) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runSigningKeyCli(process.argv.slice(2));
 }
