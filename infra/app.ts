@@ -9,7 +9,7 @@ import type { SigningMode } from './permissions.js';
  * Options: `cdk deploy -c signing=envelope -c emailSender=no-reply@example.com
  * -c smsAllowedCountries=GB,IE -c alarmEmail=ops@example.com -c logLevel=debug
  * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com
- * -c factorChangeMaxAge=300`.
+ * -c factorChangeMaxAge=300 -c signingKeyVersion=2`.
  */
 const app = new App();
 const context = (name: string): string | undefined => {
@@ -30,11 +30,13 @@ new MfaServiceStack(app, 'MfaServiceStack', {
   issuer: context('issuer'),
   emailSender: context('emailSender'),
   emailIdentity: context('emailIdentity'),
-  smsAllowedCountries: list(context('smsAllowedCountries')),
+  smsAllowedCountries: list(context('smsAllowedCountries'))?.map((code) => code.toUpperCase()),
   smsSenderId: context('smsSenderId'),
   alarmEmails: list(context('alarmEmail')),
   webAclArn: context('webAclArn'),
   createWebAcl: context('createWebAcl') === 'true',
+  signingKeyVersion:
+    context('signingKeyVersion') === undefined ? undefined : Number(context('signingKeyVersion')),
   factorChangeMaxAge:
     context('factorChangeMaxAge') === undefined
       ? undefined

@@ -1,4 +1,4 @@
-import { type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { MfaData } from './mfa-data.js';
@@ -31,5 +31,17 @@ export class MfaServiceStack extends Stack {
       auditRetention: props.auditRetention,
     });
     this.service = new MfaService(this, 'Service', { ...props, data: this.data });
+    const { service, data } = this;
+    const outputs: Record<string, string> = {
+      ApiUrl: service.api.url,
+      JwksUrl: service.jwksUrl,
+      AlarmTopicArn: service.operations.alarmTopic.topicArn,
+      EventBusName: service.events.bus.eventBusName,
+      AuditLogGroup: data.auditLog.logGroupName,
+      // For the operator CLIs: npm run client -- --table, npm run signing-key -- --key-id.
+      TableName: data.table.tableName,
+      DataKeyArn: data.dataKey.keyArn,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
 }

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type CorsOptions,
@@ -24,6 +24,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DEFAULT_SMS_COUNTRIES } from '../shared/config.js';
 import { routes } from '../shared/routes.js';
+import { addProblemResponses } from './gateway-responses.js';
 import { accountKeyPolicy } from './key-policy.js';
 import { MfaAuthorizer } from './mfa-authorizer.js';
 import { type IMfaData, MfaData } from './mfa-data.js';
@@ -71,6 +72,13 @@ export interface MfaServiceProps {
    * @default 'kms'
    */
   readonly signing?: SigningMode;
+  /**
+   * Generation of the KMS signing key (`kms` mode). Raise it by one to rotate: the deployment
+   * creates a new key, which signs from then on, and keeps the previous one in the JWKS until
+   * the next rotation; the one before is deleted (after KMS's 30-day pending window).
+   * @default 1
+   */
+  readonly signingKeyVersion?: number;
   /**
    * `iss` of the MFA tokens and base of the JWKS URL. Set it when a custom domain fronts
    * the API.
@@ -202,8 +210,10 @@ export class MfaService extends Construct {
   /** `iss` of the tokens. */
   readonly issuer: string;
   readonly jwksUrl: string;
-  /** The asymmetric signing key (`kms` signing mode). */
+  /** The asymmetric key that signs (`kms` signing mode). */
   readonly signingKey?: Key;
+  /** The current signing key, then the previous one while it stays published (`kms` mode). */
+  readonly signingKeys: readonly Key[];
   /** Every function, by handler name. */
   readonly functions: ReadonlyMap<string, MfaFunction>;
   readonly operations: MfaOperations;
@@ -237,9 +247,15 @@ export class MfaService extends Construct {
       `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stageName}`;
     this.jwksUrl = `${this.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
 
-    if (signingMode === 'kms') {
-      this.signingKey = new Key(this, 'SigningKey', {
-        description: 'ES256 signing key of MFA tokens',
+    const keyVersion = props.signingKeyVersion ?? 1;
+    if (!Number.isInteger(keyVersion) || keyVersion < 1) {
+      throw new Error('MfaService: signingKeyVersion must be a whole number ≥ 1');
+    }
+    // The current key signs; the previous one (after a rotation) stays published until the
+    // next. Version 1 keeps the id it always had, so existing stacks keep their key.
+    const signingKey = (version: number) =>
+      new Key(this, version === 1 ? 'SigningKey' : `SigningKeyV${version}`, {
+        description: `ES256 signing key of MFA tokens (version ${version})`,
         keySpec: KeySpec.ECC_NIST_P256,
         keyUsage: KeyUsage.SIGN_VERIFY,
         // Not data: tokens live at most an hour. Destroy schedules deletion, undoable for 30 days.
@@ -248,7 +264,11 @@ export class MfaService extends Construct {
         // Administration only: `kms:Sign` is added below for the signing function alone.
         policy: accountKeyPolicy(),
       });
-    }
+    this.signingKeys =
+      signingMode === 'kms'
+        ? [keyVersion, keyVersion - 1].filter((v) => v >= 1).map(signingKey)
+        : [];
+    this.signingKey = this.signingKeys[0];
 
     const environment = {
       TABLE_NAME: table.tableName,
@@ -275,7 +295,9 @@ export class MfaService extends Construct {
       OTP_KEY_SECRET_ARN: otpKeySecret.secretArn,
       SECRET_BOX_KEY_ID: dataKey.keyArn,
       SIGNING_MODE: signingMode,
-      ...(this.signingKey ? { SIGNING_KEY_IDS: this.signingKey.keyArn } : {}),
+      ...(this.signingKeys.length
+        ? { SIGNING_KEY_IDS: this.signingKeys.map((key) => key.keyArn).join(',') }
+        : {}),
     };
     const emailIdentity = props.emailIdentity ?? emailSender;
     const targets: AccessTargets = {
@@ -283,7 +305,7 @@ export class MfaService extends Construct {
       dataKey,
       otpKeySecret,
       signingMode,
-      signingKey: this.signingKey,
+      signingKeys: this.signingKeys,
       emailIdentityArn: `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${emailIdentity}`,
       emailSender,
       eventBus: this.events.bus,
@@ -337,6 +359,7 @@ export class MfaService extends Construct {
     });
     functions.set('authorizer', this.authorizer.function);
     this.authorizer.addGatewayResponses(this.api);
+    addProblemResponses(this, this.api);
 
     const routeTargets = { ...targets, stateMachine: this.flow.stateMachine };
     for (const route of routes) {
@@ -363,7 +386,9 @@ export class MfaService extends Construct {
     }
     this.functions = functions;
 
-    if (this.signingKey) this.restrictSigning(this.signingKey, functions);
+    this.signingKeys.forEach((key, index) => {
+      this.restrictSigning(key, functions, index === 0);
+    });
 
     if (props.webAclArn || props.createWebAcl) {
       const webAclArn = props.webAclArn ?? new MfaWebAcl(this, 'WebAcl').webAcl.attrArn;
@@ -387,15 +412,6 @@ export class MfaService extends Construct {
       alarmEmails: props.alarmEmails,
       thresholds: props.alarmThresholds,
     });
-
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
-    new CfnOutput(this, 'JwksUrl', { value: this.jwksUrl });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
-    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
-    new CfnOutput(this, 'AuditLogGroup', { value: this.data.auditLog.logGroupName });
-    // For the operator CLIs: npm run client -- --table, npm run signing-key -- --key-id.
-    new CfnOutput(this, 'TableName', { value: table.tableName });
-    new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn });
   }
 
   private createApi(props: MfaServiceProps, stageName: string, retention: RetentionDays): RestApi {
@@ -440,10 +456,23 @@ export class MfaService extends Construct {
   }
 
   /**
-   * Only the signing function may sign: the key policy names its role, and denies `kms:Sign`
-   * to every other principal (grants included). The JWKS function reads the public key.
+   * Only the signing function may sign, and only with the current key: the key policy names
+   * its role, and denies `kms:Sign` to every other principal (grants included); a previous
+   * key signs for nobody. The JWKS function reads the public keys.
    */
-  private restrictSigning(key: Key, functions: ReadonlyMap<string, MfaFunction>) {
+  private restrictSigning(key: Key, functions: ReadonlyMap<string, MfaFunction>, current: boolean) {
+    if (!current) {
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'RetiredNoSigning',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['kms:Sign'],
+          resources: ['*'],
+        }),
+      );
+      return;
+    }
     const signers = [...functions]
       .filter(([handler]) => accessOf(handler).includes('token:sign'))
       .map(([, fn]) => fn.role as IRole);

@@ -113,8 +113,8 @@ export interface AccessTargets {
   readonly dataKey: IKey;
   readonly otpKeySecret: ISecret;
   readonly signingMode: SigningMode;
-  /** The asymmetric key of `kms` signing mode. */
-  readonly signingKey?: IKey;
+  /** The asymmetric keys of `kms` signing mode: the first signs, all are published. */
+  readonly signingKeys?: readonly IKey[];
   readonly stateMachine?: IStateMachine;
   /** The bus audit events go to. */
   readonly eventBus?: IEventBus;
@@ -237,13 +237,22 @@ export const accessStatements = (
         );
       }
     } else {
-      if (!targets.signingKey) throw new Error('kms signing mode needs a signing key');
+      const [current, ...previous] = targets.signingKeys ?? [];
+      if (!current) throw new Error('kms signing mode needs a signing key');
       statements.push(
         new PolicyStatement({
           actions: has('token:sign') ? ['kms:GetPublicKey', 'kms:Sign'] : ['kms:GetPublicKey'],
-          resources: [targets.signingKey.keyArn],
+          resources: [current.keyArn],
         }),
       );
+      if (previous.length) {
+        statements.push(
+          new PolicyStatement({
+            actions: ['kms:GetPublicKey'],
+            resources: previous.map((key) => key.keyArn),
+          }),
+        );
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import {
   handlerStatements,
   logGroupOf,
   ofType,
+  propertiesOf,
   type Resources,
   roleStatements,
   type Statement,
@@ -343,6 +344,66 @@ describe('token signing key (kms signing)', () => {
     const jwks = handlerStatements(resources).get('well-known-jwks') ?? [];
     expect(jwks.flatMap((s) => s.Action)).toContain('kms:GetPublicKey');
     expect(jwks.flatMap((s) => s.Action)).not.toContain('kms:Sign');
+  });
+});
+
+describe('signing key rotation (signingKeyVersion)', () => {
+  it('version 2: a new key signs, version 1 (same id as before) stays published and signs for nobody', () => {
+    const resources = synthStack({ signingKeyVersion: 2 }).template.toJSON().Resources as Resources;
+    const keys = ofType(resources, 'AWS::KMS::Key').filter(
+      ([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256',
+    );
+    const ids = keys.map(([id]) => id).sort();
+    expect(ids).toHaveLength(2);
+    // Version 1 keeps the logical id of a stack that never rotated: no key is replaced.
+    const [v1] = single(
+      ofType(synthStack().template.toJSON().Resources as Resources, 'AWS::KMS::Key').filter(
+        ([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256',
+      ),
+      'version 1 key',
+    );
+    expect(ids).toContain(v1);
+    const v2 = ids.find((id) => id !== v1) as string;
+    expect(v2).toMatch(/SigningKeyV2/);
+
+    const { functionId, roleId } = handlerResources(resources).get('authn-verify') ?? {};
+    const env = (
+      propertiesOf(resources, functionId ?? '').Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    // The current key first (signs), then the previous one (published).
+    expect(JSON.stringify(env.SIGNING_KEY_IDS)).toMatch(new RegExp(`${v2}.*,.*${v1}`));
+    const statements = roleStatements(resources, roleId ?? '');
+    const signOn = statements
+      .filter((st) => st.Action.includes('kms:Sign'))
+      .flatMap((st) => st.Resource.map(refOf));
+    expect(signOn).toEqual([v2]);
+    const publicOn = statements
+      .filter((st) => st.Action.includes('kms:GetPublicKey'))
+      .flatMap((st) => st.Resource.map(refOf))
+      .sort();
+    expect(publicOn).toEqual([v1, v2].sort());
+    const retiredPolicy = statementsOf(resources[v1 as string]?.Properties.KeyPolicy);
+    expect(retiredPolicy).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Action: ['kms:Sign'], Principal: { AWS: '*' } }),
+      ]),
+    );
+    expect(
+      retiredPolicy.some((st) => st.Effect === 'Allow' && [st.Action].flat().includes('kms:Sign')),
+    ).toBe(false);
+  });
+
+  it('version 3 drops version 1; a version below 1 fails the synth', () => {
+    const resources = synthStack({ signingKeyVersion: 3 }).template.toJSON().Resources as Resources;
+    const ids = ofType(resources, 'AWS::KMS::Key')
+      .filter(([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256')
+      .map(([id]) => id);
+    expect(ids.some((id) => id.includes('SigningKeyV3'))).toBe(true);
+    expect(ids.some((id) => id.includes('SigningKeyV2'))).toBe(true);
+    expect(ids).toHaveLength(2);
+    expect(() => synthStack({ signingKeyVersion: 0 })).toThrow(/signingKeyVersion/);
   });
 });
 

@@ -201,3 +201,58 @@ describe('step-up for factor changes', () => {
     expect(() => envOf({ factorChangeMaxAge: Duration.hours(2) })).toThrow(/factorChangeMaxAge/);
   });
 });
+
+describe('what the stack tells operators and callers', () => {
+  it('outputs under plain names (MfaServiceStack.ApiUrl, …), for the README and the CLIs', () => {
+    const outputs = Object.keys(
+      (synthStack().template.toJSON() as { Outputs: Record<string, unknown> }).Outputs,
+    );
+    for (const name of [
+      'ApiUrl',
+      'JwksUrl',
+      'AlarmTopicArn',
+      'EventBusName',
+      'AuditLogGroup',
+      'TableName',
+      'DataKeyArn',
+    ]) {
+      expect(outputs).toContain(name);
+    }
+  });
+
+  it("API Gateway's own answers are problem+json with a code and x-request-id", () => {
+    const all = synthStack().template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const responses = Object.values(all).filter(
+      (r) => r.Type === 'AWS::ApiGateway::GatewayResponse',
+    );
+    const byType = new Map(
+      responses.map((r) => [r.Properties.ResponseType as string, r.Properties]),
+    );
+    const expected: Record<string, [string | undefined, string]> = {
+      MISSING_AUTHENTICATION_TOKEN: ['404', 'not_found'],
+      THROTTLED: ['429', 'rate_limited'],
+      WAF_FILTERED: ['403', 'access_denied'],
+      REQUEST_TOO_LARGE: ['413', 'payload_too_large'],
+      DEFAULT_4XX: [undefined, 'invalid_request'],
+      DEFAULT_5XX: [undefined, 'internal_error'],
+    };
+    for (const [type, [status, code]] of Object.entries(expected)) {
+      const response = byType.get(type);
+      if (!response) throw new Error(`no gateway response ${type}`);
+      expect(response.StatusCode, type).toBe(status);
+      const headers = response.ResponseParameters as Record<string, string>;
+      expect(headers['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      expect(headers['gatewayresponse.header.x-request-id']).toBe('context.requestId');
+      const body = JSON.parse(
+        (response.ResponseTemplates as Record<string, string>)['application/json'] as string,
+      );
+      expect(body).toMatchObject({ type: 'about:blank', code, requestId: '$context.requestId' });
+      if (status) expect(body.status).toBe(Number(status));
+    }
+    // The authorizer's own two stay as they were: one response per type.
+    expect(responses.filter((r) => r.Properties.ResponseType === 'UNAUTHORIZED')).toHaveLength(1);
+  });
+});
