@@ -53,3 +53,31 @@ export class MfaError extends Error {
 
 export const isErrorCode = (value: unknown): value is ErrorCode =>
   typeof value === 'string' && Object.hasOwn(errorTable, value);
+
+/** AWS error names that mean "busy, try again shortly" (after the SDK's own retries). */
+const TRANSIENT = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ExecutionLimitExceeded',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+]);
+
+/**
+ * A busy or briefly unavailable AWS service as the caller's answer: 503 service_unavailable
+ * with `Retry-After: 1`, instead of a generic 500. Undefined for any other error.
+ */
+export const transientProblem = (error: unknown): MfaError | undefined =>
+  error instanceof Error && TRANSIENT.has(error.name)
+    ? new MfaError(
+        'service_unavailable',
+        'The service is busy: try again in a moment',
+        {},
+        {
+          'retry-after': '1',
+        },
+      )
+    : undefined;

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { type Deps, deps } from './deps.js';
-import { MfaError, type ProblemExtras } from './errors.js';
+import { MfaError, type ProblemExtras, transientProblem } from './errors.js';
 import type { FlowOutcome } from './flow.js';
 import type { Logger } from './log.js';
 
@@ -40,6 +40,11 @@ export const taskHandler =
       return await task(input, { ...base, log, requestId: input.requestId });
     } catch (error) {
       if (error instanceof MfaError) return onRefusal(refusal(error));
+      const busy = transientProblem(error);
+      if (busy) {
+        log.warn('task refused: AWS busy', { error });
+        return onRefusal(refusal(busy));
+      }
       log.error('task failed', { error });
       throw error;
     }

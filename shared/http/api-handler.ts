@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { type Deps, deps } from '../deps.js';
-import { MfaError } from '../errors.js';
+import { MfaError, transientProblem } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import type { Logger } from '../log.js';
 import { authenticateClient } from './client-auth.js';
@@ -107,10 +107,14 @@ export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
       onError: (request) => {
         const state = request.context.mfa;
         const error = request.error;
+        const busy = transientProblem(error);
         if (!(error instanceof MfaError)) {
-          (state?.log ?? deps().logger).error('unhandled error', { error });
+          const log = state?.log ?? deps().logger;
+          if (busy) log.warn('request refused: AWS busy', { error });
+          else log.error('unhandled error', { error });
         }
-        const problem = error instanceof MfaError ? error : new MfaError('internal_error');
+        const problem =
+          error instanceof MfaError ? error : (busy ?? new MfaError('internal_error'));
         request.response = problemResponse(problem, state?.requestId ?? 'unknown');
         if (state) accessLog(state, request.event, problem.status, problem.code);
       },

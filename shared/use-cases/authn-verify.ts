@@ -22,7 +22,9 @@ const noFactor = () => new MfaError('not_found', 'No such factor in this transac
  * 2. The code is compared as an HMAC in constant time (TOTP: ±1 step, above the last used).
  * 3. A right code completes the transaction and resets the factor in one conditional write:
  *    single use, so of any number of concurrent verifies exactly one succeeds. A wrong one
- *    costs nothing more, unless it was the last the transaction or the factor allowed.
+ *    costs nothing more, unless it was the transaction's last attempt (one write ends it).
+ * The factor's last allowed failure is reserved only together with its lock, so a factor is
+ * never left at its threshold unlocked; a right code from that same request lifts the lock.
  */
 export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<FlowOutcome> => {
   const { transactions, clock, config } = deps;
