@@ -21,65 +21,47 @@ const throttled = () =>
     name: 'ProvisionedThroughputExceededException',
   });
 
+/** Runs `call` while every read of a user item throws `error` (the real store otherwise). */
+const whileUserReadsFail = async (error: () => Error, call: () => Promise<Response>) => {
+  overrideDeps({
+    ...normal,
+    factors: {
+      ...normal.factors,
+      getUser: async () => {
+        throw error();
+      },
+    },
+  });
+  try {
+    return await call();
+  } finally {
+    overrideDeps(normal);
+  }
+};
+
+const listFactors = () =>
+  fetch(`${runtime.url}/v1/users/${unique('busy')}/factors`, {
+    headers: { authorization: basicAuth() },
+  });
+
 describe('a busy AWS service', () => {
   it('in an API function: 503 service_unavailable with Retry-After, not a 500', async () => {
-    overrideDeps({
-      ...normal,
-      factors: {
-        ...normal.factors,
-        getUser: async () => {
-          throw throttled();
-        },
-      },
-    });
-    try {
-      const response = await fetch(`${runtime.url}/v1/users/${unique('busy')}/factors`, {
-        headers: { authorization: basicAuth() },
-      });
-      await expectProblem(response, 503, 'service_unavailable');
-      expect(response.headers.get('retry-after')).toBe('1');
-    } finally {
-      overrideDeps(normal);
-    }
+    const response = await whileUserReadsFail(throttled, listFactors);
+    await expectProblem(response, 503, 'service_unavailable');
+    expect(response.headers.get('retry-after')).toBe('1');
   });
 
   it('in a workflow task: the same answer through MfaFlow', async () => {
-    overrideDeps({
-      ...normal,
-      factors: {
-        ...normal.factors,
-        getUser: async () => {
-          throw throttled();
-        },
-      },
-    });
-    try {
-      const response = await postJson(runtime.url, '/v1/authn', { userId: unique('busy') });
-      await expectProblem(response, 503, 'service_unavailable');
-      expect(response.headers.get('retry-after')).toBe('1');
-    } finally {
-      overrideDeps(normal);
-    }
+    const response = await whileUserReadsFail(throttled, () =>
+      postJson(runtime.url, '/v1/authn', { userId: unique('busy') }),
+    );
+    await expectProblem(response, 503, 'service_unavailable');
+    expect(response.headers.get('retry-after')).toBe('1');
   });
 
   it('any other unexpected error is still a generic 500', async () => {
-    overrideDeps({
-      ...normal,
-      factors: {
-        ...normal.factors,
-        getUser: async () => {
-          throw new Error('boom');
-        },
-      },
-    });
-    try {
-      const response = await fetch(`${runtime.url}/v1/users/${unique('boom')}/factors`, {
-        headers: { authorization: basicAuth() },
-      });
-      const body = await expectProblem(response, 500, 'internal_error');
-      expect(JSON.stringify(body)).not.toContain('boom');
-    } finally {
-      overrideDeps(normal);
-    }
+    const response = await whileUserReadsFail(() => new Error('boom'), listFactors);
+    const body = await expectProblem(response, 500, 'internal_error');
+    expect(JSON.stringify(body)).not.toContain('boom');
   });
 });
