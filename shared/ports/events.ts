@@ -13,6 +13,7 @@ export type AuditEventType =
   | 'mfa.factor.enrolled'
   | 'mfa.factor.activated'
   | 'mfa.factor.deleted'
+  | 'mfa.factor.activation_failed'
   | 'mfa.factor.locked';
 
 export interface AuditDetail {

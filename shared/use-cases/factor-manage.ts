@@ -1,11 +1,12 @@
 import { factorView } from '../domain/factor-view.js';
 import { macEquals, matchTotpStep, otpMac } from '../domain/otp.js';
+import { userRef } from '../domain/state-token.js';
 import { totpCandidates } from '../domain/totp.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
-import { auditFactor } from './audit.js';
+import { audit, auditFactor } from './audit.js';
 import { activationBinding, resendActivation } from './factor-activation.js';
 import { requireRecentMfa } from './factor-step-up.js';
 
@@ -131,8 +132,20 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
   const attempts = await factors.activationFailed(ref.clientId, ref.userId, ref.factorId);
   if (attempts === undefined)
     throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
-  const remaining = config.MAX_ATTEMPTS - attempts;
-  if (remaining <= 0)
-    throw new MfaError('locked_out', 'Too many wrong codes: the activation has ended');
-  throw new MfaError('invalid_passcode', 'The code is not right', { attemptsRemaining: remaining });
+  const remaining = Math.max(config.MAX_ATTEMPTS - attempts, 0);
+  const error =
+    remaining === 0
+      ? new MfaError('locked_out', 'Too many wrong codes: the activation has ended')
+      : new MfaError('invalid_passcode', 'The code is not right', {
+          attemptsRemaining: remaining,
+        });
+  await audit(deps, 'mfa.factor.activation_failed', {
+    clientId: ref.clientId,
+    userRef: userRef(ref.userId),
+    factorId: ref.factorId,
+    factorType: factor.type,
+    code: error.code,
+    attemptsRemaining: remaining,
+  });
+  throw error;
 };

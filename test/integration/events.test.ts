@@ -177,7 +177,16 @@ describe('audit events on the bus', () => {
     const userId = unique('factor');
     const email = `${userId}@example.com`;
     secrets.push(email);
-    const factorId = await activeFactor(base, userId, 'email', email);
+    const pending = await json(await enroll(base, userId, { type: 'email', email }));
+    const factorId = pending.factor.id as string;
+    const wrong = await postJson(base, `/v1/users/${userId}/factors/${factorId}/activate`, {
+      passCode: wrongCode(await lastCode(base, email)),
+    });
+    await expectProblem(wrong, 401, 'invalid_passcode');
+    const activated = await postJson(base, `/v1/users/${userId}/factors/${factorId}/activate`, {
+      passCode: await lastCode(base, email),
+    });
+    expect(activated.status).toBe(200);
     const deleted = await fetch(`${base}/v1/users/${userId}/factors/${factorId}`, {
       method: 'DELETE',
       headers: { authorization: basicAuth() },
@@ -186,9 +195,11 @@ describe('audit events on the bus', () => {
     const mine = (await eventsOf({})).filter((event) => event.detail.factorId === factorId);
     expect(mine.map((event) => event.detailType)).toEqual([
       'mfa.factor.enrolled',
+      'mfa.factor.activation_failed',
       'mfa.factor.activated',
       'mfa.factor.deleted',
     ]);
+    expect(mine[1]?.detail).toMatchObject({ code: 'invalid_passcode', attemptsRemaining: 4 });
     for (const event of mine) {
       expect(event.detail).toMatchObject({ clientId: 'demo', userRef: ref(userId) });
       expect(event.detail.factorType).toBe('email');
