@@ -38,6 +38,10 @@ export const LOG_SIGNALS = {
   activationDeliveryFailed: { message: 'activation delivery failed' },
   /** A factor locked after consecutive wrong codes (flow-verify). */
   factorLocked: { handler: 'flow-verify', message: 'factor locked' },
+  /** An SMS challenge handed to the workflow's send (flow-challenge; `clientId` in the line). */
+  smsChallenge: { handler: 'flow-challenge', message: 'challenge issued', factorType: 'sms' },
+  /** An SMS activation code sent by factors-enroll/-resend (the app's `clientId` in the line). */
+  smsActivation: { message: 'activation code sent', factorType: 'sms' },
   /** An audit event EventBridge refused after retries: the event is in this log line. */
   auditEventLost: { message: 'audit event not delivered' },
   /** The API answered 403 locked_out (access log line of shared/http/api-handler.ts). */
@@ -51,6 +55,12 @@ export interface MfaAlarmThresholds {
   readonly deliveryFailures?: number;
   /** Lockouts (403 locked_out answers and factor locks) in 5 minutes. @default 10 */
   readonly lockouts?: number;
+  /**
+   * SMS sent (challenges and activation codes, all apps) in one hour: SMS pumping costs money
+   * fast. Per-app counts are on the dashboard (metric `SmsSentByApp`, dimension clientId).
+   * @default 500
+   */
+  readonly smsPerHour?: number;
 }
 
 export interface MfaOperationsProps {
@@ -102,13 +112,44 @@ export class MfaOperations extends Construct {
         statistic: 'Sum',
         period: FIVE_MINUTES,
       });
-    const countLines = (handler: string, metricName: string, pattern: IFilterPattern) =>
+    const countLines = (
+      handler: string,
+      metricName: string,
+      pattern: IFilterPattern,
+      dimensions?: Record<string, string>,
+    ) =>
       logGroupOf(handler).addMetricFilter(`${metricName}-${handler}`, {
         filterPattern: pattern,
         metricNamespace: this.namespace,
         metricName,
         metricValue: '1',
+        ...(dimensions ? { dimensions } : {}),
       });
+
+    // SMS volume: every SMS the service sends, in total (alarmed) and per app (dashboard).
+    const smsSent: [string, IFilterPattern][] = [
+      [
+        LOG_SIGNALS.smsChallenge.handler,
+        FilterPattern.all(
+          FilterPattern.stringValue('$.message', '=', LOG_SIGNALS.smsChallenge.message),
+          FilterPattern.stringValue('$.factorType', '=', 'sms'),
+        ),
+      ],
+      ...['factors-enroll', 'factors-resend'].map(
+        (handler) =>
+          [
+            handler,
+            FilterPattern.all(
+              FilterPattern.stringValue('$.message', '=', LOG_SIGNALS.smsActivation.message),
+              FilterPattern.stringValue('$.factorType', '=', 'sms'),
+            ),
+          ] as [string, IFilterPattern],
+      ),
+    ];
+    for (const [handler, pattern] of smsSent) {
+      countLines(handler, 'SmsSent', pattern);
+      countLines(handler, 'SmsSentByApp', pattern, { clientId: '$.clientId' });
+    }
 
     // Delivery failures: challenges (workflow Catch) and activation codes (API functions).
     countLines(
@@ -194,6 +235,17 @@ export class MfaOperations extends Construct {
     );
     this.alarm('WorkflowThrottled', workflowThrottled, 1, 'MfaFlow executions were throttled');
     this.alarm(
+      'SmsVolume',
+      new Metric({
+        namespace: this.namespace,
+        metricName: 'SmsSent',
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      thresholds.smsPerHour ?? 500,
+      'SMS volume is unusually high: possible SMS pumping (check SmsSentByApp per app)',
+    );
+    this.alarm(
       'AuditEventsLost',
       counted('AuditEventsLost'),
       1,
@@ -273,7 +325,21 @@ export class MfaOperations extends Construct {
             width: 12,
           }),
         ],
-        [new GraphWidget({ title: 'Lambda throttles', left: throttleGroups, width: 24 })],
+        [
+          new GraphWidget({ title: 'Lambda throttles', left: throttleGroups, width: 12 }),
+          new GraphWidget({
+            title: 'SMS sent per hour, by app',
+            left: [
+              new MathExpression({
+                expression: `SEARCH('{${this.namespace},clientId} MetricName="SmsSentByApp"', 'Sum', 3600)`,
+                usingMetrics: {},
+                period: Duration.hours(1),
+                label: 'SMS',
+              }),
+            ],
+            width: 12,
+          }),
+        ],
       ],
     });
   }

@@ -94,6 +94,7 @@ export const issueChallenge = async (
   });
   log.info('challenge issued', {
     transactionId: txn.transactionId,
+    clientId: input.clientId,
     factorType: type,
     sends: (txn.sends ?? 0) + 1,
   });

@@ -113,6 +113,40 @@ describe('alarms', () => {
     );
   });
 
+  it('count every SMS sent (challenges and activation codes), in total and per app, and alarm on the hourly total', () => {
+    const handlers = handlerResources(resources);
+    const logGroupOf = (handler: string) =>
+      functionLogGroup(resources, handlers.get(handler)?.functionId ?? '');
+    const sms = ofType(resources, 'AWS::Logs::MetricFilter')
+      .map(([, filter]) => filter.Properties)
+      .filter((p) =>
+        ['SmsSent', 'SmsSentByApp'].includes(
+          (p.MetricTransformations as { MetricName: string }[])[0]?.MetricName ?? '',
+        ),
+      );
+    const groups = new Set(sms.map((p) => (p.LogGroupName as { Ref: string }).Ref));
+    expect(groups).toEqual(
+      new Set(['flow-challenge', 'factors-enroll', 'factors-resend'].map(logGroupOf)),
+    );
+    expect(sms).toHaveLength(6);
+    for (const filter of sms) {
+      expect(filter.FilterPattern).toContain('($.factorType = "sms")');
+      const [transform] = filter.MetricTransformations as {
+        MetricName: string;
+        Dimensions?: { Key: string; Value: string }[];
+      }[];
+      if (transform?.MetricName === 'SmsSentByApp') {
+        expect(transform.Dimensions).toEqual([{ Key: 'clientId', Value: '$.clientId' }]);
+      }
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SmsSent',
+      Period: 3600,
+      Statistic: 'Sum',
+      Threshold: 500,
+    });
+  });
+
   it('count log lines the code still writes (a reworded message would silence an alarm)', () => {
     const sources = ['shared/use-cases', 'shared/http']
       .flatMap((dir) =>
@@ -162,6 +196,10 @@ describe('alarms', () => {
       'AWS::CloudWatch::Dashboard',
     );
     expect(dashboard.Properties).not.toHaveProperty('DashboardName');
+    // SMS per app: a search over the per-app metric, so a new app shows up by itself.
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body).toContain('SEARCH(');
+    expect(body).toContain('SmsSentByApp');
   });
 });
 

@@ -524,6 +524,20 @@ describe('cost budget', () => {
 });
 
 describe('logs', () => {
+  it('name the app and the channel of every challenge (what the SMS volume metrics count)', () => {
+    const challenges = runtime.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.message === 'challenge issued');
+    expect(challenges.length).toBeGreaterThan(5);
+    for (const line of challenges) {
+      expect(line.clientId).toEqual(expect.any(String));
+      expect(['sms', 'email']).toContain(line.factorType);
+    }
+    expect(challenges.some((line) => line.factorType === 'sms' && line.clientId === 'demo')).toBe(
+      true,
+    );
+  });
+
   it('contain none of the codes, state tokens, secrets, phone numbers or emails used', () => {
     const joined = runtime.logs.join('\n');
     expect(secrets.length).toBeGreaterThan(20);
