@@ -1,4 +1,4 @@
-import { apiHandler, factorPath, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { activateBody } from '../shared/http/schemas.js';
 import { activateFactor } from '../shared/use-cases/factor-manage.js';
 
@@ -8,5 +8,6 @@ export const handler = apiHandler({ auth: 'client', body: activateBody }, async 
   body: await activateFactor(useCaseDeps(request), {
     ...factorPath(request),
     passCode: request.body.passCode,
+    mfaToken: mfaTokenOf(request),
   }),
 }));

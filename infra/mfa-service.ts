@@ -90,8 +90,9 @@ export interface MfaServiceProps {
   /** Life of an MFA token (60 s to 1 h). @default Duration.minutes(15) */
   readonly tokenTtl?: Duration;
   /**
-   * Step-up for factor changes: enrolling or deleting a factor of a user who already has an
-   * active one needs that user's MFA token (header `X-MFA-Token`) from at most this long ago
+   * Step-up for factor changes: enrolling, activating, re-sending or deleting a factor of a
+   * user who already has an active one needs that user's MFA token (header `X-MFA-Token`) from
+   * at most this long ago
    * (up to 1 h). Recommended (e.g. 5 minutes) unless every app steps up before factor changes
    * itself. @default - not required
    */

@@ -56,7 +56,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   'factors-enroll': [
     'clients:read',
     'events',
-    // Verifies the user's MFA token when factor changes are stepped up.
+    // Verifies the user's MFA token when factor changes are stepped up (here and below).
     'token:publicKeys',
     'users:read',
     'users:write',
@@ -74,8 +74,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'otpKey',
     'totp:open',
     'events',
+    'token:publicKeys',
   ],
   'factors-resend': [
+    'token:publicKeys',
     'clients:read',
     'users:read',
     'users:write',

@@ -63,7 +63,7 @@ export const serviceConfigSchema = z.object({
   MAX_FACTORS_PER_USER: described(int(10, 1, 50), 'Factors one user may have'),
   FACTOR_CHANGE_MAX_AGE_SECONDS: described(
     int(0, 0, 3600),
-    'Above 0: enrolling or deleting a factor of a user who has an active one needs their MFA token (header `X-MFA-Token`) from at most this many seconds ago; 0: not required',
+    'Above 0: changing the factors (enroll, activate, resend, delete) of a user who has an active one needs their MFA token (header `X-MFA-Token`) from at most this many seconds ago; 0: not required',
   ),
   MAX_TRANSACTIONS_PER_USER: described(
     int(20, 1, 100),

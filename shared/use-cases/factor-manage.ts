@@ -14,13 +14,23 @@ interface FactorRef {
   readonly clientId: string;
   readonly userId: string;
   readonly factorId: string;
+  /** The user's MFA token (`X-MFA-Token`), for stepped-up factor changes. */
+  readonly mfaToken?: string;
 }
 
-/** The factor, or 404: another app's factors are as invisible as missing ones. */
-const findFactor = async (deps: TaskDeps, ref: FactorRef): Promise<StoredFactor> => {
-  const factor = (await deps.factors.getUser(ref.clientId, ref.userId))?.factors[ref.factorId];
+/**
+ * The factor, or 404: another app's factors are as invisible as missing ones. A change of
+ * it (activate, resend, delete) also passes the step-up check when factor changes are
+ * stepped up: a factor enrolled while the user had none cannot be activated later without it.
+ */
+const findFactor = async (
+  deps: TaskDeps,
+  ref: FactorRef,
+): Promise<{ factor: StoredFactor; stepUpTransactionId?: string }> => {
+  const user = await deps.factors.getUser(ref.clientId, ref.userId);
+  const factor = user?.factors[ref.factorId];
   if (!factor) throw new MfaError('not_found', 'No such factor');
-  return factor;
+  return { factor, stepUpTransactionId: await requireRecentMfa(deps, { ...ref, user }) };
 };
 
 export const listFactors = async (deps: TaskDeps, args: { clientId: string; userId: string }) => {
@@ -35,14 +45,8 @@ export const listFactors = async (deps: TaskDeps, args: { clientId: string; user
  * Delete: the factor and its sealed secret are removed for good. With factor changes stepped
  * up, the user proves a recent MFA first.
  */
-export const deleteFactor = async (
-  deps: TaskDeps,
-  ref: FactorRef & { mfaToken?: string },
-): Promise<void> => {
-  const user = await deps.factors.getUser(ref.clientId, ref.userId);
-  const factor = user?.factors[ref.factorId];
-  if (!factor) throw new MfaError('not_found', 'No such factor');
-  const stepUpTransactionId = await requireRecentMfa(deps, { ...ref, user });
+export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void> => {
+  const { factor, stepUpTransactionId } = await findFactor(deps, ref);
   if (
     !(await deps.factors.remove(ref.clientId, ref.userId, ref.factorId, factor.destinationHash))
   ) {
@@ -62,7 +66,7 @@ export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) =>
   resendActivation(deps, {
     clientId: ref.clientId,
     userId: ref.userId,
-    factor: await findFactor(deps, ref),
+    factor: (await findFactor(deps, ref)).factor,
   });
 
 /**
@@ -73,7 +77,7 @@ export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) =>
 export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode: string }) => {
   const { config, clock, factors, otpKeys } = deps;
   const now = epochSeconds(clock.now());
-  const factor = await findFactor(deps, ref);
+  const { factor, stepUpTransactionId } = await findFactor(deps, ref);
   const activation = factor.activation;
   if (factor.status === 'ACTIVE' || !activation)
     throw new MfaError('invalid_state', 'The factor is already active');
@@ -125,6 +129,7 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
       userId: ref.userId,
       factorId: ref.factorId,
       factorType: factor.type,
+      stepUpTransactionId,
     });
     deps.log.info('factor activated', { factorType: factor.type });
     return { factor: factorView({ ...factor, status: 'ACTIVE' }) };

@@ -14,7 +14,7 @@ const stepUp = (maxAge: number, detail: string) =>
 
 /**
  * With `FACTOR_CHANGE_MAX_AGE_SECONDS` set, a user who already has an active factor changes
- * their factors (enroll, delete) only with an MFA token of this service for that user and
+ * their factors (enroll, activate, resend, delete) only with an MFA token of this service for that user and
  * this app, from at most that many seconds ago: a stolen password (or an app session) alone
  * cannot add the attacker's phone or remove the user's own. Returns the `txn` of the token
  * used, for the audit trail. A user without an active factor has nothing to prove it with.

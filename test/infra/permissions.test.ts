@@ -56,12 +56,14 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'dynamodb:UpdateItem',
     'events:PutEvents',
     'kms:Decrypt',
+    'kms:GetPublicKey',
     'secretsmanager:GetSecretValue',
   ],
   'factors-resend': [
     'dynamodb:GetItem',
     'dynamodb:UpdateItem',
     'kms:Decrypt',
+    'kms:GetPublicKey',
     'secretsmanager:GetSecretValue',
     'ses:SendEmail',
     'sns:Publish',
@@ -142,10 +144,7 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
         expected = ['dynamodb:GetItem', 'kms:Decrypt'];
       }
       // Factor changes read the public keys (step-up tokens): from the key item in envelope mode.
-      if (
-        signing === 'envelope' &&
-        (handler === 'factors-enroll' || handler === 'factors-delete')
-      ) {
+      if (signing === 'envelope' && handler.startsWith('factors-') && handler !== 'factors-list') {
         expected = expected.filter((action) => action !== 'kms:GetPublicKey');
       }
       if (signing === 'envelope' && handler === 'authn-verify') {

@@ -43,16 +43,20 @@ const mfaToken = async (userId: string, factorId: string, email: string, auth = 
   return { token: body.token as string, txn: body.transactionId as string };
 };
 
-const withToken = (userId: string, body: unknown, token?: string, auth = basicAuth()) =>
-  fetch(`${base}/v1/users/${userId}/factors`, {
+/** A POST as the demo app, with the user's MFA token when given. */
+const post = (path: string, body: unknown, token?: string) =>
+  fetch(`${base}${path}`, {
     method: 'POST',
     headers: {
-      authorization: auth,
+      authorization: basicAuth(),
       'content-type': 'application/json',
       ...(token === undefined ? {} : { 'x-mfa-token': token }),
     },
     body: JSON.stringify(body),
   });
+
+const withToken = (userId: string, body: unknown, token?: string) =>
+  post(`/v1/users/${userId}/factors`, body, token);
 
 const remove = (userId: string, factorId: string, token?: string) =>
   fetch(`${base}/v1/users/${userId}/factors/${factorId}`, {
@@ -118,6 +122,30 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     );
     const fresh = await mfaToken(userId, factorId, email);
     expect((await remove(userId, totpId, fresh.token)).status).toBe(204);
+  });
+
+  it('a factor enrolled while the user had none cannot be activated or re-sent later without a token', async () => {
+    const userId = unique('early');
+    const attackerEmail = `attacker-${userId}@example.com`;
+    // Enrolled before the user's own factor is active: no token needed yet.
+    const early = await json(await enroll(base, userId, { type: 'email', email: attackerEmail }));
+    const earlyId = early.factor.id as string;
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+
+    const path = `/v1/users/${userId}/factors/${earlyId}`;
+    const resend = (token?: string) => post(`${path}/resend`, {}, token);
+    const activateEarly = (passCode: string, token?: string) =>
+      post(`${path}/activate`, { passCode }, token);
+    clock.advance(31);
+    await expectProblem(await resend(), 401, 'insufficient_user_authentication');
+    await expectProblem(await activateEarly('000000'), 401, 'insufficient_user_authentication');
+
+    // With the user's own fresh token, the change goes through (the code still decides).
+    const mine = await mfaToken(userId, factorId, email);
+    expect((await resend(mine.token)).status).toBe(200);
+    const activated = await activateEarly(await lastCode(base, attackerEmail), mine.token);
+    expect(activated.status).toBe(200);
   });
 
   it('a user with only pending factors changes them without a token', async () => {
