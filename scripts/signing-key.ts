@@ -12,6 +12,7 @@ import { isProcessAlive, readRuntimeFile, runtimeFilePath } from '../local/runti
 import { tableOps } from '../shared/adapters/aws/dynamo-table.js';
 import {
   dynamoSigningKeyStore,
+  envelopeRetainSeconds,
   rotateEnvelopeSigningKey,
 } from '../shared/adapters/aws/envelope-signer.js';
 import { createKmsSecretBox } from '../shared/adapters/aws/kms-secret-box.js';
@@ -26,14 +27,18 @@ import {
 } from './cli.js';
 import { describeError, OperationError, PROJECT_ROOT } from './client-target.js';
 
-/** Token life (900 s) plus verifiers' clock skew (60 s): no valid token loses its key. */
-const DEFAULT_RETAIN_SECONDS = 960;
+/**
+ * Token life (900 s), verifiers' clock skew (60 s) and the time warm functions may still sign
+ * with the old key (two re-reads, 600 s): no valid token loses its key.
+ */
+const DEFAULT_RETAIN_SECONDS = envelopeRetainSeconds(900);
 
 export const USAGE = `Usage: npm run signing-key -- rotate [target] [--retain-seconds N]
 
 Adds a new ES256 signing key; the key that signed until now is retired and stays in the JWKS
-for --retain-seconds (default ${DEFAULT_RETAIN_SECONDS}: the token life of 900 s plus 60 s of skew;
-use TOKEN_TTL_SECONDS + 60 if you changed it). Keys retired longer ago are dropped. Prints
+for --retain-seconds (default ${DEFAULT_RETAIN_SECONDS}: the token life of 900 s, 60 s of skew and
+600 s in which warm functions may still sign with the old key; use TOKEN_TTL_SECONDS + 660
+if you changed the token life). Keys retired longer ago are dropped. Prints
 {kid} and, for --table, the kids retired and dropped. Verifiers fetch the JWKS again when
 they meet the new kid.
 

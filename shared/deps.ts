@@ -10,7 +10,11 @@ import { dynamoFactorStore } from './adapters/aws/dynamo-factors.js';
 import { dynamoRateLimiter } from './adapters/aws/dynamo-rates.js';
 import { tableOps } from './adapters/aws/dynamo-table.js';
 import { dynamoTransactionStore } from './adapters/aws/dynamo-transactions.js';
-import { createEnvelopeSigner, dynamoSigningKeyStore } from './adapters/aws/envelope-signer.js';
+import {
+  createEnvelopeSigner,
+  dynamoSigningKeyStore,
+  envelopeRetainSeconds,
+} from './adapters/aws/envelope-signer.js';
 import { createEventBridgePublisher } from './adapters/aws/eventbridge-publisher.js';
 import { createKmsSecretBox } from './adapters/aws/kms-secret-box.js';
 import { createKmsSigner } from './adapters/aws/kms-signer.js';
@@ -153,7 +157,7 @@ const build = (): Deps => {
               keyId: required('SECRET_BOX_KEY_ID', config.SECRET_BOX_KEY_ID),
             }),
             now: () => clock.now(),
-            retainSeconds,
+            retainSeconds: envelopeRetainSeconds(config.TOKEN_TTL_SECONDS),
           });
         }
         return createKmsSigner({

@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVe
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createEnvelopeSigner,
+  envelopeRetainSeconds,
   rotateEnvelopeSigningKey,
   type SigningKeySet,
   type SigningKeyStore,
@@ -253,8 +254,28 @@ describe('envelope token signer', () => {
     const { signer, store: warmStore } = setup();
     const kid = decodeProtectedHeader(await signer.sign(claims)).kid;
     warmStore.store.get = async () => Promise.reject(new Error('DynamoDB down'));
-    nowMs += 600_000;
+    nowMs += 301_000;
     expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(kid);
+    // Not for ever: the key may have been retired meanwhile and is published only so long.
+    nowMs += 299_000;
+    await expect(signer.sign(claims)).rejects.toThrow('DynamoDB down');
+  });
+
+  it('keeps a retired key published as long as a warm signer may still sign with it, plus its tokens', async () => {
+    const store = memoryKeyStore();
+    const kms = fakeEnvelopeKms(KEY_ARN);
+    const secretBox = createKmsSecretBox({ kms: kms.kms, keyId: KEY_ARN });
+    const retainSeconds = envelopeRetainSeconds(900);
+    const warm = createEnvelopeSigner({ store: store.store, secretBox, now, retainSeconds });
+    const old = decodeProtectedHeader(await warm.sign(claims)).kid;
+    await rotateEnvelopeSigningKey({ store: store.store, secretBox, now, retainSeconds });
+    // The warm signer has not re-read yet: its last token with the old key, just before.
+    nowMs += 299_000;
+    expect(decodeProtectedHeader(await warm.sign(claims)).kid).toBe(old);
+    // That token lives 900 s (+60 s skew): its key is still published until then.
+    nowMs += 960_000;
+    const cold = createEnvelopeSigner({ store: store.store, secretBox, now, retainSeconds });
+    expect((await cold.publicJwks()).keys.map((k) => k.kid)).toContain(old);
   });
 
   it('refuses a retain window that is not a finite non-negative number', () => {

@@ -81,7 +81,9 @@ export interface EnvelopeSignerProps {
   readonly retainSeconds: number;
   /**
    * How often a warm signer re-reads the key set to notice a rotation (one `GetItem`; the
-   * private key is opened again only when the active key changed).
+   * private key is opened again only when the active key changed). A warm signer may sign
+   * with a just-retired key for up to twice this long, so `retainSeconds` must cover the
+   * token life, the verifiers' skew and twice this ({@link envelopeRetainSeconds}).
    * @default 300
    */
   readonly refreshSeconds?: number;
@@ -178,6 +180,16 @@ const openKey = async (secretBox: SecretBox, stored: StoredSigningKey): Promise<
   return { kid: stored.kid, privateKey };
 };
 
+/** Default re-read interval of a warm envelope signer. */
+export const ENVELOPE_REFRESH_SECONDS = 300;
+
+/**
+ * How long a retired envelope key must stay published: a warm signer may still sign with it
+ * for two refresh intervals, and its last token lives `tokenTtlSeconds` plus 60 s of skew.
+ */
+export const envelopeRetainSeconds = (tokenTtlSeconds: number): number =>
+  tokenTtlSeconds + 60 + 2 * ENVELOPE_REFRESH_SECONDS;
+
 /** The stored key set, created with a first key when there is none. */
 const readOrCreate = async (
   props: Pick<EnvelopeSignerProps, 'store' | 'secretBox' | 'now'>,
@@ -258,7 +270,7 @@ export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner =>
   if (!Number.isFinite(retainSeconds) || retainSeconds < 0) {
     throw new RangeError('retainSeconds must be a finite number ≥ 0');
   }
-  const refreshMs = (props.refreshSeconds ?? 300) * 1000;
+  const refreshMs = (props.refreshSeconds ?? ENVELOPE_REFRESH_SECONDS) * 1000;
   let current: ActiveKey | undefined;
   let checkedAtMs = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
@@ -277,9 +289,10 @@ export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner =>
     try {
       await refreshing;
     } catch (error) {
-      // A key opened before keeps signing through a failed re-read (it was active moments
-      // ago and stays published); without one there is nothing to sign with.
-      if (!current) throw error;
+      // A key opened before keeps signing through a failed re-read for one more refresh
+      // interval: it may have been retired meanwhile, and a retired key stays published only
+      // for `retainSeconds`. Past that, no token: one its key may outlive is worse.
+      if (!current || now().getTime() - checkedAtMs >= 2 * refreshMs) throw error;
     }
     return current as ActiveKey;
   };
