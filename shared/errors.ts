@@ -54,6 +54,15 @@ export class MfaError extends Error {
 export const isErrorCode = (value: unknown): value is ErrorCode =>
   typeof value === 'string' && Object.hasOwn(errorTable, value);
 
+/**
+ * The answer to a counted wrong code: 401 with the attempts left, or 403 when that was the
+ * last one and the transaction (or activation) has ended.
+ */
+export const wrongCodeError = (remaining: number, ended: 'transaction' | 'activation') =>
+  remaining <= 0
+    ? new MfaError('locked_out', `Too many wrong codes: the ${ended} has ended`)
+    : new MfaError('invalid_passcode', 'The code is not right', { attemptsRemaining: remaining });
+
 /** AWS error names that mean "busy, try again shortly" (after the SDK's own retries). */
 const TRANSIENT = new Set([
   'ThrottlingException',

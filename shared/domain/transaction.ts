@@ -10,7 +10,8 @@ import { factorView } from './factor-view.js';
  */
 export const RECORD_RETENTION_SECONDS = 300;
 
-const LIVE: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
+/** The statuses of a transaction that can still take a step. */
+export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
 
 /** Transactions one start removes at most. */
 export const MAX_PRUNED_PER_START = 50;
@@ -62,7 +63,7 @@ export const decideStart = (args: {
   // Finished ones go at once; open ones stay until their retention ends. A bounded batch keeps
   // the write's expressions far below DynamoDB's 4 KB limit.
   const prune = Object.entries(user.txns ?? {})
-    .filter(([, txn]) => !LIVE.has(txn.status) || txn.pruneAfter <= nowSeconds)
+    .filter(([, txn]) => !LIVE_STATUSES.has(txn.status) || txn.pruneAfter <= nowSeconds)
     .map(([hash]) => hash)
     .slice(0, MAX_PRUNED_PER_START);
   return {
@@ -81,7 +82,7 @@ export const decideStart = (args: {
 /** Seconds until the oldest open transaction of a user can be pruned (a start refused for too many). */
 export const secondsUntilPrunable = (user: UserFactors | undefined, nowSeconds: number): number => {
   const times = Object.values(user?.txns ?? {})
-    .filter((txn) => LIVE.has(txn.status))
+    .filter((txn) => LIVE_STATUSES.has(txn.status))
     .map((txn) => txn.pruneAfter - nowSeconds);
   return times.length ? Math.max(1, Math.min(...times)) : 1;
 };

@@ -1,9 +1,10 @@
+import { LIVE_STATUSES } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 import { type CancelInput, type FlowOutcome, type StatusInput, transactionRef } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
-import { LIVE_STATUSES, transactionRefusal } from './authn-state.js';
+import { transactionRefusal } from './authn-state.js';
 
 /** Cancel: one conditional write; a finished or expired transaction says why it cannot. */
 export const cancelTransaction = async (

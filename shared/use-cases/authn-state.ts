@@ -1,8 +1,7 @@
 import { isLocked } from '../domain/factor-view.js';
+import { LIVE_STATUSES } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 import type { StoredFactor, TransactionView } from '../ports/store.js';
-
-export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
 
 const unknownToken = () => new MfaError('not_found', 'Unknown state token');
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');

@@ -3,7 +3,7 @@ import { amrFor, isLocked } from '../domain/factor-view.js';
 import { MFA_ACR } from '../domain/mfa-token.js';
 import { challengeBinding, macEquals, matchTotpStep } from '../domain/otp.js';
 import { totpCandidates } from '../domain/totp.js';
-import { MfaError } from '../errors.js';
+import { MfaError, wrongCodeError } from '../errors.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
@@ -177,12 +177,7 @@ const wrongCode = async (
     factorId: input.factorId,
     factorType: factorTypeOf(input.factorId),
   };
-  const error =
-    remaining === 0
-      ? new MfaError('locked_out', 'Too many wrong codes: the transaction has ended')
-      : new MfaError('invalid_passcode', 'The code is not right', {
-          attemptsRemaining: remaining,
-        });
+  const error = wrongCodeError(remaining, 'transaction');
   await audit(deps, 'mfa.authn.failed', {
     ...about,
     code: error.code,

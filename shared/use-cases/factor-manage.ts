@@ -2,7 +2,7 @@ import { factorView } from '../domain/factor-view.js';
 import { macEquals, matchTotpStep, otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
 import { totpCandidates } from '../domain/totp.js';
-import { MfaError } from '../errors.js';
+import { MfaError, wrongCodeError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
@@ -138,12 +138,7 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
   if (attempts === undefined)
     throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
   const remaining = Math.max(config.MAX_ATTEMPTS - attempts, 0);
-  const error =
-    remaining === 0
-      ? new MfaError('locked_out', 'Too many wrong codes: the activation has ended')
-      : new MfaError('invalid_passcode', 'The code is not right', {
-          attemptsRemaining: remaining,
-        });
+  const error = wrongCodeError(remaining, 'activation');
   await audit(deps, 'mfa.factor.activation_failed', {
     clientId: ref.clientId,
     userRef: userRef(ref.userId),
