@@ -9,7 +9,7 @@ import type { SigningMode } from './permissions.js';
  * Options: `cdk deploy -c signing=envelope -c emailSender=no-reply@example.com
  * -c smsAllowedCountries=GB,IE -c alarmEmail=ops@example.com -c logLevel=debug
  * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com
- * -c factorChangeMaxAge=300 -c signingKeyVersion=2`.
+ * -c factorChangeMaxAge=300 -c signingKeyVersion=2 -c smsPerAppPerHour=1000`.
  */
 const app = new App();
 const context = (name: string): string | undefined => {
@@ -37,6 +37,8 @@ new MfaServiceStack(app, 'MfaServiceStack', {
   createWebAcl: context('createWebAcl') === 'true',
   signingKeyVersion:
     context('signingKeyVersion') === undefined ? undefined : Number(context('signingKeyVersion')),
+  smsPerAppPerHour:
+    context('smsPerAppPerHour') === undefined ? undefined : Number(context('smsPerAppPerHour')),
   factorChangeMaxAge:
     context('factorChangeMaxAge') === undefined
       ? undefined

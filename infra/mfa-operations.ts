@@ -42,6 +42,8 @@ export const LOG_SIGNALS = {
   smsChallenge: { handler: 'flow-challenge', message: 'challenge issued', factorType: 'sms' },
   /** An SMS activation code sent by factors-enroll/-resend (the app's `clientId` in the line). */
   smsActivation: { message: 'activation code sent', factorType: 'sms' },
+  /** A send refused because the app spent its SMS budget for the hour (`clientId` in the line). */
+  smsBudgetExceeded: { message: 'sms budget exceeded' },
   /** An audit event EventBridge refused after retries: the event is in this log line. */
   auditEventLost: { message: 'audit event not delivered' },
   /** The API answered 403 locked_out (access log line of shared/http/api-handler.ts). */
@@ -151,6 +153,17 @@ export class MfaOperations extends Construct {
       countLines(handler, 'SmsSentByApp', pattern, { clientId: '$.clientId' });
     }
 
+    // Sends refused by an app's SMS budget (SMS_PER_APP_PER_HOUR): alarmed, and per app.
+    for (const handler of ['flow-challenge', 'factors-enroll', 'factors-resend']) {
+      const pattern = FilterPattern.stringValue(
+        '$.message',
+        '=',
+        LOG_SIGNALS.smsBudgetExceeded.message,
+      );
+      countLines(handler, 'SmsBudgetExceeded', pattern);
+      countLines(handler, 'SmsBudgetExceededByApp', pattern, { clientId: '$.clientId' });
+    }
+
     // Delivery failures: challenges (workflow Catch) and activation codes (API functions).
     countLines(
       LOG_SIGNALS.challengeDeliveryFailed.handler,
@@ -244,6 +257,12 @@ export class MfaOperations extends Construct {
       }),
       thresholds.smsPerHour ?? 500,
       'SMS volume is unusually high: possible SMS pumping (check SmsSentByApp per app)',
+    );
+    this.alarm(
+      'SmsBudgetExceeded',
+      counted('SmsBudgetExceeded'),
+      1,
+      'An app reached its SMS budget (SMS_PER_APP_PER_HOUR): its SMS are refused until the next hour (check SmsBudgetExceededByApp)',
     );
     this.alarm(
       'AuditEventsLost',

@@ -22,7 +22,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { DEFAULT_SMS_COUNTRIES } from '../shared/config.js';
+import { DEFAULT_SMS_COUNTRIES, serviceConfigSchema } from '../shared/config.js';
 import { routes } from '../shared/routes.js';
 import { addProblemResponses } from './gateway-responses.js';
 import { accountKeyPolicy } from './key-policy.js';
@@ -97,6 +97,12 @@ export interface MfaServiceProps {
    * itself. @default - not required
    */
   readonly factorChangeMaxAge?: Duration;
+  /**
+   * SMS (challenges and activation codes) one app may send per clock hour: a hard cap against
+   * SMS pumping by a compromised or abusive app; over it, 429 `rate_limited` and nothing is
+   * sent. 0 turns it off (one DynamoDB request less per SMS). @default 1000
+   */
+  readonly smsPerAppPerHour?: number;
   /** Life of a state token, i.e. of a transaction (30 s to 1 h). @default Duration.minutes(5) */
   readonly stateTokenTtl?: Duration;
   /** ISO 3166 alpha-2 countries SMS may go to. @default EU/EEA, GB, GG, JE, IM and US */
@@ -191,6 +197,14 @@ const seconds = (
     throw new Error(`MfaService: ${name} must be ${min}–${max} seconds`);
   }
   return String(result);
+};
+
+/** A count prop, checked against the service's own config schema (one source of its range). */
+const count = (name: string, value: number) => {
+  const text = String(value);
+  const parsed = serviceConfigSchema.shape.SMS_PER_APP_PER_HOUR.safeParse(text);
+  if (!parsed.success) throw new Error(`MfaService: ${name} must be an integer from 0 to 1000000`);
+  return text;
 };
 
 /**
@@ -290,6 +304,9 @@ export class MfaService extends Construct {
             ),
           }
         : {}),
+      ...(props.smsPerAppPerHour === undefined
+        ? {}
+        : { SMS_PER_APP_PER_HOUR: count('smsPerAppPerHour', props.smsPerAppPerHour) }),
       SMS_ALLOWED_COUNTRIES: countries.join(','),
       ...(props.smsSenderId ? { SMS_SENDER_ID: props.smsSenderId } : {}),
       EMAIL_SENDER: emailSender,

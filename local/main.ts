@@ -1,17 +1,26 @@
-import { localConfigSchema, parseConfig, serviceConfigSchema } from '../shared/config.js';
+import { ConfigError, localConfigSchema, parseConfig } from '../shared/config.js';
 import { startLocalRuntime } from './runtime.js';
 
 /** `npm start`: the whole service on one machine. */
-const config = parseConfig(localConfigSchema, process.env);
-const logLevel = serviceConfigSchema.shape.LOG_LEVEL.parse(process.env.LOG_LEVEL);
-const runtime = await startLocalRuntime({
-  port: config.PORT,
-  host: config.HOST,
-  dataDir: config.MFA_DATA_DIR,
-  clientId: config.MFA_LOCAL_CLIENT_ID,
-  clientSecret: config.MFA_LOCAL_CLIENT_SECRET,
-  logLevel,
-  demoCatsMaxAgeSeconds: config.DEMO_CATS_MAX_AGE_SECONDS,
+const start = async () => {
+  const config = parseConfig(localConfigSchema, process.env);
+  const runtime = await startLocalRuntime({
+    port: config.PORT,
+    host: config.HOST,
+    dataDir: config.MFA_DATA_DIR,
+    clientId: config.MFA_LOCAL_CLIENT_ID,
+    clientSecret: config.MFA_LOCAL_CLIENT_SECRET,
+    demoCatsMaxAgeSeconds: config.DEMO_CATS_MAX_AGE_SECONDS,
+  });
+  return { config, runtime };
+};
+
+// A bad setting is the operator's to fix: its message, no stack trace, exit code 1 (the
+// runtime has already stopped whatever it had started).
+const { config, runtime } = await start().catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  return process.exit(1);
 });
 
 const shown =

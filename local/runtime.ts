@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClientStore } from '../shared/adapters/aws/dynamo-clients.js';
 import { tableOps } from '../shared/adapters/aws/dynamo-table.js';
+import { parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { overrideDeps } from '../shared/deps.js';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
 import { clearClientCache } from '../shared/http/client-auth.js';
@@ -92,21 +93,46 @@ const closeServer = (server: Server) =>
  * Starts the whole service on one machine: the embedded DynamoDB, the local SNS/SES
  * endpoint, `MfaFlow` from the synthesized template, and the HTTP API on the route table.
  * One runtime per process: it points this process's AWS SDK clients at the local endpoints.
+ * The service config the functions will read is validated before the server listens: a bad
+ * setting rejects with the `ConfigError` a Lambda init would fail with, and whatever was
+ * started is stopped again (as on any start-up failure).
  */
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
   const template = JSON.parse(
     await readFile(await ensureTemplate(PROJECT_ROOT), 'utf8'),
   ) as CfnTemplate;
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+  try {
+    return await start(template, options, stops, stopAll);
+  } catch (error) {
+    // The start-up error is the one to report, not a failure to stop what it had started.
+    await stopAll().catch(() => {});
+    throw error;
+  }
+};
+
+const start = async (
+  template: CfnTemplate,
+  options: LocalRuntimeOptions,
+  stops: (() => Promise<unknown>)[],
+  stopAll: () => Promise<void>,
+): Promise<LocalRuntime> => {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'mfa-local-')));
+  if (ownDir) stops.push(() => rm(dataDir, { recursive: true, force: true }));
   await mkdir(dataDir, { recursive: true });
   const dynamo = await startDynamo(ownDir ? undefined : path.join(dataDir, 'dynamodb'));
+  stops.push(() => closeServer(dynamo.server));
   const outbox = new Outbox();
   const events = new EventLog();
   const messaging = await startMessagingEndpoint(outbox, {
     log: events,
     name: eventBusName(template),
   });
+  stops.push(() => closeServer(messaging.server));
 
   // The SDK clients of the handlers reach only local endpoints; anything else fails fast.
   Object.assign(process.env, {
@@ -123,12 +149,17 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+  // The issuer is this server's URL (or `options.env`'s), set once it listens.
+  delete process.env.MFA_ISSUER;
   for (const [key, value] of Object.entries(functionEnvironment(template))) {
     if (key !== 'NODE_OPTIONS' && key !== 'STATE_MACHINE_ARN') process.env[key] ??= value;
   }
   const keyDir = path.join(dataDir, 'keys');
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
   process.env.LOCAL_KEY_DIR = keyDir;
+  // What the functions will read, checked before `options.env` lands in process.env (a
+  // refused setting leaves no trace) and before any function module is loaded.
+  const settings = parseConfig(serviceConfigSchema, { ...process.env, ...options.env });
   Object.assign(process.env, options.env ?? {});
 
   const cache = new Map<string, ReturnType<HandlerLoader>>();
@@ -146,7 +177,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const workflow = await createLocalWorkflow(template, loadHandler);
   const logger = createLogger({
     service: 'mfa',
-    level: options.logLevel ?? 'info',
+    level: options.logLevel ?? settings.LOG_LEVEL,
     write: options.logWrite,
   });
 
@@ -162,6 +193,18 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   ddb.destroy();
 
+  const stats: LocalRuntimeStats = { dynamodbRequests: {}, workflowExecutions: 0 };
+  const serviceDdb = new DynamoDBClient({});
+  stops.push(async () => serviceDdb.destroy());
+  serviceDdb.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? 'unknown';
+      stats.dynamodbRequests[name] = (stats.dynamodbRequests[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+
   // Requests wait until the issuer (this server's URL) is configured.
   let markReady: (authorizer: LocalAuthorizer) => void = () => {};
   const ready = new Promise<LocalAuthorizer>((resolve) => {
@@ -176,6 +219,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
   });
+  stops.push(() => closeServer(server));
   const { port } = server.address() as AddressInfo;
   const host =
     options.host && options.host !== '0.0.0.0' && options.host !== '::'
@@ -187,16 +231,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   process.env.MFA_ROUTE_POLICIES = localRoutePolicies(
     process.env.MFA_ROUTE_POLICIES,
     options.demoCatsMaxAgeSeconds,
-  );
-  const stats: LocalRuntimeStats = { dynamodbRequests: {}, workflowExecutions: 0 };
-  const serviceDdb = new DynamoDBClient({});
-  serviceDdb.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = context.commandName ?? 'unknown';
-      stats.dynamodbRequests[name] = (stats.dynamodbRequests[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
   );
   const countedWorkflow = {
     ...workflow,
@@ -213,6 +247,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   clearClientCache();
   markReady(createLocalAuthorizer(process.env, logger, options.clock));
+  stops.push(() => removeRuntimeFile(PROJECT_ROOT));
   await writeRuntimeFile(PROJECT_ROOT, {
     dynamodbEndpoint: dynamo.url,
     tableName: table.name,
@@ -226,13 +261,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     workflow,
     template,
     stats,
-    close: async () => {
-      await removeRuntimeFile(PROJECT_ROOT);
-      await closeServer(server);
-      serviceDdb.destroy();
-      await closeServer(messaging.server);
-      await closeServer(dynamo.server);
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
-    },
+    close: stopAll,
   };
 };

@@ -7,6 +7,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { staticKeySource } from '../shared/authz/jwks-source.js';
 import { createMfaTokenVerifier } from '../shared/authz/token-verifier.js';
+import { toLowSP256 } from '../shared/domain/ecdsa-signature.js';
 import { MFA_ACR, MFA_TOKEN_ALG, MFA_TOKEN_TYPE } from '../shared/domain/mfa-token.js';
 
 const ISSUER = 'https://mfa.bench.example';
@@ -43,29 +44,38 @@ const jwks = {
 };
 const nowSeconds = Math.floor(Date.now() / 1000);
 
-const sign = (index: number) =>
-  new SignJWT({
-    auth_time: nowSeconds - 5,
-    amr: ['sms', 'otp', 'mfa'],
-    acr: MFA_ACR,
-    txn: `txn-${index}`,
-    consent_id: `consent-${index}`,
-    authorization_details: [
-      {
-        type: 'payment_initiation',
-        instructedAmount: { amount: '250.00', currency: 'EUR' },
-        creditorName: 'ACME Ltd',
-      },
-    ],
-  })
-    .setProtectedHeader({ alg: MFA_TOKEN_ALG, typ: MFA_TOKEN_TYPE, kid: KID })
-    .setIssuer(ISSUER)
-    .setSubject(`user-${index}`)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + 900)
-    .setJti(`jti-${index}`)
-    .sign(privateKey);
+/** jose (WebCrypto) signs either ECDSA form; the service's signers and verifier use low-S only. */
+const lowS = (token: string) => {
+  const dot = token.lastIndexOf('.');
+  const signature = toLowSP256(Buffer.from(token.slice(dot + 1), 'base64url'));
+  return `${token.slice(0, dot)}.${Buffer.from(signature).toString('base64url')}`;
+};
+
+const sign = async (index: number) =>
+  lowS(
+    await new SignJWT({
+      auth_time: nowSeconds - 5,
+      amr: ['sms', 'otp', 'mfa'],
+      acr: MFA_ACR,
+      txn: `txn-${index}`,
+      consent_id: `consent-${index}`,
+      authorization_details: [
+        {
+          type: 'payment_initiation',
+          instructedAmount: { amount: '250.00', currency: 'EUR' },
+          creditorName: 'ACME Ltd',
+        },
+      ],
+    })
+      .setProtectedHeader({ alg: MFA_TOKEN_ALG, typ: MFA_TOKEN_TYPE, kid: KID })
+      .setIssuer(ISSUER)
+      .setSubject(`user-${index}`)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + 900)
+      .setJti(`jti-${index}`)
+      .sign(privateKey),
+  );
 
 const all = await Promise.all(Array.from({ length: TOKENS + WARMUP_TOKENS }, (_, i) => sign(i)));
 const tokens = all.slice(0, TOKENS);

@@ -5,6 +5,8 @@
  * call, the measured DynamoDB requests and workflow executions per flow, and the AWS cost per
  * 1M flows at list prices (excluding the SMS/email itself). It reports; it asserts nothing.
  */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalRuntime } from '../local/runtime.js';
 import { tableResource } from '../local/template.js';
@@ -192,3 +194,25 @@ for (const [item, cost] of Object.entries(perFlow))
   console.log(`  ${item.padEnd(24)} ${(cost * 1e6).toFixed(2).padStart(8)}`);
 const total = Object.values(perFlow).reduce((a, b) => a + b, 0);
 console.log(`  ${'total'.padEnd(24)} ${(total * 1e6).toFixed(2).padStart(8)}`);
+
+// Requests per flow by factor type, with the app's SMS budget (default) and without it.
+const requestsPerFlow = (env: Record<string, string>) => {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'bench-requests.ts')],
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<
+    string,
+    { dynamodb: number; executions: number }
+  >;
+};
+const withBudget = requestsPerFlow({});
+const withoutBudget = requestsPerFlow({ SMS_PER_APP_PER_HOUR: '0' });
+console.log('DynamoDB requests per flow (start → challenge → verify), measured:');
+console.log('  factor   SMS budget on   SMS budget off (SMS_PER_APP_PER_HOUR=0)');
+for (const kind of ['email', 'totp', 'sms']) {
+  console.log(
+    `  ${kind.padEnd(8)} ${String(withBudget[kind]?.dynamodb).padStart(13)}   ${String(withoutBudget[kind]?.dynamodb).padStart(14)}`,
+  );
+}

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
+import { toDisplayText } from '../shared/domain/display-text.js';
 import {
   type CliOutput,
   HELP,
@@ -26,7 +27,9 @@ export const USAGE = `Usage: npm run client -- <command> [options] [target]
 
 Commands:
   create --name NAME [--id ID]  register an app; prints {clientId, name, clientSecret}
-                                (ID: 1-64 of A-Z a-z 0-9 . _ -; default app_ + 12 random chars)
+                                (NAME: 1-128 characters, no control or invisible format
+                                characters, stored in NFC;
+                                ID: 1-64 of A-Z a-z 0-9 . _ -; default app_ + 12 random chars)
   list                          registered apps: {clients: [{clientId, name}]} (scans the table)
   rotate-secret --id ID         a new secret for an app; prints {clientId, name, clientSecret}
   delete --id ID                remove an app
@@ -50,8 +53,8 @@ Deleting an app does not delete the factors its users enrolled.
 
 const COMMANDS = ['create', 'list', 'rotate-secret', 'delete'];
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
-// Printable text only: names end up in terminals and logs.
-const CLIENT_NAME = /^[^\p{Cc}]{1,128}$/u;
+// The display-text rule of the API: names end up in terminals, logs and consoles.
+const MAX_CLIENT_NAME_CHARACTERS = 128;
 
 export interface CliIo extends CliOutput {
   /** Opens the table (tests may substitute a target). */
@@ -94,11 +97,12 @@ const parse = (argv: string[]) => {
   }
   const needsId = command === 'rotate-secret' || command === 'delete';
   if (needsId && values.id === undefined) throw new UsageError(`${command} needs --id`);
+  let name: string | undefined;
   if (command === 'create') {
-    const name = values.name?.trim();
-    if (!name || !CLIENT_NAME.test(name)) {
-      throw new UsageError('create needs --name of 1-128 printable characters');
-    }
+    if (values.name === undefined) throw new UsageError('create needs --name');
+    const checked = toDisplayText(values.name.trim(), MAX_CLIENT_NAME_CHARACTERS);
+    if (!checked.ok) throw new UsageError(`--name ${checked.message}`);
+    name = checked.value;
   } else if (values.name !== undefined) {
     throw new UsageError('--name is only for create');
   }
@@ -109,7 +113,7 @@ const parse = (argv: string[]) => {
     region: values.region,
     endpoint: values.endpoint,
   };
-  return { command, id: values.id, name: values.name?.trim(), target };
+  return { command, id: values.id, name, target };
 };
 
 const run = async (

@@ -1,6 +1,7 @@
 // zod/mini, as in shared/authz: the same validators for a fraction of the bundle (this module
 // is in every function). Behaviour is that of the chained `zod` schemas it replaced.
 import * as z from 'zod/mini';
+import { displayText } from './domain/display-text.js';
 
 /**
  * The one configuration schema. Lambda functions read the `service` part from their
@@ -48,8 +49,8 @@ export const serviceConfigSchema = z.object({
     '`iss` of MFA tokens (set by the stack; locally the runtime URL)',
   ),
   MFA_ISSUER_NAME: described(
-    z._default(text(1, 64), 'MFA Service'),
-    'Issuer shown in authenticator apps',
+    z._default(displayText(64), 'MFA Service'),
+    'Issuer shown in authenticator apps (display text: no control or invisible characters; NFC)',
   ),
   STATE_TOKEN_TTL_SECONDS: described(int(300, 30, 3600), 'Life of a state token (transaction)'),
   TOKEN_TTL_SECONDS: described(int(900, 60, 3600), 'Life of an MFA token'),
@@ -76,6 +77,10 @@ export const serviceConfigSchema = z.object({
   SENDS_PER_USER_PER_HOUR: described(
     int(20, 1, 1000),
     'Enrollment codes sent for one user per clock hour',
+  ),
+  SMS_PER_APP_PER_HOUR: described(
+    int(1000, 0, 1_000_000),
+    'SMS (challenges and activation codes) one app may send per clock hour; over it, 429 `rate_limited` and nothing is sent; 0: no limit',
   ),
   SMS_ALLOWED_COUNTRIES: described(countryList, 'Comma-separated ISO country codes SMS may go to'),
   EMAIL_SENDER: described(
@@ -140,15 +145,4 @@ export const localConfigSchema = z.object({
 export type ServiceConfig = Readonly<z.infer<typeof serviceConfigSchema>>;
 export type LocalConfig = Readonly<z.infer<typeof localConfigSchema>>;
 
-/** Validates and freezes a config; fails with the names of the bad variables. */
-export const parseConfig = <S extends z.ZodMiniType>(
-  schema: S,
-  env: Record<string, string | undefined>,
-): Readonly<z.infer<S>> => {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const names = result.error.issues.map((issue) => issue.path.join('.')).join(', ');
-    throw new Error(`Invalid configuration: ${names}`);
-  }
-  return Object.freeze(result.data);
-};
+export { ConfigError, parseConfig } from './config-parse.js';

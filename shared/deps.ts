@@ -63,6 +63,18 @@ export interface Deps {
 
 let current: Deps | undefined;
 let overrides: Partial<Deps> = {};
+let cachedConfig: ServiceConfig | undefined;
+
+/**
+ * The service configuration, read from the environment once, validated and frozen
+ * (`overrideDeps({ config })` wins). The handler factories call it when a function module is
+ * loaded, so a bad setting fails the Lambda init with its name, range and problem
+ * (`ConfigError`) instead of answering every request with a 500.
+ */
+export const serviceConfig = (): ServiceConfig => {
+  cachedConfig ??= overrides.config ?? parseConfig(serviceConfigSchema, process.env);
+  return cachedConfig;
+};
 
 /** Builds `make()` on first use only (a function that never signs never creates a KMS client). */
 const lazy = <T extends object>(make: () => T): T => {
@@ -82,7 +94,7 @@ const required = (name: string, value: string | undefined): string => {
 };
 
 const build = (): Deps => {
-  const config = overrides.config ?? parseConfig(serviceConfigSchema, process.env);
+  const config = serviceConfig();
   const clock = overrides.clock ?? systemClock;
   const ddb = overrides.ddb ?? new DynamoDBClient({});
   const table = tableOps(ddb, config.TABLE_NAME);
@@ -175,8 +187,12 @@ export const deps = (): Deps => {
   return current;
 };
 
-/** Replaces parts of the dependencies (local runtime, tests); the rest is rebuilt lazily. */
+/**
+ * Replaces parts of the dependencies (local runtime, tests); the rest, config included, is
+ * rebuilt lazily from the environment of that moment.
+ */
 export const overrideDeps = (parts: Partial<Deps>): void => {
   overrides = parts;
   current = undefined;
+  cachedConfig = undefined;
 };

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { type Deps, deps } from './deps.js';
+import { type Deps, deps, serviceConfig } from './deps.js';
 import { MfaError, type ProblemExtras, transientProblem } from './errors.js';
 import type { FlowOutcome } from './flow.js';
 import type { Logger } from './log.js';
@@ -22,14 +22,15 @@ const headerExtras = (headers: Record<string, string>): ProblemExtras =>
 /**
  * Wraps a `MfaFlow` Lambda task. A domain refusal (`MfaError`) becomes an `{ ok: false }`
  * outcome; any other error fails the task so the state machine's Retry/Catch (and, in the
- * end, a generic 500) handle it.
+ * end, a generic 500) handle it. Called when the function module loads, it reads the config:
+ * a bad setting fails the Lambda init (`ConfigError`), not every execution.
  */
-export const taskHandler =
-  <I extends { requestId: string; operation?: string }, O>(
-    task: (input: I, deps: TaskDeps) => Promise<O>,
-    onRefusal: (outcome: FlowOutcome) => O,
-  ) =>
-  async (input: I, context?: Context): Promise<O> => {
+export const taskHandler = <I extends { requestId: string; operation?: string }, O>(
+  task: (input: I, deps: TaskDeps) => Promise<O>,
+  onRefusal: (outcome: FlowOutcome) => O,
+) => {
+  serviceConfig();
+  return async (input: I, context?: Context): Promise<O> => {
     const base = deps();
     const log = base.logger.child({
       requestId: input.requestId,
@@ -49,6 +50,7 @@ export const taskHandler =
       throw error;
     }
   };
+};
 
 /** Turns a workflow outcome into the body for the caller, or throws its problem. */
 export const unwrapOutcome = (outcome: FlowOutcome): Record<string, unknown> => {

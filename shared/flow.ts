@@ -102,7 +102,8 @@ export interface UndoChallenge {
   readonly factorId: string;
   readonly codeMac: string;
   readonly previous: PreviousChallenge;
-  readonly rateKey: string;
+  /** The hourly counters the send took (destination, the app's SMS budget). */
+  readonly rateKeys: readonly string[];
 }
 
 /** Output of the challenge task: the outcome, plus a delivery for sms/email. */

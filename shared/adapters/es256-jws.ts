@@ -1,12 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { CryptoError } from '../domain/crypto-error.js';
+import { toLowSP256 } from '../domain/ecdsa-signature.js';
 import { MFA_TOKEN_ALG, MFA_TOKEN_TYPE, type MfaTokenClaims } from '../domain/mfa-token.js';
 import type { PublicJwk } from '../ports/signer.js';
 
 /**
- * The JWS pieces both token signers share (KMS and the local key file), so the two cannot
- * drift in header or encoding: whoever holds the private key only signs the bytes.
+ * The JWS pieces every token signer shares (KMS, envelope and the local key file), so they
+ * cannot drift in header, encoding or signature form: whoever holds the private key only signs
+ * the bytes.
  */
 
 const b64url = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
@@ -17,12 +19,16 @@ export const encodeSigningInput = (kid: string, claims: MfaTokenClaims): string 
   return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
 };
 
-/** The compact JWS from its signing input and the raw 64-byte `r || s` ES256 signature. */
+/**
+ * The compact JWS from its signing input and the raw 64-byte `r || s` ES256 signature, in
+ * low-S form whatever form the signer produced: every signer ends here, and the verifier
+ * refuses the high-S twin (`toLowSP256`).
+ */
 export const compactJws = (signingInput: string, signature: Uint8Array): string => {
   if (signature.length !== 64) {
     throw new CryptoError('malformed_signature', 'ES256 signature must be 64 bytes');
   }
-  return `${signingInput}.${b64url(signature)}`;
+  return `${signingInput}.${b64url(toLowSP256(signature))}`;
 };
 
 /**

@@ -1,6 +1,7 @@
-// zod/mini and no import of shared/config.ts (whose schemas use the classic entry): see
-// route-policies.ts for why the authorizer bundle stays small.
+// zod/mini only: see route-policies.ts for why the authorizer bundle stays small. The
+// config module is zod/mini too; it brings the one message format for a bad setting.
 import * as z from 'zod/mini';
+import { parseConfig } from '../config-parse.js';
 import { createLogger, type Logger } from '../log.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type KeySource, remoteJwksSource } from './jwks-source.js';
@@ -20,7 +21,7 @@ const audiencesSchema = z
             .filter((audience) => audience.length > 0),
     ),
   )
-  .check(z.refine((audiences) => audiences === '*' || audiences.length > 0));
+  .check(z.refine((audiences) => audiences === '*' || audiences.length > 0, 'got no audience'));
 
 /**
  * The authorizer function's environment (set by the `MfaAuthorizer` construct):
@@ -44,17 +45,12 @@ export type AuthorizerConfig = Readonly<z.infer<typeof authorizerConfigSchema>>;
 
 export const DEFAULT_MAX_AGE_SECONDS = 900;
 
-/** Validates and freezes the environment; fails with the names of bad variables, never values. */
-export const parseAuthorizerConfig = (
-  env: Record<string, string | undefined>,
-): AuthorizerConfig => {
-  const result = authorizerConfigSchema.safeParse(env);
-  if (!result.success) {
-    const names = result.error.issues.map((issue) => issue.path.join('.')).join(', ');
-    throw new Error(`Invalid configuration: ${names}`);
-  }
-  return Object.freeze(result.data);
-};
+/**
+ * Validates and freezes the environment; fails (`ConfigError`) naming each bad variable, what
+ * it must be and what is wrong, never its value.
+ */
+export const parseAuthorizerConfig = (env: Record<string, string | undefined>): AuthorizerConfig =>
+  parseConfig(authorizerConfigSchema, env);
 
 export interface AuthorizerOverrides {
   readonly clock?: Clock;

@@ -1,4 +1,5 @@
 import { type KeyObject, verify as verifySignature } from 'node:crypto';
+import { isLowSP256 } from '../domain/ecdsa-signature.js';
 import { MFA_TOKEN_ALG, MFA_TOKEN_TYPE, type MfaTokenClaims } from '../domain/mfa-token.js';
 import type { KeySource } from './jwks-source.js';
 
@@ -113,9 +114,10 @@ interface CacheEntry {
 
 /**
  * A strict ES256 verifier for MFA tokens (API.md "The MFA token"). Order matters: the
- * structure and header are checked first, then the signature with a `KeyObject` built once
- * per key, and only then is any claim parsed and trusted. Verified tokens are remembered by
- * their exact string (bounded LRU) until `exp` plus skew; refused tokens never are.
+ * structure and header are checked first, then the signature (its low-S form only, so a
+ * token has exactly one valid string) with a `KeyObject` built once per key, and only then is
+ * any claim parsed and trusted. Verified tokens are remembered by their exact string (bounded
+ * LRU) until `exp` plus skew; refused tokens never are.
  *
  * A cached token stays accepted until it expires even if its key leaves the JWKS: key
  * removal is rotation, not revocation (tokens live minutes).
@@ -205,6 +207,9 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
     }
     const signature = Buffer.from(signaturePart, 'base64url');
     if (signature.length !== SIGNATURE_BYTES) fail('signature');
+    // (r, n − s) verifies as well as (r, s): without this, anyone could turn one token into
+    // a second string with the same claims. Our signers emit low-S only (es256-jws.ts).
+    if (!isLowSP256(signature)) fail('signature');
 
     let key: KeyObject | undefined;
     try {

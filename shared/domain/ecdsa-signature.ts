@@ -103,3 +103,79 @@ export const joseToDer = (jose: Uint8Array, size = 32): Uint8Array => {
   const body = [...r, ...s];
   return Uint8Array.from([SEQUENCE, ...encodeLength(body.length), ...body]);
 };
+
+/*
+ * Low-S (ES256 only). ECDSA is malleable: if (r, s) is a valid signature, so is (r, n − s),
+ * and anyone can compute it from a token without the key. Both forms verify, so one token
+ * would have two strings with the same claims: a cache, a log search or a deny list keyed by
+ * the token string would miss the twin of a token it knows. This service accepts one form
+ * only, the one with s ≤ ⌊n/2⌋ (as Bitcoin's BIP 146), and its signers emit only that form.
+ */
+
+const P256_SIZE = 32;
+/** The P-256 group order n (FIPS 186-4 D.1.2.3), big-endian. */
+const P256_ORDER: Uint8Array = Buffer.from(
+  'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551',
+  'hex',
+);
+/** ⌊n/2⌋: the largest s of the low form (n is odd, so exactly one of s, n − s is ≤ it). */
+const P256_HALF_ORDER: Uint8Array = Buffer.from(
+  '7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8',
+  'hex',
+);
+
+/** Compares the 32 bytes of `sig` at `offset` with `bound`, as big-endian numbers. */
+const compareAt = (sig: Uint8Array, offset: number, bound: Uint8Array): number => {
+  for (let i = 0; i < P256_SIZE; i += 1) {
+    const difference = (sig[offset + i] ?? 0) - (bound[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+};
+
+const isZeroAt = (sig: Uint8Array, offset: number): boolean => {
+  for (let i = 0; i < P256_SIZE; i += 1) if (sig[offset + i] !== 0) return false;
+  return true;
+};
+
+/**
+ * Whether an ES256 `r || s` (64 bytes) is in the one form this service accepts:
+ * 1 ≤ r < n and 1 ≤ s ≤ ⌊n/2⌋. A byte compare, no big-number arithmetic: it runs on every
+ * token the authorizer sees, before the (much dearer) signature check.
+ *
+ * @example
+ * if (!isLowSP256(signature)) fail('signature');
+ */
+export const isLowSP256 = (jose: Uint8Array): boolean =>
+  jose.length === 2 * P256_SIZE &&
+  !isZeroAt(jose, 0) &&
+  compareAt(jose, 0, P256_ORDER) < 0 &&
+  !isZeroAt(jose, P256_SIZE) &&
+  compareAt(jose, P256_SIZE, P256_HALF_ORDER) <= 0;
+
+/**
+ * An ES256 `r || s` in low-S form: s > ⌊n/2⌋ becomes n − s (the same signature's twin,
+ * equally valid), a low s is returned as given. Node's OpenSSL and KMS emit either form at
+ * random, so every signer passes its signature through here. Throws `CryptoError`
+ * `malformed_signature` unless the input is 64 bytes with r and s in [1, n − 1]: nothing a
+ * working signer produces.
+ *
+ * @example
+ * const jws = `${signingInput}.${b64url(toLowSP256(signature))}`;
+ */
+export const toLowSP256 = (jose: Uint8Array): Uint8Array => {
+  if (jose.length !== 2 * P256_SIZE) fail(`expected ${2 * P256_SIZE} bytes`);
+  if (isZeroAt(jose, 0) || compareAt(jose, 0, P256_ORDER) >= 0) fail('r out of range');
+  if (isZeroAt(jose, P256_SIZE) || compareAt(jose, P256_SIZE, P256_ORDER) >= 0) {
+    fail('s out of range');
+  }
+  if (compareAt(jose, P256_SIZE, P256_HALF_ORDER) <= 0) return jose;
+  const low = Uint8Array.from(jose);
+  let borrow = 0;
+  for (let i = P256_SIZE - 1; i >= 0; i -= 1) {
+    const difference = (P256_ORDER[i] ?? 0) - (jose[P256_SIZE + i] ?? 0) - borrow;
+    low[P256_SIZE + i] = difference & 0xff;
+    borrow = difference < 0 ? 1 : 0;
+  }
+  return low;
+};

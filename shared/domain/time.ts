@@ -1,4 +1,5 @@
 export const HOUR_SECONDS = 3600;
+export const DAY_SECONDS = 86_400;
 
 /** Epoch seconds → RFC 3339 UTC, as response bodies carry times. */
 export const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();

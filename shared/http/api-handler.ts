@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { type Deps, deps } from '../deps.js';
+import { type Deps, deps, serviceConfig } from '../deps.js';
 import { MfaError, transientProblem } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import type { Logger } from '../log.js';
@@ -83,13 +83,15 @@ const accessLog = (
  * Wraps a route's use case in the API conventions (middleware first, handler last):
  * `x-request-id` on every response, app authentication, the JSON body rules (413, 415, 400)
  * and problem+json for every error. Only `MfaError`s reach the caller; anything else is
- * logged and answered with a generic 500.
+ * logged and answered with a generic 500. Called when the function module loads, it reads the
+ * config: a bad setting fails the Lambda init (`ConfigError`), not every request.
  */
 export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
   options: Options<S>,
   useCase: (request: ApiRequest<BodyOf<S>>) => Promise<ApiResult>,
-) =>
-  middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, StatefulContext>({
+) => {
+  serviceConfig();
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, StatefulContext>({
     timeoutEarlyInMillis: 0,
   })
     .use({
@@ -152,3 +154,4 @@ export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
       accessLog(state, event, result.status);
       return response;
     });
+};

@@ -39,12 +39,41 @@ export const parseJsonBody = <S extends z.ZodMiniType>(
   return parseValue(parsed, schema);
 };
 
+const quoted = (values: readonly unknown[]) =>
+  values.map((value) => JSON.stringify(value)).join(', ');
+
+const sizeUnit = (origin: string) =>
+  origin === 'string' ? 'characters' : origin === 'array' ? 'items' : '';
+
+/**
+ * Words for a broken rule that the schema did not word itself (zod/mini ships none). Built
+ * from the rule's own limits and allowed values, never from the submitted value.
+ */
+const ruleWords = (issue: z.core.$ZodRawIssue): string => {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'is required' : `must be of type ${issue.expected}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)} ${sizeUnit(issue.origin)}`.trimEnd();
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)} ${sizeUnit(issue.origin)}`.trimEnd();
+    case 'invalid_value':
+      return `must be one of ${quoted(issue.values)}`;
+    case 'invalid_union':
+      return 'options' in issue && Array.isArray(issue.options)
+        ? `must be one of ${quoted(issue.options)}`
+        : 'matches no allowed shape';
+    default:
+      return 'is invalid';
+  }
+};
+
 const parseValue = <S extends z.ZodMiniType>(parsed: unknown, schema: S): z.infer<S> => {
-  const result = schema.safeParse(parsed);
+  const result = schema.safeParse(parsed, { error: ruleWords });
   if (!result.success) {
-    // Paths and rule names only: never echo a submitted value.
+    // Paths and rules only: never echo a submitted value.
     const problems = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.code}`)
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
       .join('; ');
     throw new MfaError('invalid_request', `Invalid body: ${problems}`);
   }

@@ -1,39 +1,66 @@
 // zod/mini: the same validators as the chained `zod` API, for a fraction of each bundle.
 import * as z from 'zod/mini';
+import { fitsMinorUnit, isCurrencyCode } from '../domain/currency.js';
+import { displayText } from '../domain/display-text.js';
 import { MfaError } from '../errors.js';
 
-const pattern = (regex: RegExp) => z.string().check(z.regex(regex));
+// Each rule carries the words the problem detail shows: what the field must be, never the value.
+const pattern = (regex: RegExp, rule = 'has the wrong format') =>
+  z.string().check(z.regex(regex, rule));
 
 /** Request bodies and path parameters of the HTTP contract (API.md). Unknown fields are dropped. */
-export const userIdSchema = pattern(/^[A-Za-z0-9._@:-]{1,128}$/);
+export const userIdSchema = pattern(
+  /^[A-Za-z0-9._@:-]{1,128}$/,
+  'must be 1-128 characters of A-Z a-z 0-9 . _ @ : -',
+);
 
-const text = (max: number) =>
-  z
-    .string()
-    .check(z.minLength(1), z.maxLength(max), z.regex(/^[^\p{Cc}]*$/u, 'no control characters'));
+/** SEPA's limit for a creditor name (ISO 20022 Max70Text), so a payee fits any bank's record. */
+export const MAX_PAYEE_CHARACTERS = 70;
+
+const transaction = z
+  .object({
+    amount: pattern(
+      /^(0|[1-9]\d{0,11})(\.\d{1,4})?$/,
+      'must be a decimal string such as "250.00" (no sign, exponent or separators)',
+    ),
+    currency: z
+      .string()
+      .check(
+        z.refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code such as "EUR"'),
+      ),
+    payee: displayText(MAX_PAYEE_CHARACTERS),
+  })
+  // Runs only when each field is valid on its own, so the currency is a listed one here.
+  .check(
+    z.refine((value) => fitsMinorUnit(value.amount, value.currency), {
+      message: "must have no more decimal places than the currency's minor unit (JPY 0, EUR 2)",
+      path: ['amount'],
+    }),
+  );
 
 export const startBody = z.object({
   userId: userIdSchema,
+  // Context strings are kept in the audit trail and may be shown to people reading it.
   context: z.optional(
     z.object({
-      ip: z.optional(text(64)),
-      userAgent: z.optional(text(512)),
-      deviceId: z.optional(text(128)),
-      country: z.optional(pattern(/^[A-Z]{2}$/)),
+      ip: z.optional(displayText(64)),
+      userAgent: z.optional(displayText(512)),
+      deviceId: z.optional(displayText(128)),
+      country: z.optional(pattern(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as "GB"')),
     }),
   ),
-  transaction: z.optional(
-    z.object({
-      amount: pattern(/^(0|[1-9]\d{0,11})(\.\d{1,4})?$/),
-      currency: pattern(/^[A-Z]{3}$/),
-      payee: text(140),
-    }),
+  transaction: z.optional(transaction),
+  // ASCII only by this pattern, so it needs no display-text rule.
+  consentId: z.optional(
+    pattern(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'),
   ),
-  consentId: z.optional(pattern(/^[A-Za-z0-9._:-]{1,128}$/)),
 });
 
-const stateToken = pattern(/^[A-Za-z0-9_.-]{16,128}$/);
-const passCode = pattern(/^\d{6,8}$/);
+const stateToken = pattern(
+  /^[A-Za-z0-9_.-]{16,128}$/,
+  'must be 16-128 characters of A-Z a-z 0-9 _ . -',
+);
+const passCode = pattern(/^\d{6,8}$/, 'must be 6-8 digits');
 
 export const stateTokenBody = z.object({ stateToken });
 export const verifyBody = z.object({ stateToken, passCode });

@@ -14,7 +14,8 @@ export type AuditEventType =
   | 'mfa.factor.activated'
   | 'mfa.factor.deleted'
   | 'mfa.factor.activation_failed'
-  | 'mfa.factor.locked';
+  | 'mfa.factor.locked'
+  | 'mfa.sms.budget_exceeded';
 
 export interface AuditDetail {
   /** Unique per event. */
@@ -36,6 +37,10 @@ export interface AuditDetail {
   readonly attemptsRemaining?: number;
   /** `factor.locked`: epoch seconds the lock ends. */
   readonly lockedUntil?: number;
+  /** `factor.locked`: locks of this factor within 24 h, this one included (each doubles the last). */
+  readonly lockCount?: number;
+  /** `sms.budget_exceeded`: the app's SMS budget per hour. */
+  readonly limit?: number;
   /** Factor changes: the `txn` of the MFA token the user stepped up with. */
   readonly stepUpTransactionId?: string;
   /** `started`: what the app told of the request (ip, user agent, device, country). */

@@ -39,6 +39,17 @@ export interface StoredFactor {
   readonly lockOwner?: string;
   /** Last accepted TOTP time step (replay guard). */
   readonly lastStep?: number;
+  /** Locks of this factor so far, counted afresh once a day has passed since the last one. */
+  readonly lockCount?: number;
+  /** epoch seconds of the last lock */
+  readonly lastLockAt?: number;
+}
+
+/** An MFA token spent on a factor change (single use: good for that one factor only). */
+export interface StepUpUse {
+  readonly factorId: string;
+  /** epoch seconds after which the token can no longer pass: the entry may go */
+  readonly until: number;
 }
 
 /**
@@ -53,7 +64,26 @@ export interface UserFactors {
   readonly byDestination: Readonly<Record<string, string>>;
   /** SHA-256 of the state token → transaction */
   readonly txns?: Readonly<Record<string, TransactionRecord>>;
+  /** ACTIVE factors: what the factor-change step-up conditions on (absent on older items). */
+  readonly activeCount?: number;
+  /** jti of the MFA tokens spent on factor changes (absent on older items). */
+  readonly stepUps?: Readonly<Record<string, StepUpUse>>;
 }
+
+/**
+ * The step-up condition of a factor change, checked by the write that makes it (with
+ * `FACTOR_CHANGE_MAX_AGE_SECONDS` on): the user still has no ACTIVE factor, or the MFA token
+ * (`jti`) has not been spent on another factor, and is now spent on this one.
+ */
+export type StepUpGuard =
+  | { readonly kind: 'no_active_factor' }
+  | {
+      readonly kind: 'token';
+      readonly jti: string;
+      readonly use: StepUpUse;
+      /** Spent tokens past their `until`, removed by the same write. */
+      readonly prune: readonly string[];
+    };
 
 export type TransactionStatus =
   | 'MFA_REQUIRED'
@@ -102,7 +132,7 @@ export interface TransactionRef {
 /** The challenge a transaction held before a send, restored if that send is taken back. */
 export type PreviousChallenge = Pick<
   TransactionRecord,
-  'codeMac' | 'codeExpiresAt' | 'challengeFactorId' | 'lastSentAt'
+  'codeMac' | 'codeExpiresAt' | 'challengeFactorId' | 'lastSentAt' | 'status'
 >;
 
 export interface ClientStore {
@@ -110,17 +140,25 @@ export interface ClientStore {
   put(client: ClientRecord): Promise<void>;
 }
 
-export type AddFactorResult = 'added' | 'too_many' | 'exists';
+export type AddFactorResult = 'added' | 'too_many' | 'exists' | 'refused';
 
-/** Factor writes are conditional: each returns false/undefined when its condition failed. */
+/**
+ * Factor writes are conditional: each returns false/undefined when its condition failed
+ * (`refused`: the step-up guard's). A `guard` is the factor-change step-up condition.
+ */
 export interface FactorStore {
   getUser(clientId: string, userId: string): Promise<UserFactors | undefined>;
+  /**
+   * Gives an existing user item the counters the step-up guards read (items of older
+   * versions): `activeCount` as counted from the item, an empty `stepUps`.
+   */
+  prepareGuards(clientId: string, userId: string, activeCount: number): Promise<void>;
   /** Adds a factor unless the user has `maxFactors` or the destination is taken. */
   add(
     clientId: string,
     userId: string,
     factor: StoredFactor,
-    maxFactors: number,
+    args: { maxFactors: number; activeCount: number; guard?: StepUpGuard },
   ): Promise<AddFactorResult>;
   /** New activation code for a pending factor, unless the last send is after `sentBefore`. */
   renewActivation(
@@ -128,27 +166,35 @@ export interface FactorStore {
     userId: string,
     factorId: string,
     activation: Activation,
-    sentBefore: number,
+    args: { sentBefore: number; guard?: StepUpGuard },
   ): Promise<boolean>;
-  /** Counts a wrong activation code; returns the attempts so far (undefined: no activation). */
-  activationFailed(clientId: string, userId: string, factorId: string): Promise<number | undefined>;
   /**
-   * PENDING → ACTIVE while the activation is live and under `maxAttempts`, if the stored code
-   * MAC matches (single use) or, for TOTP, with the verified `step`.
+   * Counts an activation attempt before any code is compared, while the activation is live
+   * and under `maxAttempts`; returns the attempts with this one (undefined: refused).
+   */
+  reserveActivationAttempt(
+    clientId: string,
+    userId: string,
+    factorId: string,
+    args: { nowSeconds: number; maxAttempts: number },
+  ): Promise<number | undefined>;
+  /**
+   * PENDING → ACTIVE while the activation is live, if the stored code MAC matches (single
+   * use) or, for TOTP, with the verified `step`; counts the factor in `activeCount`.
    */
   activate(
     clientId: string,
     userId: string,
     factorId: string,
     proof: { codeMac: string } | { step: number },
-    nowSeconds: number,
-    maxAttempts: number,
+    args: { nowSeconds: number; guard?: StepUpGuard },
   ): Promise<boolean>;
+  /** Removes a factor that still has the `status` it was read with. */
   remove(
     clientId: string,
     userId: string,
-    factorId: string,
-    destinationHash?: string,
+    factor: Pick<StoredFactor, 'factorId' | 'status' | 'destinationHash'>,
+    guard?: StepUpGuard,
   ): Promise<boolean>;
 }
 
@@ -205,7 +251,11 @@ export interface TransactionStore {
       maxAttempts: number;
       threshold: number;
       challenge: boolean;
-      lock?: { until: number; owner: string };
+      /**
+       * The lock the last allowed failure sets: `count` locks within a day, this one
+       * included; `seenCount` the factor's stored `lockCount` it was computed from.
+       */
+      lock?: { until: number; owner: string; count: number; seenCount?: number };
     },
   ): Promise<TransactionView | undefined>;
   /**
@@ -216,7 +266,15 @@ export interface TransactionStore {
    */
   complete(
     ref: TransactionRef,
-    args: { factorId: string; nowSeconds: number; owner: string; codeMac?: string; step?: number },
+    args: {
+      factorId: string;
+      nowSeconds: number;
+      owner: string;
+      /** This request set the factor's lock (its last allowed failure): lift it, uncounted. */
+      lifting?: boolean;
+      codeMac?: string;
+      step?: number;
+    },
   ): Promise<boolean>;
   /** After its last allowed wrong code: the transaction ends (`LOCKED_OUT`, if still live). */
   endTransaction(ref: TransactionRef): Promise<void>;

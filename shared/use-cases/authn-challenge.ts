@@ -1,7 +1,7 @@
 import { factorTypeOf } from '../domain/factor-id.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
-import { HOUR_SECONDS, iso } from '../domain/time.js';
+import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import {
   type ChallengeInput,
@@ -13,7 +13,8 @@ import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
 import { usableFactor } from './authn-state.js';
-import { destinationRateKey, rateLimited, resendTooSoon } from './factor-activation.js';
+import { resendTooSoon } from './factor-activation.js';
+import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
@@ -27,7 +28,7 @@ export const issueChallenge = async (
   input: ChallengeInput,
   deps: TaskDeps,
 ): Promise<ChallengeTaskOutput> => {
-  const { transactions, rates, otpKeys, random, clock, config, log } = deps;
+  const { transactions, otpKeys, random, clock, config, log } = deps;
   const now = epochSeconds(clock.now());
   const ref = transactionRef(input);
   const type = factorTypeOf(input.factorId);
@@ -71,6 +72,7 @@ export const issueChallenge = async (
   const { txn } = before;
   const destination = before.user.factors[input.factorId]?.destination;
   const previous = {
+    status: txn.status,
     codeMac: txn.codeMac,
     codeExpiresAt: txn.codeExpiresAt,
     challengeFactorId: txn.challengeFactorId,
@@ -80,10 +82,23 @@ export const issueChallenge = async (
     await transactions.undoChallenge(ref, codeMac, previous);
     throw noFactor();
   }
-  const rateKey = destinationRateKey(key, type, destination);
-  if (!(await rates.consume(rateKey, config.SENDS_PER_DESTINATION_PER_HOUR, HOUR_SECONDS, now))) {
+  let rateKeys: string[];
+  try {
+    rateKeys = await takeSendLimits(
+      deps,
+      sendLimits(deps, key, { clientId: input.clientId, channel: type, destination }),
+      now,
+      {
+        clientId: input.clientId,
+        userRef: input.userRef,
+        transactionId: txn.transactionId,
+        factorId: input.factorId,
+      },
+    );
+  } catch (error) {
+    // Refused: the transaction's send, cooldown and code are as they were.
     await transactions.undoChallenge(ref, codeMac, previous);
-    throw rateLimited('Too many codes sent to this destination; try later', now);
+    throw error;
   }
   await audit(deps, 'mfa.challenge.sent', {
     clientId: input.clientId,
@@ -122,7 +137,7 @@ export const issueChallenge = async (
       factorId: input.factorId,
       codeMac,
       previous,
-      rateKey,
+      rateKeys,
     },
   };
 };
@@ -153,7 +168,7 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
 export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {
   const now = epochSeconds(deps.clock.now());
   await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous);
-  await deps.rates.release(undo.rateKey, HOUR_SECONDS, now);
+  await releaseSendLimits(deps, undo.rateKeys, now);
   await audit(deps, 'mfa.challenge.failed', {
     clientId: undo.clientId,
     userRef: undo.userRef,

@@ -2,12 +2,13 @@ import { factorTypeOf } from '../domain/factor-id.js';
 import { amrFor, isLocked } from '../domain/factor-view.js';
 import { MFA_ACR } from '../domain/mfa-token.js';
 import { challengeBinding, macEquals, matchTotpStep } from '../domain/otp.js';
+import { DAY_SECONDS } from '../domain/time.js';
 import { totpCandidates } from '../domain/totp.js';
 import { MfaError, wrongCodeError } from '../errors.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { TransactionRecord, TransactionView } from '../ports/store.js';
+import type { StoredFactor, TransactionRecord, TransactionView } from '../ports/store.js';
 import { audit } from './audit.js';
 import { lockedOut, transactionRefusal, usableFactor } from './authn-state.js';
 
@@ -33,7 +34,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const type = factorTypeOf(input.factorId);
   if (!type) throw noFactor();
 
-  const reserve = (lock?: { until: number; owner: string }) =>
+  const reserve = (lock?: LockArgs) =>
     transactions.reserveAttempt(ref, {
       factorId: input.factorId,
       nowSeconds: now,
@@ -47,10 +48,12 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   if (!reserved) {
     // Refused: say why, unless this is the factor's last allowed failure, which is reserved
     // with the lock already set (a right code from this request lifts it).
-    const refusal = reservationRefusal(input, await transactions.get(ref), deps, now);
+    const found = await transactions.get(ref);
+    const refusal = reservationRefusal(input, found, deps, now);
     if (refusal !== LAST_FAILURE) throw refusal;
     locking = true;
-    reserved = await reserve({ until: now + config.FACTOR_LOCK_SECONDS, owner: input.requestId });
+    const factor = found?.user.factors[input.factorId];
+    reserved = await reserve(nextLock(factor, now, config.FACTOR_LOCK_SECONDS, input.requestId));
     if (!reserved) {
       const refusal = reservationRefusal(input, await transactions.get(ref), deps, now);
       throw refusal === LAST_FAILURE ? lockedOut() : refusal;
@@ -87,6 +90,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     factorId: input.factorId,
     nowSeconds: now,
     owner: input.requestId,
+    lifting: locking,
     ...(type === 'totp' ? { step } : { codeMac: input.passCodeMac }),
   });
   if (!done) throw await completionRefusal(input, reserved, deps, now, locking);
@@ -124,6 +128,31 @@ const paymentDetails = (payment: NonNullable<TransactionRecord['transaction']>) 
     creditorName: payment.payee,
   },
 ];
+
+type LockArgs = NonNullable<Parameters<TaskDeps['transactions']['reserveAttempt']>[1]['lock']>;
+
+/**
+ * The lock a factor's last allowed failure sets. Guessing never gets cheaper: each further
+ * lock within a day of the last one doubles its length (15 min, 30, 60, … at most 24 h).
+ */
+const nextLock = (
+  factor: StoredFactor | undefined,
+  now: number,
+  lockSeconds: number,
+  owner: string,
+): LockArgs => {
+  const earlier =
+    factor?.lastLockAt !== undefined && factor.lastLockAt > now - DAY_SECONDS
+      ? (factor.lockCount ?? 0)
+      : 0;
+  const seconds = Math.min(lockSeconds * 2 ** Math.min(earlier, 20), DAY_SECONDS);
+  return {
+    until: now + seconds,
+    owner,
+    count: earlier + 1,
+    ...(factor?.lockCount === undefined ? {} : { seenCount: factor.lockCount }),
+  };
+};
 
 /** The one refusal that is not final: the factor's last failure, reserved with its lock. */
 const LAST_FAILURE = Symbol('last failure');
@@ -184,8 +213,12 @@ const wrongCode = async (
     attemptsRemaining: remaining,
   });
   if (locking) {
-    const lockedUntil = user.factors[input.factorId]?.lockedUntil;
-    await audit(deps, 'mfa.factor.locked', { ...about, ...(lockedUntil ? { lockedUntil } : {}) });
+    const { lockedUntil, lockCount } = user.factors[input.factorId] ?? {};
+    await audit(deps, 'mfa.factor.locked', {
+      ...about,
+      ...(lockedUntil ? { lockedUntil } : {}),
+      ...(lockCount ? { lockCount } : {}),
+    });
     deps.log.warn('factor locked', { transactionId: txn.transactionId });
   }
   return error;

@@ -1,11 +1,14 @@
 import { factorView } from '../domain/factor-view.js';
 import { ACTIVATION_SUBJECT, activationText } from '../domain/messages.js';
-import { destinationHash, newOtp, otpMac } from '../domain/otp.js';
-import { HOUR_SECONDS, iso, secondsToNextHour } from '../domain/time.js';
+import { newOtp, otpMac } from '../domain/otp.js';
+import { userRef } from '../domain/state-token.js';
+import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { Activation, StoredFactor } from '../ports/store.js';
+import type { Activation, StepUpGuard, StoredFactor } from '../ports/store.js';
+import { guardRefusal } from './factor-step-up.js';
+import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
 
 /** 429 `resend_too_soon`: the cooldown since the last code has not passed. */
 export const resendTooSoon = (seconds: number) =>
@@ -18,22 +21,9 @@ export const resendTooSoon = (seconds: number) =>
     },
   );
 
-/** 429 `rate_limited` on an hourly counter, retry at the next clock hour. */
-export const rateLimited = (detail: string, nowSeconds: number) =>
-  new MfaError(
-    'rate_limited',
-    detail,
-    {},
-    { 'retry-after': String(secondsToNextHour(nowSeconds)) },
-  );
-
 /** Binding of an activation code: the app, the user and the factor. */
 export const activationBinding = (clientId: string, userId: string, factorId: string) =>
   `${clientId}:${userId}:${factorId}`;
-
-/** Rate-limit key of a destination; challenges and activations share it (SMS pumping). */
-export const destinationRateKey = (key: Uint8Array, type: string, destination: string) =>
-  `dest:${destinationHash(key, `${type}:${destination}`)}`;
 
 export interface ActivationTarget {
   readonly clientId: string;
@@ -52,7 +42,7 @@ export const sendActivationCode = async (
   /** Records the code; may return how to take the record back if the code is not delivered. */
   store: (activation: Activation) => Promise<(() => Promise<unknown>) | undefined>,
 ): Promise<Activation> => {
-  const { config, clock, random, otpKeys, rates, messenger, log } = deps;
+  const { config, clock, random, otpKeys, messenger, log } = deps;
   const { clientId, userId, factor } = target;
   const destination = factor.destination as string;
   const now = epochSeconds(clock.now());
@@ -64,22 +54,18 @@ export const sendActivationCode = async (
     attempts: 0,
     lastSentAt: now,
   };
-  const limits = [
-    {
-      key: destinationRateKey(key, factor.type, destination),
-      limit: config.SENDS_PER_DESTINATION_PER_HOUR,
-    },
-    { key: `user:${clientId}:${userId}`, limit: config.SENDS_PER_USER_PER_HOUR },
-  ];
-  const taken: string[] = [];
-  const giveBack = () => Promise.all(taken.map((taken) => rates.release(taken, HOUR_SECONDS, now)));
-  for (const { key: rateKey, limit } of limits) {
-    if (!(await rates.consume(rateKey, limit, HOUR_SECONDS, now))) {
-      await giveBack();
-      throw rateLimited('Too many codes sent; try later', now);
-    }
-    taken.push(rateKey);
-  }
+  const taken = await takeSendLimits(
+    deps,
+    sendLimits(deps, key, {
+      clientId,
+      channel: factor.type as 'sms' | 'email',
+      destination,
+      userId,
+    }),
+    now,
+    { clientId, userRef: userRef(userId), factorId: factor.factorId },
+  );
+  const giveBack = () => releaseSendLimits(deps, taken, now);
   let takeBack: (() => Promise<unknown>) | undefined;
   try {
     takeBack = await store(activation);
@@ -104,9 +90,9 @@ export const sendActivationCode = async (
 /** A fresh activation code for a pending sms/email factor, at most once per cooldown. */
 export const resendActivation = async (
   deps: TaskDeps,
-  target: { clientId: string; userId: string; factor: StoredFactor },
+  target: { clientId: string; userId: string; factor: StoredFactor; guard?: StepUpGuard },
 ): Promise<Record<string, unknown>> => {
-  const { factor } = target;
+  const { factor, guard } = target;
   if (factor.status !== 'PENDING_ACTIVATION')
     throw new MfaError('invalid_state', 'The factor is already active');
   if (factor.type === 'totp')
@@ -121,9 +107,12 @@ export const resendActivation = async (
       target.userId,
       factor.factorId,
       activation,
-      now - cooldown,
+      { sentBefore: now - cooldown, guard },
     );
-    if (!renewed) throw resendTooSoon(cooldown);
+    if (!renewed) {
+      const user = await deps.factors.getUser(target.clientId, target.userId);
+      throw guardRefusal(deps, user, guard) ?? resendTooSoon(cooldown);
+    }
     return undefined;
   });
   return { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } };

@@ -11,7 +11,12 @@ import { epochSeconds } from '../ports/clock.js';
 import type { StoredFactor } from '../ports/store.js';
 import { auditFactor } from './audit.js';
 import { resendActivation, sendActivationCode } from './factor-activation.js';
-import { requireRecentMfa } from './factor-step-up.js';
+import {
+  activeFactorCount,
+  guardRefusal,
+  requireRecentMfa,
+  userForChange,
+} from './factor-step-up.js';
 
 /** Time to scan the QR code and type a first code. */
 export const TOTP_ACTIVATION_SECONDS = 900;
@@ -39,17 +44,27 @@ export const enrollFactor = async (
   const createdAt = clock.now().toISOString();
   const now = epochSeconds(clock.now());
   const max = config.MAX_FACTORS_PER_USER;
-  // A TOTP enrollment reads the user only when factor changes are stepped up.
-  const user =
-    body.type !== 'totp' || config.FACTOR_CHANGE_MAX_AGE_SECONDS > 0
-      ? await factors.getUser(clientId, userId)
-      : undefined;
-  const stepUpTransactionId = await requireRecentMfa(deps, {
-    clientId,
-    userId,
-    user,
-    mfaToken: args.mfaToken,
-  });
+  const user = await userForChange(deps, clientId, userId);
+  const stepUp = await requireRecentMfa(deps, { clientId, userId, user, mfaToken: args.mfaToken });
+  const stepUpTransactionId = stepUp.transactionId;
+  /** Adds the factor under the step-up guard; explains a refusal. */
+  const add = async (factor: StoredFactor) => {
+    const guard = stepUp.guardFor(factor.factorId);
+    const added = await factors.add(clientId, userId, factor, {
+      maxFactors: max,
+      activeCount: activeFactorCount(user),
+      guard,
+    });
+    if (added === 'exists') throw exists();
+    if (added === 'too_many') throw tooMany(max);
+    if (added === 'refused') {
+      const current = await factors.getUser(clientId, userId);
+      throw (
+        guardRefusal(deps, current, guard) ??
+        new MfaError('invalid_state', 'The user changed meanwhile; try again')
+      );
+    }
+  };
 
   if (body.type === 'totp') {
     const factorId = newFactorId('totp', random);
@@ -65,7 +80,7 @@ export const enrollFactor = async (
       activation,
       failures: 0,
     };
-    if ((await factors.add(clientId, userId, factor, max)) !== 'added') throw tooMany(max);
+    await add(factor);
     const otpauthUri = totpUri(secret, config.MFA_ISSUER_NAME, userId);
     await auditFactor(deps, 'mfa.factor.enrolled', {
       clientId,
@@ -99,7 +114,12 @@ export const enrollFactor = async (
   if (existing)
     return {
       status: 201,
-      body: await resendActivation(deps, { clientId, userId, factor: existing }),
+      body: await resendActivation(deps, {
+        clientId,
+        userId,
+        factor: existing,
+        guard: stepUp.guardFor(existing.factorId),
+      }),
     };
   if (Object.keys(user?.factors ?? {}).length >= max) throw tooMany(max);
 
@@ -116,11 +136,9 @@ export const enrollFactor = async (
     deps,
     { clientId, userId, factor },
     async (activation) => {
-      const added = await factors.add(clientId, userId, { ...factor, activation }, max);
-      if (added === 'exists') throw exists();
-      if (added === 'too_many') throw tooMany(max);
+      await add({ ...factor, activation });
       // A factor whose first code never arrived is of no use: enrolling again starts afresh.
-      return () => factors.remove(clientId, userId, factor.factorId, factor.destinationHash);
+      return () => factors.remove(clientId, userId, factor);
     },
   );
   await auditFactor(deps, 'mfa.factor.enrolled', {

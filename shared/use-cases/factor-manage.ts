@@ -5,10 +5,10 @@ import { totpCandidates } from '../domain/totp.js';
 import { MfaError, wrongCodeError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { StoredFactor } from '../ports/store.js';
+import type { StepUpGuard, StoredFactor } from '../ports/store.js';
 import { audit, auditFactor } from './audit.js';
 import { activationBinding, resendActivation } from './factor-activation.js';
-import { requireRecentMfa } from './factor-step-up.js';
+import { guardRefusal, requireRecentMfa, type StepUp, userForChange } from './factor-step-up.js';
 
 interface FactorRef {
   readonly clientId: string;
@@ -20,17 +20,30 @@ interface FactorRef {
 
 /**
  * The factor, or 404: another app's factors are as invisible as missing ones. A change of
- * it (activate, resend, delete) also passes the step-up check when factor changes are
- * stepped up: a factor enrolled while the user had none cannot be activated later without it.
+ * it (activate, resend, delete) first passes the step-up check when factor changes are
+ * stepped up (a missing or invalid token is 401 before any 404: no probing of factor ids),
+ * and its write then holds the step-up guard.
  */
 const findFactor = async (
   deps: TaskDeps,
   ref: FactorRef,
-): Promise<{ factor: StoredFactor; stepUpTransactionId?: string }> => {
-  const user = await deps.factors.getUser(ref.clientId, ref.userId);
+): Promise<{ factor: StoredFactor; stepUp: StepUp; guard?: StepUpGuard }> => {
+  const user = await userForChange(deps, ref.clientId, ref.userId);
+  const stepUp = await requireRecentMfa(deps, { ...ref, user });
   const factor = user?.factors[ref.factorId];
-  if (!factor) throw new MfaError('not_found', 'No such factor');
-  return { factor, stepUpTransactionId: await requireRecentMfa(deps, { ...ref, user }) };
+  if (!factor) throw notFound();
+  return { factor, stepUp, guard: stepUp.guardFor(ref.factorId) };
+};
+
+const notFound = () => new MfaError('not_found', 'No such factor');
+const changedMeanwhile = () =>
+  new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
+
+/** Why a guarded write on the factor was refused, from the item as it is now. */
+const refusalOf = async (deps: TaskDeps, ref: FactorRef, guard: StepUpGuard | undefined) => {
+  const user = await deps.factors.getUser(ref.clientId, ref.userId);
+  if (!user?.factors[ref.factorId]) return notFound();
+  return guardRefusal(deps, user, guard) ?? changedMeanwhile();
 };
 
 export const listFactors = async (deps: TaskDeps, args: { clientId: string; userId: string }) => {
@@ -46,48 +59,54 @@ export const listFactors = async (deps: TaskDeps, args: { clientId: string; user
  * up, the user proves a recent MFA first.
  */
 export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void> => {
-  const { factor, stepUpTransactionId } = await findFactor(deps, ref);
-  if (
-    !(await deps.factors.remove(ref.clientId, ref.userId, ref.factorId, factor.destinationHash))
-  ) {
-    throw new MfaError('not_found', 'No such factor');
+  const { factor, stepUp, guard } = await findFactor(deps, ref);
+  if (!(await deps.factors.remove(ref.clientId, ref.userId, factor, guard))) {
+    throw await refusalOf(deps, ref, guard);
   }
   await auditFactor(deps, 'mfa.factor.deleted', {
     clientId: ref.clientId,
     userId: ref.userId,
     factorId: ref.factorId,
     factorType: factor.type,
-    stepUpTransactionId,
+    stepUpTransactionId: stepUp.transactionId,
   });
   deps.log.info('factor deleted', { factorType: factor.type });
 };
 
-export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) =>
-  resendActivation(deps, {
+export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) => {
+  const { factor, guard } = await findFactor(deps, ref);
+  return resendActivation(deps, {
     clientId: ref.clientId,
     userId: ref.userId,
-    factor: (await findFactor(deps, ref)).factor,
+    factor,
+    guard,
   });
+};
 
 /**
- * Activate: the code is compared as an HMAC in constant time (TOTP: ±1 step); the write that
- * activates is conditional on the same code, so it is good once. Wrong codes count: at the
- * limit the activation ends (403) until a new code is sent.
+ * Activate: one conditional write counts the attempt before the code is compared (a burst of
+ * guesses gets no more comparisons than `MAX_ATTEMPTS`); the code is compared as an HMAC in
+ * constant time (TOTP: ±1 step); the write that activates is conditional on the same code
+ * (good once) and on the step-up guard. A right code that cannot activate because a newer
+ * code replaced it answers as a wrong one. At the limit the activation ends (403) until a
+ * new code is sent.
  */
 export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode: string }) => {
   const { config, clock, factors, otpKeys } = deps;
   const now = epochSeconds(clock.now());
-  const { factor, stepUpTransactionId } = await findFactor(deps, ref);
-  const activation = factor.activation;
-  if (factor.status === 'ACTIVE' || !activation)
-    throw new MfaError('invalid_state', 'The factor is already active');
-  if (activation.attempts >= config.MAX_ATTEMPTS) {
-    throw new MfaError(
-      'locked_out',
-      'Too many wrong codes: request a new code (sms/email) or enroll again',
-    );
+  const { factor, stepUp, guard } = await findFactor(deps, ref);
+  const refusal = activationRefusal(factor, now, config.MAX_ATTEMPTS);
+  if (refusal) throw refusal;
+  const attempts = await factors.reserveActivationAttempt(ref.clientId, ref.userId, ref.factorId, {
+    nowSeconds: now,
+    maxAttempts: config.MAX_ATTEMPTS,
+  });
+  if (attempts === undefined) {
+    const current = (await factors.getUser(ref.clientId, ref.userId))?.factors[ref.factorId];
+    throw current
+      ? (activationRefusal(current, now, config.MAX_ATTEMPTS) ?? changedMeanwhile())
+      : notFound();
   }
-  if (activation.expiresAt <= now) throw new MfaError('expired', 'The activation code has expired');
 
   const key = await otpKeys.otpMacKey();
   const binding = activationBinding(ref.clientId, ref.userId, ref.factorId);
@@ -107,36 +126,36 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
       submittedMac: submitted,
     });
     if (step !== undefined) proof = { step };
-  } else if (activation.codeMac && macEquals(activation.codeMac, submitted)) {
+  } else if (factor.activation?.codeMac && macEquals(factor.activation.codeMac, submitted)) {
     proof = { codeMac: submitted };
   }
 
   if (proof) {
     if (
-      !(await factors.activate(
-        ref.clientId,
-        ref.userId,
-        ref.factorId,
-        proof,
-        now,
-        config.MAX_ATTEMPTS,
-      ))
+      await factors.activate(ref.clientId, ref.userId, ref.factorId, proof, {
+        nowSeconds: now,
+        guard,
+      })
     ) {
-      throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
+      await auditFactor(deps, 'mfa.factor.activated', {
+        clientId: ref.clientId,
+        userId: ref.userId,
+        factorId: ref.factorId,
+        factorType: factor.type,
+        stepUpTransactionId: stepUp.transactionId,
+      });
+      deps.log.info('factor activated', { factorType: factor.type });
+      return { factor: factorView({ ...factor, status: 'ACTIVE' }) };
     }
-    await auditFactor(deps, 'mfa.factor.activated', {
-      clientId: ref.clientId,
-      userId: ref.userId,
-      factorId: ref.factorId,
-      factorType: factor.type,
-      stepUpTransactionId,
-    });
-    deps.log.info('factor activated', { factorType: factor.type });
-    return { factor: factorView({ ...factor, status: 'ACTIVE' }) };
+    const user = await factors.getUser(ref.clientId, ref.userId);
+    const current = user?.factors[ref.factorId];
+    if (!current) throw notFound();
+    const blocked = guardRefusal(deps, user, guard);
+    if (blocked) throw blocked;
+    if (current.status === 'ACTIVE')
+      throw new MfaError('invalid_state', 'The factor is already active');
+    // A newer code replaced this one meanwhile: as wrong as any other code.
   }
-  const attempts = await factors.activationFailed(ref.clientId, ref.userId, ref.factorId);
-  if (attempts === undefined)
-    throw new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
   const remaining = Math.max(config.MAX_ATTEMPTS - attempts, 0);
   const error = wrongCodeError(remaining, 'activation');
   await audit(deps, 'mfa.factor.activation_failed', {
@@ -148,4 +167,20 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
     attemptsRemaining: remaining,
   });
   throw error;
+};
+
+/** Why an activation cannot take a code now (undefined: it can). */
+const activationRefusal = (factor: StoredFactor, now: number, maxAttempts: number) => {
+  const activation = factor.activation;
+  if (factor.status === 'ACTIVE' || !activation)
+    return new MfaError('invalid_state', 'The factor is already active');
+  if (activation.attempts >= maxAttempts) {
+    return new MfaError(
+      'locked_out',
+      'Too many wrong codes: request a new code (sms/email) or enroll again',
+    );
+  }
+  if (activation.expiresAt <= now)
+    return new MfaError('expired', 'The activation code has expired');
+  return undefined;
 };

@@ -4,20 +4,53 @@ import { createMfaTokenVerifier, InvalidTokenError } from '../authz/token-verifi
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { UserFactors } from '../ports/store.js';
+import type { StepUpGuard, UserFactors } from '../ports/store.js';
 
 /** The request header that carries the user's MFA token on a factor change. */
 export const MFA_TOKEN_HEADER = 'x-mfa-token';
 
+/** The verifier's clock skew: a spent token's entry outlives any chance of it passing. */
+const SKEW_SECONDS = 60;
+/** Spent-token entries one write removes at most (they are few: factor changes are rare). */
+const MAX_PRUNED = 10;
+
+/**
+ * The user item, ready for guarded factor changes: an item of an older version gets the
+ * counters the step-up guards read (one write, once).
+ */
+export const userForChange = async (deps: TaskDeps, clientId: string, userId: string) => {
+  const user = await deps.factors.getUser(clientId, userId);
+  if (!user || (user.activeCount !== undefined && user.stepUps !== undefined)) return user;
+  await deps.factors.prepareGuards(clientId, userId, activeFactorCount(user));
+  return deps.factors.getUser(clientId, userId);
+};
+
 const stepUp = (maxAge: number, detail: string) =>
   new MfaError('insufficient_user_authentication', detail, { maxAge });
 
+/** What a factor change passed: the `txn` of the token (audit) and the guard its write holds. */
+export interface StepUp {
+  readonly transactionId?: string;
+  /** The condition the write of the change on `factorId` must hold (none: step-up is off). */
+  guardFor(factorId: string): StepUpGuard | undefined;
+}
+
+const NOT_REQUIRED: StepUp = { guardFor: () => undefined };
+
+export const activeFactorCount = (user: UserFactors | undefined): number =>
+  Object.values(user?.factors ?? {}).filter((factor) => factor.status === 'ACTIVE').length;
+
 /**
  * With `FACTOR_CHANGE_MAX_AGE_SECONDS` set, a user who already has an active factor changes
- * their factors (enroll, activate, resend, delete) only with an MFA token of this service for that user and
- * this app, from at most that many seconds ago: a stolen password (or an app session) alone
- * cannot add the attacker's phone or remove the user's own. Returns the `txn` of the token
- * used, for the audit trail. A user without an active factor has nothing to prove it with.
+ * their factors (enroll, activate, resend, delete) only with an MFA token of this service for
+ * that user and this app, from at most that many seconds ago: a stolen password (or an app
+ * session) alone cannot add the attacker's phone or remove the user's own. The token is
+ * checked before anything else is said about the factor (401 before 404).
+ *
+ * The check is also a condition of the write that makes the change, so a race cannot pass
+ * it: "still no active factor" for a user who had none, or "this token not yet spent on
+ * another factor" (a token is good for changes of one factor: its enroll, resends and
+ * activation, or its deletion).
  */
 export const requireRecentMfa = async (
   deps: TaskDeps,
@@ -27,11 +60,12 @@ export const requireRecentMfa = async (
     user: UserFactors | undefined;
     mfaToken?: string;
   },
-): Promise<string | undefined> => {
+): Promise<StepUp> => {
   const maxAge = deps.config.FACTOR_CHANGE_MAX_AGE_SECONDS;
-  if (maxAge === 0) return undefined;
-  if (!Object.values(args.user?.factors ?? {}).some((factor) => factor.status === 'ACTIVE'))
-    return undefined;
+  if (maxAge === 0) return NOT_REQUIRED;
+  if (activeFactorCount(args.user) === 0) {
+    return { guardFor: () => ({ kind: 'no_active_factor' }) };
+  }
   if (!args.mfaToken) {
     throw stepUp(
       maxAge,
@@ -61,8 +95,48 @@ export const requireRecentMfa = async (
   if (claims.sub !== args.userId) {
     throw new MfaError('invalid_token', 'The MFA token is for another user');
   }
-  if (!checkRecency(claims, { maxAge }, epochSeconds(deps.clock.now())).ok) {
+  const now = epochSeconds(deps.clock.now());
+  if (!checkRecency(claims, { maxAge }, now).ok) {
     throw stepUp(maxAge, `The MFA token is older than ${maxAge} s: authenticate again`);
   }
-  return claims.txn;
+  const spent = args.user?.stepUps ?? {};
+  const until = Math.min(claims.exp, claims.auth_time + maxAge) + SKEW_SECONDS;
+  const prune = Object.entries(spent)
+    .filter(([, use]) => use.until < now)
+    .map(([jti]) => jti)
+    .slice(0, MAX_PRUNED);
+  return {
+    transactionId: claims.txn,
+    guardFor: (factorId) => {
+      const use = spent[claims.jti];
+      if (use && use.factorId !== factorId) throw spentToken(maxAge);
+      return { kind: 'token', jti: claims.jti, use: { factorId, until }, prune };
+    },
+  };
+};
+
+const spentToken = (maxAge: number) =>
+  stepUp(maxAge, 'This MFA token was already used for another factor change: authenticate again');
+
+/**
+ * Whether a guard still holds on the item as it is now: a guarded write that was refused
+ * reads again, and this says whether the guard was the reason.
+ */
+export const guardRefusal = (
+  deps: TaskDeps,
+  user: UserFactors | undefined,
+  guard: StepUpGuard | undefined,
+): MfaError | undefined => {
+  const maxAge = deps.config.FACTOR_CHANGE_MAX_AGE_SECONDS;
+  if (!guard) return undefined;
+  if (guard.kind === 'no_active_factor') {
+    return (user?.activeCount ?? 0) > 0
+      ? stepUp(
+          maxAge,
+          `This user now has an active factor: send their MFA token (header X-MFA-Token) from the last ${maxAge} s`,
+        )
+      : undefined;
+  }
+  const use = user?.stepUps?.[guard.jti];
+  return use && use.factorId !== guard.use.factorId ? spentToken(maxAge) : undefined;
 };

@@ -156,6 +156,95 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     expect((await remove(userId, factorId)).status).toBe(204);
   });
 
+  it('two pending factors activated at the same moment: only one becomes ACTIVE without a token', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const userId = unique('race');
+      const emails = [`${userId}-a@example.com`, `${userId}-b@example.com`];
+      const ids: string[] = [];
+      for (const email of emails) {
+        const enrolled = await enroll(base, userId, { type: 'email', email });
+        expect(enrolled.status).toBe(201);
+        ids.push((await json(enrolled)).factor.id);
+      }
+      const codes = await Promise.all(emails.map((email) => lastCode(base, email)));
+      const answers = await Promise.all(
+        ids.map((id, i) => activate(base, userId, id, codes[i] as string)),
+      );
+      const statuses = answers.map((answer) => answer.status).sort();
+      expect(statuses).toEqual([200, 401]);
+      const refused = answers.find((answer) => answer.status === 401) as Response;
+      await expectProblem(refused, 401, 'insufficient_user_authentication');
+      const listed = await json(
+        await fetch(`${base}/v1/users/${userId}/factors`, {
+          headers: { authorization: basicAuth() },
+        }),
+      );
+      expect(listed.factors.filter((f: { status: string }) => f.status === 'ACTIVE')).toHaveLength(
+        1,
+      );
+    }
+  });
+
+  it('a token is spent on one factor: its enroll, resend and activation, not a second factor', async () => {
+    const userId = unique('spent');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const mine = await mfaToken(userId, factorId, email);
+    const second = `${userId}-2@example.com`;
+    const added = await withToken(userId, { type: 'email', email: second }, mine.token);
+    expect(added.status).toBe(201);
+    const secondId = (await json(added)).factor.id;
+    // The same token cannot add (or delete) another factor...
+    const again = await expectProblem(
+      await withToken(userId, { type: 'totp' }, mine.token),
+      401,
+      'insufficient_user_authentication',
+    );
+    expect(again.maxAge).toBe(300);
+    await expectProblem(
+      await remove(userId, factorId, mine.token),
+      401,
+      'insufficient_user_authentication',
+    );
+    // ...but finishes the change it was spent on.
+    const path = `/v1/users/${userId}/factors/${secondId}`;
+    clock.advance(31);
+    expect((await post(`${path}/resend`, {}, mine.token)).status).toBe(200);
+    const activated = await post(
+      `${path}/activate`,
+      { passCode: await lastCode(base, second) },
+      mine.token,
+    );
+    expect(activated.status).toBe(200);
+  });
+
+  it('two changes racing with one token: exactly one goes through', async () => {
+    const userId = unique('tworace');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const mine = await mfaToken(userId, factorId, email);
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(() => withToken(userId, { type: 'totp' }, mine.token)),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 401, 401, 401]);
+  });
+
+  it('without a valid token, an unknown factor id answers 401, not 404 (no probing)', async () => {
+    const userId = unique('probe');
+    const email = `${userId}@example.com`;
+    await activeFactor(base, userId, 'email', email);
+    const unknown = 'email_AAAAAAAAAAAAAAAAAAAA';
+    await expectProblem(await remove(userId, unknown), 401, 'insufficient_user_authentication');
+    await expectProblem(await remove(userId, unknown, 'not-a-token'), 401, 'invalid_token');
+    const path = `/v1/users/${userId}/factors/${unknown}`;
+    await expectProblem(
+      await post(`${path}/activate`, { passCode: '123456' }),
+      401,
+      'insufficient_user_authentication',
+    );
+    await expectProblem(await post(`${path}/resend`, {}, 'x.y.z'), 401, 'invalid_token');
+  });
+
   it('transactions are not affected', async () => {
     const userId = unique('plain');
     const email = `${userId}@example.com`;

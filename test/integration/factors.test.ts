@@ -336,6 +336,55 @@ describe('review fixes', () => {
   });
 });
 
+describe('activation attempts under concurrency', () => {
+  const failedEvents = (factorId: string) =>
+    runtime.events
+      .list({ type: 'mfa.factor.activation_failed' })
+      .filter((event) => event.detail.factorId === factorId);
+
+  it('30 concurrent wrong codes: at most 5 are compared (5 activation_failed events)', async () => {
+    const userId = unique('burst');
+    const to = `${userId}@example.com`;
+    secrets.push(to);
+    const { factor } = await json(await enroll(base, userId, { type: 'email', email: to }));
+    const code = await codeFor(to);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => activate(base, userId, factor.id, wrongCode(code))),
+    );
+    const bodies = await Promise.all(answers.map(json));
+    const seen = answers.map((answer, i) => `${answer.status} ${bodies[i]?.code}`);
+    expect(seen.filter((s) => s === '401 invalid_passcode')).toHaveLength(4);
+    expect(seen.filter((s) => s === '403 locked_out')).toHaveLength(26);
+    expect(failedEvents(factor.id)).toHaveLength(5);
+    // The right code is refused too: the activation has ended.
+    await expectProblem(await activate(base, userId, factor.id, code), 403, 'locked_out');
+  });
+
+  it('a right code among 29 wrong ones answers like them unless it is compared', async () => {
+    const userId = unique('burstright');
+    const to = `${userId}@example.com`;
+    secrets.push(to);
+    const { factor } = await json(await enroll(base, userId, { type: 'email', email: to }));
+    const code = await codeFor(to);
+    const guesses = Array.from({ length: 30 }, (_, i) => (i === 17 ? code : wrongCode(code)));
+    const answers = await Promise.all(
+      guesses.map((guess) => activate(base, userId, factor.id, guess)),
+    );
+    const bodies = await Promise.all(answers.map(json));
+    const seen = new Set(answers.map((answer, i) => `${answer.status} ${bodies[i]?.code ?? ''}`));
+    for (const kind of seen)
+      expect(['200 ', '401 invalid_passcode', '403 locked_out']).toContain(kind);
+    expect(failedEvents(factor.id).length).toBeLessThanOrEqual(5);
+    const activated = answers[17]?.status === 200;
+    const listed = await json(
+      await fetch(`${base}/v1/users/${userId}/factors`, {
+        headers: { authorization: basicAuth() },
+      }),
+    );
+    expect(listed.factors[0].status).toBe(activated ? 'ACTIVE' : 'PENDING_ACTIVATION');
+  });
+});
+
 describe('logs', () => {
   it('contain none of the codes, secrets, phone numbers or emails used', () => {
     const joined = runtime.logs.join('\n');

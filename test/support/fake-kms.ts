@@ -75,16 +75,24 @@ const derInteger = (value: bigint): Buffer => {
   return Buffer.concat([Buffer.from([0x02, body.length]), body]);
 };
 
-/** ECDSA over a given 32-byte digest, answered as DER, as KMS `Sign` with `DIGEST` does. */
-export const signDigestDer = (privateKey: KeyObject, digest: Uint8Array): Uint8Array => {
+/**
+ * ECDSA over a given 32-byte digest, answered as DER, as KMS `Sign` with `DIGEST` does: s is
+ * low or high at random, like KMS's; `highS` always answers the (r, n − s) form with s > n/2.
+ */
+export const signDigestDer = (
+  privateKey: KeyObject,
+  digest: Uint8Array,
+  highS = false,
+): Uint8Array => {
   const { d } = privateKey.export({ format: 'jwk' });
   const secret = toBigInt(Buffer.from(d ?? '', 'base64url'));
   const e = toBigInt(digest);
   for (;;) {
     const k = mod(toBigInt(randomBytes(40)), N - 1n) + 1n;
     const r = mod(multiply(k, G)?.x ?? 0n, N);
-    const s = mod(inverse(k, N) * (e + r * secret), N);
-    if (r === 0n || s === 0n) continue;
+    const random = mod(inverse(k, N) * (e + r * secret), N);
+    if (r === 0n || random === 0n) continue;
+    const s = highS && random <= N / 2n ? N - random : random;
     const body = Buffer.concat([derInteger(r), derInteger(s)]);
     return Buffer.concat([Buffer.from([0x30, body.length]), body]);
   }
@@ -97,6 +105,8 @@ export interface FakeSigningKey {
   readonly privateKey: KeyObject;
   readonly keySpec?: string;
   readonly keyUsage?: string;
+  /** Every `Sign` answers a high-S signature (valid, but the form verifiers refuse). */
+  readonly highS?: boolean;
 }
 
 const metadata = { $metadata: {} };
@@ -134,7 +144,11 @@ export const fakeSigningKms = (keys: readonly FakeSigningKey[]) => {
       }
       if (Message.length !== 32) throw new Error('fake KMS: digest must be 32 bytes');
       const key = find(KeyId);
-      return { ...metadata, KeyId: key.arn, Signature: signDigestDer(key.privateKey, Message) };
+      return {
+        ...metadata,
+        KeyId: key.arn,
+        Signature: signDigestDer(key.privateKey, Message, key.highS),
+      };
     }
     throw new Error('fake KMS: unexpected command');
   };

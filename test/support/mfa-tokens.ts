@@ -1,6 +1,7 @@
 import { KeyObject, sign } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { Jwks } from '../../shared/authz/jwks-source.js';
+import { toLowSP256 } from '../../shared/domain/ecdsa-signature.js';
 import {
   MFA_ACR,
   MFA_TOKEN_ALG,
@@ -49,6 +50,16 @@ export const sampleClaims = (): MfaTokenClaims => ({
   txn: 'txn-1',
 });
 
+/**
+ * The token with its ES256 signature in low-S form: jose (WebCrypto) signs either form at
+ * random, the service's signers and verifier use the low one only (ecdsa-signature.ts).
+ */
+export const lowSToken = (token: string): string => {
+  const dot = token.lastIndexOf('.');
+  const signature = toLowSP256(Buffer.from(token.slice(dot + 1), 'base64url'));
+  return `${token.slice(0, dot)}.${Buffer.from(signature).toString('base64url')}`;
+};
+
 /** A fresh ES256 key pair, its JWKS (kid `key-1` unless given) and a signer. */
 export const createTestIssuer = async (kid = KID): Promise<TestIssuer> => {
   const { publicKey, privateKey } = await generateKeyPair(MFA_TOKEN_ALG, { extractable: true });
@@ -57,14 +68,15 @@ export const createTestIssuer = async (kid = KID): Promise<TestIssuer> => {
     jwks: { keys: [publicJwk] },
     publicJwk,
     privateKey,
-    sign: (claims = {}, header = {}) => {
+    sign: async (claims = {}, header = {}) => {
       const payload = { ...defaultClaims(), ...claims };
       for (const [name, value] of Object.entries(payload)) {
         if (value === undefined) delete payload[name];
       }
-      return new SignJWT(payload)
+      const token = await new SignJWT(payload)
         .setProtectedHeader({ alg: MFA_TOKEN_ALG, typ: MFA_TOKEN_TYPE, kid, ...header })
         .sign(privateKey);
+      return lowSToken(token);
     },
   };
 };
@@ -85,5 +97,6 @@ export const signRaw = (
   const input = `${b64url(header)}.${b64url(payload)}`;
   const key = KeyObject.from(privateKey);
   const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding });
-  return `${input}.${signature.toString('base64url')}`;
+  const token = `${input}.${signature.toString('base64url')}`;
+  return dsaEncoding === 'ieee-p1363' ? lowSToken(token) : token;
 };

@@ -180,15 +180,15 @@ describe('MFA authorizer configuration', () => {
     vi.unstubAllGlobals();
   });
 
-  it('fails at cold start with the names of bad variables, never their values', () => {
+  it('fails at cold start naming each bad variable and its rule, never its value', () => {
     expect(() => authorizerDepsFromEnv({ ...ENV, MFA_ISSUER: undefined })).toThrow(
-      /^Invalid configuration: MFA_ISSUER$/,
+      /^Invalid configuration: MFA_ISSUER must be non-empty text \(not set\)$/,
     );
     expect(() => authorizerDepsFromEnv({ ...ENV, MFA_AUDIENCES: ' , ' })).toThrow(
-      /^Invalid configuration: MFA_AUDIENCES$/,
+      /^Invalid configuration: MFA_AUDIENCES .*\(got no audience\)$/,
     );
     expect(() => authorizerDepsFromEnv({ ...ENV, MFA_JWKS_URL: 'file:///etc/passwd' })).toThrow(
-      /^Invalid configuration: MFA_JWKS_URL$/,
+      /^Invalid configuration: MFA_JWKS_URL must be a URL whose protocol matches/,
     );
     const policies = () =>
       authorizerDepsFromEnv({ ...ENV, MFA_ROUTE_POLICIES: '{"GET /x":{"maxAge":"secret"}}' });

@@ -1,4 +1,10 @@
-import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  verify as cryptoVerify,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type KeySource, staticKeySource } from '../../shared/authz/jwks-source.js';
 import {
@@ -18,12 +24,35 @@ import {
   type TestIssuer,
 } from '../support/mfa-tokens.js';
 
+/** The P-256 order, written here independently of the code under test. */
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const fixed = (value: bigint) => Buffer.from(value.toString(16).padStart(64, '0'), 'hex');
+const signatureOf = (token: string) => Buffer.from(token.split('.')[2] ?? '', 'base64url');
+const sOf = (token: string) => BigInt(`0x${signatureOf(token).subarray(32).toString('hex')}`);
+/** The token with another raw `r || s` signature. */
+const withSignature = (token: string, r: Buffer, s: Buffer) =>
+  `${token.slice(0, token.lastIndexOf('.'))}.${Buffer.concat([r, s]).toString('base64url')}`;
+/** The other valid form of the token's signature, (r, n − s): computable without the key. */
+const twinOf = (token: string) =>
+  withSignature(token, signatureOf(token).subarray(0, 32), fixed(N - sOf(token)));
+const isHighS = (token: string) => sOf(token) > N / 2n;
+/** jose (WebCrypto) signs either form at random; our signers, and these tests, the low one. */
+const lowS = (raw: TestIssuer): TestIssuer => ({
+  ...raw,
+  sign: async (claims, header) => {
+    const token = await raw.sign(claims, header);
+    return isHighS(token) ? twinOf(token) : token;
+  },
+});
+
+let rawIssuer: TestIssuer;
 let issuer: TestIssuer;
 let foreign: TestIssuer;
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  foreign = await createTestIssuer(KID); // another key pair claiming the same kid
+  rawIssuer = await createTestIssuer();
+  issuer = lowS(rawIssuer);
+  foreign = lowS(await createTestIssuer(KID)); // another key pair claiming the same kid
 });
 
 /** A KeySource over the issuer's JWKS that counts lookups. */
@@ -211,6 +240,54 @@ describe('MFA token verifier: forged and invalid tokens', () => {
     const header = { alg: 'ES256', typ: 'mfa+jwt', kid: KID };
     const der = signRaw(issuer.privateKey, header, defaultClaims(), 'der');
     expect(await refusal(verifier.verify(der))).toBe('signature');
+  });
+
+  it('refuses the (r, n − s) twin of a valid token, though node:crypto verifies it', async () => {
+    const keys = countingKeys();
+    const { verifier } = setup({ keys });
+    const token = await issuer.sign();
+    const twin = twinOf(token);
+    expect(twin).not.toBe(token);
+    const publicKey = createPublicKey({ key: issuer.publicJwk as never, format: 'jwk' });
+    const signed = Buffer.from(twin.slice(0, twin.lastIndexOf('.')));
+    const p1363 = { key: publicKey, dsaEncoding: 'ieee-p1363' as const };
+    expect(cryptoVerify('sha256', signed, p1363, signatureOf(twin))).toBe(true);
+    expect(await refusal(verifier.verify(twin))).toBe('signature');
+    expect(keys.lookups).toBe(0); // refused before the key lookup and the signature check
+    await expect(verifier.verify(token)).resolves.toMatchObject({ jti: 'jti-1' });
+    // The low form in the cache does not make its twin acceptable.
+    expect(await refusal(verifier.verify(twin))).toBe('signature');
+  });
+
+  it('accepts exactly one form of each token, whichever form jose signed', async () => {
+    const { verifier } = setup();
+    for (let i = 0; i < 16; i += 1) {
+      const token = await rawIssuer.sign({ jti: `jti-${i}` });
+      const [high, low] = isHighS(token) ? [token, twinOf(token)] : [twinOf(token), token];
+      expect(await refusal(verifier.verify(high))).toBe('signature');
+      await expect(verifier.verify(low)).resolves.toMatchObject({ jti: `jti-${i}` });
+      expect(twinOf(high)).toBe(low);
+    }
+  });
+
+  it('refuses r or s that is zero or not below n, before any key lookup', async () => {
+    const keys = countingKeys();
+    const { verifier } = setup({ keys });
+    const token = await issuer.sign();
+    const r = signatureOf(token).subarray(0, 32);
+    const s = signatureOf(token).subarray(32);
+    for (const [badR, badS] of [
+      [fixed(0n), s],
+      [r, fixed(0n)],
+      [fixed(N), s],
+      [r, fixed(N)],
+      [fixed(2n ** 256n - 1n), s],
+      [r, fixed(N - 1n)],
+    ] as const) {
+      const forged = withSignature(token, badR, badS);
+      expect(await refusal(verifier.verify(forged)), forged.slice(-86)).toBe('signature');
+    }
+    expect(keys.lookups).toBe(0);
   });
 
   it('checks the signature before any claim', async () => {

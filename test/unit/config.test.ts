@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { authorizerConfigSchema } from '../../shared/authz/authorizer-config.js';
-import { localConfigSchema, parseConfig, serviceConfigSchema } from '../../shared/config.js';
+import {
+  ConfigError,
+  localConfigSchema,
+  parseConfig,
+  serviceConfigSchema,
+} from '../../shared/config.js';
 
 describe('config', () => {
   it('applies defaults and freezes the result', () => {
@@ -15,10 +21,132 @@ describe('config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('fails with the names of missing or bad variables, not their values', () => {
-    expect(() => parseConfig(serviceConfigSchema, { STATE_TOKEN_TTL_SECONDS: 'soon' })).toThrow(
-      'Invalid configuration: TABLE_NAME, STATE_TOKEN_TTL_SECONDS',
-    );
+  describe('a bad setting', () => {
+    // Recognisable, so a test can tell the value never reaches the message.
+    const secretish = 'Zq7-not-for-logs';
+    const failure = (schema: z.ZodMiniType, env: Record<string, string>) => {
+      try {
+        parseConfig(schema, env);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('no failure');
+    };
+    const messageOf = (env: Record<string, string>) =>
+      failure(serviceConfigSchema, { TABLE_NAME: 't', ...env }).message;
+
+    it.each([
+      [
+        'below its range',
+        { FACTOR_LOCK_SECONDS: '2' },
+        'FACTOR_LOCK_SECONDS must be an integer from 60 to 86400 (got a value below 60)',
+      ],
+      [
+        'above its range',
+        { FACTOR_LOCK_SECONDS: '86401' },
+        'FACTOR_LOCK_SECONDS must be an integer from 60 to 86400 (got a value above 86400)',
+      ],
+      [
+        'not an integer',
+        { OTP_DIGITS: '6.5' },
+        'OTP_DIGITS must be an integer from 6 to 8 (got a value that is not an integer)',
+      ],
+      [
+        'not a number',
+        { OTP_TTL_SECONDS: secretish },
+        'OTP_TTL_SECONDS must be an integer from 30 to 900 (got a value that is not a number)',
+      ],
+      [
+        'empty',
+        { FACTOR_LOCK_THRESHOLD: '' },
+        'FACTOR_LOCK_THRESHOLD must be an integer from 2 to 100 (got an empty value)',
+      ],
+      [
+        'not one of its choices',
+        { SIGNING_MODE: secretish },
+        'SIGNING_MODE must be one of kms, envelope (got another value)',
+      ],
+      [
+        'not an email address',
+        { EMAIL_SENDER: secretish },
+        'EMAIL_SENDER must be an email address (got a value that is not an email address)',
+      ],
+      [
+        'a bad item of a list',
+        { SMS_ALLOWED_COUNTRIES: `GB,${secretish}` },
+        'SMS_ALLOWED_COUNTRIES must be a non-empty list, each text matching /^[A-Z]{2}$/ (item 2: got a value not matching /^[A-Z]{2}$/)',
+      ],
+    ])('%s: one line with the name, the rule from the schema and the problem', (_, env, line) => {
+      const error = failure(serviceConfigSchema, { TABLE_NAME: 't', ...env });
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.name).toBe('ConfigError');
+      expect(error.message).toBe(`Invalid configuration: ${line}`);
+    });
+
+    it('lists every bad variable, one line each, a missing one as not set', () => {
+      expect(messageOf({ TABLE_NAME: '' })).toBe(
+        'Invalid configuration: TABLE_NAME must be non-empty text (got an empty value)',
+      );
+      expect(
+        failure(serviceConfigSchema, {
+          STATE_TOKEN_TTL_SECONDS: 'soon',
+          LOG_LEVEL: 'loud',
+          MFA_ISSUER: secretish,
+        }).message,
+      ).toBe(
+        [
+          'Invalid configuration:',
+          '  TABLE_NAME must be non-empty text (not set)',
+          '  LOG_LEVEL must be one of debug, info, warn, error (got another value)',
+          '  MFA_ISSUER must be a URL (got a value that is not an accepted URL)',
+          '  STATE_TOKEN_TTL_SECONDS must be an integer from 30 to 3600 (got a value that is not a number)',
+        ].join('\n'),
+      );
+    });
+
+    it('never echoes a value, a secret included', () => {
+      const local = failure(localConfigSchema, {
+        MFA_LOCAL_CLIENT_SECRET: 'Zq7',
+        PORT: secretish,
+      }).message;
+      expect(local).toContain(
+        'MFA_LOCAL_CLIENT_SECRET must be text of at least 8 characters (got fewer than 8 characters)',
+      );
+      expect(local).toContain('PORT must be an integer from 0 to 65535');
+      expect(local).not.toContain('Zq7');
+      const service = messageOf({
+        SMS_SENDER_ID: `${secretish}!`,
+        MFA_ISSUER_NAME: secretish.repeat(10),
+        EMAIL_SENDER: secretish,
+        SIGNING_MODE: secretish,
+      });
+      expect(service.split('\n')).toHaveLength(5);
+      expect(service).not.toContain('Zq7');
+    });
+
+    it('reads the range from the schema: a changed bound changes the message', () => {
+      const schema = z.object({ WAIT_SECONDS: z.coerce.number().check(z.int(), z.minimum(5)) });
+      expect(failure(schema, { WAIT_SECONDS: '1' }).message).toBe(
+        'Invalid configuration: WAIT_SECONDS must be an integer of at least 5 (got a value below 5)',
+      );
+    });
+
+    it('names the field inside a JSON setting (the authorizer route policies)', () => {
+      const error = failure(authorizerConfigSchema, {
+        MFA_ISSUER: 'https://mfa.example',
+        MFA_AUDIENCES: '*',
+        MFA_JWKS_URL: 'https://mfa.example/.well-known/jwks.json',
+        MFA_ROUTE_POLICIES: `{"GET /x":{"maxAge":"${secretish}"}}`,
+        LOG_LEVEL: secretish,
+      });
+      expect(error.message).toBe(
+        [
+          'Invalid configuration:',
+          '  MFA_ROUTE_POLICIES.GET /x.maxAge must be an integer from 0 to 86400 (got a value that is not a number)',
+          '  LOG_LEVEL must be one of debug, info, warn, error (got another value)',
+        ].join('\n'),
+      );
+    });
   });
 
   it('is documented: the README lists every authorizer variable too', () => {

@@ -1,7 +1,12 @@
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CryptoError } from '../../shared/domain/crypto-error.js';
-import { derToJose, joseToDer } from '../../shared/domain/ecdsa-signature.js';
+import {
+  derToJose,
+  isLowSP256,
+  joseToDer,
+  toLowSP256,
+} from '../../shared/domain/ecdsa-signature.js';
 
 const malformed = (run: () => unknown) => {
   let error: unknown;
@@ -106,5 +111,63 @@ describe('DER edge cases', () => {
   it('refuses an impossible curve size', () => {
     expect(() => derToJose(der('01', '02'), 0)).toThrow(RangeError);
     expect(() => joseToDer(new Uint8Array(134), 67)).toThrow(RangeError);
+  });
+});
+
+describe('low-S ES256 signatures', () => {
+  // The P-256 order, written here independently of the code under test.
+  const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const HALF = N / 2n;
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const int = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+  const fixed = (value: bigint) => hex(value.toString(16).padStart(64, '0'));
+  const rs = (r: bigint, s: bigint) => Buffer.concat([fixed(r), fixed(s)]);
+  const twin = (jose: Uint8Array) => rs(int(jose.subarray(0, 32)), N - int(jose.subarray(32)));
+  const verifies = (data: Buffer, jose: Uint8Array) =>
+    verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, jose);
+  /** A node:crypto signature of `data` and its twin, sorted into the low and the high form. */
+  const signBoth = (data: Buffer) => {
+    const signature = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const other = twin(signature);
+    return int(signature.subarray(32)) <= HALF
+      ? { low: signature, high: other }
+      : { low: other, high: signature };
+  };
+
+  it('turns a high-S signature into (r, n − s), which still verifies; a low-S one stays as is', () => {
+    for (let i = 0; i < 50; i += 1) {
+      const data = randomBytes(40);
+      const { low, high } = signBoth(data);
+      expect(verifies(data, high)).toBe(true); // the twin is a valid signature: the problem
+      const normal = toLowSP256(high);
+      const expected = rs(int(high.subarray(0, 32)), N - int(high.subarray(32)));
+      expect(Buffer.from(normal).toString('hex')).toBe(expected.toString('hex'));
+      expect(Buffer.from(normal).equals(low)).toBe(true);
+      expect(verifies(data, normal)).toBe(true);
+      expect(toLowSP256(low)).toBe(low);
+      expect([isLowSP256(low), isLowSP256(high), isLowSP256(normal)]).toEqual([true, false, true]);
+    }
+  });
+
+  it('puts the boundary at ⌊n/2⌋: n is odd, so exactly one of s and n − s is low', () => {
+    const r = 7n;
+    expect(isLowSP256(rs(r, HALF))).toBe(true);
+    expect(isLowSP256(rs(r, HALF + 1n))).toBe(false);
+    expect(Buffer.from(toLowSP256(rs(r, HALF + 1n))).equals(rs(r, HALF))).toBe(true);
+    expect(Buffer.from(toLowSP256(rs(r, N - 1n))).equals(rs(r, 1n))).toBe(true);
+    expect(isLowSP256(rs(r, 1n))).toBe(true);
+    expect(isLowSP256(rs(N - 1n, 1n))).toBe(true);
+  });
+
+  it('refuses r or s that is zero or not below n, and any other length', () => {
+    for (const bad of [rs(0n, 1n), rs(1n, 0n), rs(N, 1n), rs(1n, N), rs(N + 1n, 1n)]) {
+      expect(isLowSP256(bad), bad.toString('hex')).toBe(false);
+      malformed(() => toLowSP256(bad));
+    }
+    expect(isLowSP256(rs(2n ** 256n - 1n, 1n))).toBe(false);
+    for (const length of [0, 63, 65, 96]) {
+      expect(isLowSP256(new Uint8Array(length).fill(1))).toBe(false);
+      malformed(() => toLowSP256(new Uint8Array(length).fill(1)));
+    }
   });
 });

@@ -68,6 +68,14 @@ const verify = async (token: string, keys: readonly object[]) =>
     currentDate: new Date(T0),
   });
 
+/** The P-256 order n, written here independently of the code under test. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+/** s of a token's ES256 `r || s` signature, as a number. */
+const sOf = (token: string) => {
+  const signature = Buffer.from(token.split('.')[2] ?? '', 'base64url');
+  return BigInt(`0x${signature.subarray(32).toString('hex')}`);
+};
+
 const rejection = async (promise: Promise<unknown>) =>
   promise.then(
     () => {
@@ -101,6 +109,15 @@ describe('envelope token signer', () => {
     expect(Object.keys(jwk ?? {}).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
     expect(store.counts.create).toBe(1);
     expect(kmsCalls(kms)).toEqual({ generate: 1, decrypt: 1 });
+  });
+
+  it('emits low-S signatures only (s ≤ n/2): 64 of 64, each one verifying', async () => {
+    const { signer } = setup();
+    const tokens: string[] = [];
+    for (let i = 0; i < 64; i += 1) tokens.push(await signer.sign(claims));
+    expect(tokens.filter((token) => sOf(token) > P256_ORDER / 2n)).toEqual([]);
+    const { keys } = await signer.publicJwks();
+    await Promise.all(tokens.map((token) => verify(token, keys)));
   });
 
   it('stores no private key in clear and binds the sealed key to its purpose and kid', async () => {

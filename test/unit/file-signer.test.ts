@@ -27,6 +27,14 @@ const verifyWith = (token: string, jwks: { readonly keys: readonly PublicJwk[] }
   });
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
+/** The P-256 order n, written here independently of the code under test. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+/** s of a token's ES256 `r || s` signature, as a number. */
+const sOf = (token: string) => {
+  const signature = Buffer.from(token.split('.')[2] ?? '', 'base64url');
+  return BigInt(`0x${signature.subarray(32).toString('hex')}`);
+};
+
 const kids = async (signer: TokenSigner) => (await signer.publicJwks()).keys.map((k) => k.kid);
 
 let dir: string;
@@ -71,6 +79,15 @@ describe('file token signer', () => {
       'y',
     ]);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
+  });
+
+  it('emits low-S signatures only (s ≤ n/2): 64 of 64, each one verifying', async () => {
+    const signer = createFileSigner(props());
+    const tokens: string[] = [];
+    for (let i = 0; i < 64; i += 1) tokens.push(await signer.sign(claims));
+    expect(tokens.filter((token) => sOf(token) > P256_ORDER / 2n)).toEqual([]);
+    const jwks = await signer.publicJwks();
+    await Promise.all(tokens.map((token) => verifyWith(token, jwks)));
   });
 
   it('keeps using the stored key across instances (restarts)', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createKmsSigner } from '../../shared/adapters/aws/kms-signer.js';
 import { CryptoError } from '../../shared/domain/crypto-error.js';
 import type { MfaTokenClaims } from '../../shared/domain/mfa-token.js';
-import { type FakeSigningKey, fakeSigningKms } from '../support/fake-kms.js';
+import { type FakeSigningKey, fakeSigningKms, signDigestDer } from '../support/fake-kms.js';
 
 const claims: MfaTokenClaims = {
   iss: 'https://mfa.test.example',
@@ -49,6 +49,14 @@ const verifyWith = async (token: string, jwks: Awaited<ReturnType<typeof signerJ
   });
 const signerJwks = (signer: ReturnType<typeof createKmsSigner>) => signer.publicJwks();
 
+/** The P-256 order n, written here independently of the code under test. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+/** s of a token's ES256 `r || s` signature, as a number. */
+const sOf = (token: string) => {
+  const signature = Buffer.from(token.split('.')[2] ?? '', 'base64url');
+  return BigInt(`0x${signature.subarray(32).toString('hex')}`);
+};
+
 const rejection = async (promise: Promise<unknown>) =>
   promise.then(
     () => {
@@ -77,6 +85,30 @@ describe('KMS token signer', () => {
     expect(Object.keys(jwks.keys[0] ?? {}).sort()).toEqual(
       ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'].sort(),
     );
+  });
+
+  it('the fake KMS answers high-S when asked, as KMS may', () => {
+    const { privateKey } = kmsKey('high');
+    const digest = createHash('sha256').update('x').digest();
+    for (let i = 0; i < 16; i += 1) {
+      const der = Buffer.from(signDigestDer(privateKey, digest, true));
+      // DER: 30 len 02 rlen r… 02 slen s…, short lengths (P-256): s is the last INTEGER.
+      const s = BigInt(`0x${der.subarray(4 + (der[3] ?? 0) + 2).toString('hex')}`);
+      expect(s > P256_ORDER / 2n && s < P256_ORDER).toBe(true);
+    }
+  });
+
+  it.each([
+    { name: 'high-S only', highS: true },
+    { name: 'either form', highS: false },
+  ])('emits low-S signatures only (s ≤ n/2) when KMS answers $name', async ({ highS }) => {
+    const active = kmsKey('active', { highS });
+    const signer = createKmsSigner({ kms: fakeSigningKms([active]).kms, keyIds: [active.id] });
+    const tokens: string[] = [];
+    for (let i = 0; i < 64; i += 1) tokens.push(await signer.sign(claims));
+    expect(tokens.filter((token) => sOf(token) > P256_ORDER / 2n)).toEqual([]);
+    const jwks = await signer.publicJwks();
+    await Promise.all(tokens.map((token) => verifyWith(token, jwks)));
   });
 
   it('sends KMS only the SHA-256 of the signing input, by key ARN', async () => {

@@ -1,85 +1,210 @@
-import type { FactorStore, UserFactors } from '../../ports/store.js';
+import type { FactorStore, StepUpGuard, UserFactors } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import type { TableOps } from './dynamo-table.js';
 
 const PENDING = 'PENDING_ACTIVATION';
 const ACTIVE = 'ACTIVE';
-const names = (factorId: string, extra: Record<string, string> = {}) => ({
-  '#id': factorId,
-  '#status': 'status',
-  ...extra,
+const F = 'factors.#id';
+
+/** The parts of one update expression, joined by {@link write}. */
+interface Parts {
+  readonly set?: readonly string[];
+  readonly remove?: readonly string[];
+  readonly add?: readonly string[];
+  readonly condition?: readonly string[];
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, unknown>;
+}
+
+/**
+ * The step-up guard as expression parts: "still no ACTIVE factor", or "this token not spent on
+ * another factor" (then spent on this one, and expired entries pruned).
+ */
+const guardParts = (guard: StepUpGuard | undefined): Parts => {
+  if (!guard) return {};
+  if (guard.kind === 'no_active_factor') {
+    return { condition: ['activeCount = :noneActive'], values: { ':noneActive': 0 } };
+  }
+  const prune = guard.prune.filter((jti) => jti !== guard.jti);
+  return {
+    set: ['stepUps.#jti = :use'],
+    remove: prune.map((_, i) => `stepUps.#spent${i}`),
+    condition: ['(attribute_not_exists(stepUps.#jti) OR stepUps.#jti.factorId = :useFactor)'],
+    names: {
+      '#jti': guard.jti,
+      ...Object.fromEntries(prune.map((jti, i) => [`#spent${i}`, jti])),
+    },
+    values: { ':use': guard.use, ':useFactor': guard.use.factorId },
+  };
+};
+
+const merge = (...all: Parts[]): Required<Parts> => ({
+  set: all.flatMap((p) => p.set ?? []),
+  remove: all.flatMap((p) => p.remove ?? []),
+  add: all.flatMap((p) => p.add ?? []),
+  condition: all.flatMap((p) => p.condition ?? []),
+  names: Object.assign({}, ...all.map((p) => p.names ?? {})),
+  values: Object.assign({}, ...all.map((p) => p.values ?? {})),
 });
 
 /** Factors of a user live in one item (with their transactions), so limits, duplicates and counters are atomic. */
-export const dynamoFactorStore = (table: TableOps): FactorStore => ({
-  getUser: (clientId, userId) => table.get<UserFactors>(keys.userFactors(clientId, userId)),
-
-  add: async (clientId, userId, factor, maxFactors) => {
-    const key = keys.userFactors(clientId, userId);
-    // Nested map paths need their parent maps: create them once, idempotently.
-    await table.update(key, {
-      update:
-        'SET factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty), txns = if_not_exists(txns, :empty), factorCount = if_not_exists(factorCount, :zero), clientId = :c, userId = :u',
-      values: { ':empty': {}, ':zero': 0, ':c': clientId, ':u': userId },
+export const dynamoFactorStore = (table: TableOps): FactorStore => {
+  const write = async (clientId: string, userId: string, ...parts: Parts[]) => {
+    const p = merge(...parts);
+    const clauses = [
+      p.set.length ? `SET ${p.set.join(', ')}` : '',
+      p.remove.length ? `REMOVE ${p.remove.join(', ')}` : '',
+      p.add.length ? `ADD ${p.add.join(', ')}` : '',
+    ].filter(Boolean);
+    const names = Object.keys(p.names).length ? p.names : undefined;
+    const values = Object.keys(p.values).length ? p.values : undefined;
+    return table.update<UserFactors>(keys.userFactors(clientId, userId), {
+      update: clauses.join(' '),
+      ...(p.condition.length ? { condition: p.condition.join(' AND ') } : {}),
+      ...(names ? { names } : {}),
+      ...(values ? { values } : {}),
     });
-    const hash = factor.destinationHash;
-    const added = await table.update(key, {
-      update: `SET factors.#id = :factor${hash ? ', byDestination.#hash = :id' : ''} ADD factorCount :one`,
-      condition: `factorCount < :max${hash ? ' AND attribute_not_exists(byDestination.#hash)' : ''}`,
-      names: hash ? { '#id': factor.factorId, '#hash': hash } : { '#id': factor.factorId },
-      values: {
-        ':factor': factor,
-        ':one': 1,
-        ':max': maxFactors,
-        ...(hash ? { ':id': factor.factorId } : {}),
-      },
-    });
-    if (added) return 'added';
-    const user = await table.get<UserFactors>(key);
-    return hash && user?.byDestination[hash] ? 'exists' : 'too_many';
-  },
+  };
+  const factorNames = (factorId: string) => ({ '#id': factorId, '#status': 'status' });
 
-  renewActivation: async (clientId, userId, factorId, activation, sentBefore) =>
-    (await table.update(keys.userFactors(clientId, userId), {
-      update: 'SET factors.#id.activation = :activation',
-      condition:
-        'factors.#id.#status = :pending AND (attribute_not_exists(factors.#id.activation.lastSentAt) OR factors.#id.activation.lastSentAt <= :before)',
-      names: names(factorId),
-      values: { ':activation': activation, ':pending': PENDING, ':before': sentBefore },
-    })) !== undefined,
+  return {
+    getUser: (clientId, userId) => table.get<UserFactors>(keys.userFactors(clientId, userId)),
 
-  activationFailed: async (clientId, userId, factorId) => {
-    const user = await table.update<UserFactors>(keys.userFactors(clientId, userId), {
-      update: 'ADD factors.#id.activation.attempts :one',
-      condition: 'factors.#id.#status = :pending AND attribute_exists(factors.#id.activation)',
-      names: names(factorId),
-      values: { ':one': 1, ':pending': PENDING },
-    });
-    return user?.factors[factorId]?.activation?.attempts;
-  },
+    prepareGuards: async (clientId, userId, activeCount) => {
+      await write(clientId, userId, {
+        set: [
+          'activeCount = if_not_exists(activeCount, :active)',
+          'stepUps = if_not_exists(stepUps, :empty)',
+        ],
+        condition: ['attribute_exists(pk)'],
+        values: { ':active': activeCount, ':empty': {} },
+      });
+    },
 
-  activate: async (clientId, userId, factorId, proof, nowSeconds, maxAttempts) => {
-    const byCode = 'codeMac' in proof;
-    const activated = await table.update(keys.userFactors(clientId, userId), {
-      update: `SET factors.#id.#status = :active, factors.#id.activatedAt = :now${byCode ? '' : ', factors.#id.lastStep = :step'} REMOVE factors.#id.activation`,
-      condition: `factors.#id.#status = :pending AND factors.#id.activation.expiresAt > :now AND factors.#id.activation.attempts < :max${byCode ? ' AND factors.#id.activation.codeMac = :mac' : ''}`,
-      names: names(factorId),
-      values: {
-        ':active': ACTIVE,
-        ':pending': PENDING,
-        ':now': nowSeconds,
-        ':max': maxAttempts,
-        ...(byCode ? { ':mac': proof.codeMac } : { ':step': proof.step }),
-      },
-    });
-    return activated !== undefined;
-  },
+    add: async (clientId, userId, factor, { maxFactors, activeCount, guard }) => {
+      // Nested map paths need their parent maps: create them once, idempotently.
+      await write(clientId, userId, {
+        set: [
+          'factors = if_not_exists(factors, :empty)',
+          'byDestination = if_not_exists(byDestination, :empty)',
+          'txns = if_not_exists(txns, :empty)',
+          'stepUps = if_not_exists(stepUps, :empty)',
+          'factorCount = if_not_exists(factorCount, :zero)',
+          'activeCount = if_not_exists(activeCount, :active)',
+          'clientId = :c',
+          'userId = :u',
+        ],
+        values: { ':empty': {}, ':zero': 0, ':active': activeCount, ':c': clientId, ':u': userId },
+      });
+      const hash = factor.destinationHash;
+      const added = await write(
+        clientId,
+        userId,
+        {
+          set: [`${F} = :factor`, ...(hash ? ['byDestination.#hash = :fid'] : [])],
+          add: ['factorCount :one'],
+          condition: [
+            'factorCount < :max',
+            ...(hash ? ['attribute_not_exists(byDestination.#hash)'] : []),
+          ],
+          names: { '#id': factor.factorId, ...(hash ? { '#hash': hash } : {}) },
+          values: {
+            ':factor': factor,
+            ':one': 1,
+            ':max': maxFactors,
+            ...(hash ? { ':fid': factor.factorId } : {}),
+          },
+        },
+        guardParts(guard),
+      );
+      if (added) return 'added';
+      const user = await table.get<UserFactors>(keys.userFactors(clientId, userId));
+      if (hash && user?.byDestination[hash]) return 'exists';
+      if (Object.keys(user?.factors ?? {}).length >= maxFactors) return 'too_many';
+      return 'refused';
+    },
 
-  remove: async (clientId, userId, factorId, destinationHash) =>
-    (await table.update(keys.userFactors(clientId, userId), {
-      update: `REMOVE factors.#id${destinationHash ? ', byDestination.#hash' : ''} ADD factorCount :minus`,
-      condition: 'attribute_exists(factors.#id)',
-      names: destinationHash ? { '#id': factorId, '#hash': destinationHash } : { '#id': factorId },
-      values: { ':minus': -1 },
-    })) !== undefined,
-});
+    renewActivation: async (clientId, userId, factorId, activation, { sentBefore, guard }) =>
+      (await write(
+        clientId,
+        userId,
+        {
+          set: [`${F}.activation = :activation`],
+          condition: [
+            `${F}.#status = :pending`,
+            `(attribute_not_exists(${F}.activation.lastSentAt) OR ${F}.activation.lastSentAt <= :before)`,
+          ],
+          names: factorNames(factorId),
+          values: { ':activation': activation, ':pending': PENDING, ':before': sentBefore },
+        },
+        guardParts(guard),
+      )) !== undefined,
+
+    reserveActivationAttempt: async (clientId, userId, factorId, { nowSeconds, maxAttempts }) => {
+      const user = await write(clientId, userId, {
+        add: [`${F}.activation.attempts :one`],
+        condition: [
+          `${F}.#status = :pending`,
+          `${F}.activation.expiresAt > :now`,
+          `${F}.activation.attempts < :max`,
+        ],
+        names: factorNames(factorId),
+        values: { ':one': 1, ':pending': PENDING, ':now': nowSeconds, ':max': maxAttempts },
+      });
+      return user?.factors[factorId]?.activation?.attempts;
+    },
+
+    activate: async (clientId, userId, factorId, proof, { nowSeconds, guard }) => {
+      const byCode = 'codeMac' in proof;
+      const activated = await write(
+        clientId,
+        userId,
+        {
+          set: [
+            `${F}.#status = :active`,
+            `${F}.activatedAt = :now`,
+            ...(byCode ? [] : [`${F}.lastStep = :step`]),
+          ],
+          remove: [`${F}.activation`],
+          add: ['activeCount :one'],
+          // The attempt was reserved (and counted) before the comparison.
+          condition: [
+            `${F}.#status = :pending`,
+            `${F}.activation.expiresAt > :now`,
+            ...(byCode ? [`${F}.activation.codeMac = :mac`] : []),
+          ],
+          names: factorNames(factorId),
+          values: {
+            ':active': ACTIVE,
+            ':pending': PENDING,
+            ':now': nowSeconds,
+            ':one': 1,
+            ...(byCode ? { ':mac': proof.codeMac } : { ':step': proof.step }),
+          },
+        },
+        guardParts(guard),
+      );
+      return activated !== undefined;
+    },
+
+    remove: async (clientId, userId, factor, guard) => {
+      const hash = factor.destinationHash;
+      const active = factor.status === ACTIVE;
+      return (
+        (await write(
+          clientId,
+          userId,
+          {
+            remove: [F, ...(hash ? ['byDestination.#hash'] : [])],
+            add: ['factorCount :minus', ...(active ? ['activeCount :minus'] : [])],
+            // The status it was read with: `activeCount` stays exact.
+            condition: [`${F}.#status = :seen`],
+            names: { ...factorNames(factor.factorId), ...(hash ? { '#hash': hash } : {}) },
+            values: { ':minus': -1, ':seen': factor.status },
+          },
+          guardParts(guard),
+        )) !== undefined
+      );
+    },
+  };
+};

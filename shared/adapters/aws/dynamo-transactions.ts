@@ -86,9 +86,13 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
 
   undoChallenge: async (ref, codeMac, before) => {
     // Put back the code (and cooldown) the user had before this send, if any.
-    const set = [`${T}.sends = ${T}.sends - :one`];
+    const set = [`${T}.sends = ${T}.sends - :one`, `${T}.#status = :prevStatus`];
     const remove: string[] = [];
-    const values: Record<string, unknown> = { ':one': 1, ':mac': codeMac };
+    const values: Record<string, unknown> = {
+      ':one': 1,
+      ':mac': codeMac,
+      ':prevStatus': before.status,
+    };
     if (before.codeMac) {
       set.push(
         `${T}.codeMac = :prevMac`,
@@ -111,15 +115,21 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     await table.update(key(ref), {
       update: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
       condition: `${T}.codeMac = :mac`,
-      names: { '#h': ref.stateTokenHash },
+      names: names(ref),
       values,
     });
   },
 
   reserveAttempt: async (ref, a) => {
     const failure = a.lock
-      ? `${F}.failures = :zero, ${F}.lockedUntil = :until, ${F}.lockOwner = :owner`
+      ? `${F}.failures = :zero, ${F}.lockedUntil = :until, ${F}.lockOwner = :owner, ${F}.lockCount = :locks, ${F}.lastLockAt = :now`
       : `${F}.failures = if_not_exists(${F}.failures, :zero) + :one`;
+    // The lock's length was computed from the lock count as read: it must not have moved.
+    const seenLocks = !a.lock
+      ? ''
+      : a.lock.seenCount === undefined
+        ? ` AND attribute_not_exists(${F}.lockCount)`
+        : ` AND ${F}.lockCount = :seenLocks`;
     // At (or, after the threshold was lowered, above) the last allowed failure, only the
     // locking variant reserves: a factor is never stuck between usable and locked.
     const underThreshold = a.lock
@@ -133,7 +143,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           a.challenge
             ? `${T}.#status = :challenge AND ${T}.challengeFactorId = :fid AND ${T}.codeExpiresAt > :now AND attribute_exists(${T}.codeMac)`
             : IS_LIVE
-        } AND ${FACTOR_USABLE} AND ${underThreshold}`,
+        } AND ${FACTOR_USABLE} AND ${underThreshold}${seenLocks}`,
         names: names(ref, a.factorId),
         values: {
           ...(a.challenge ? { ':challenge': LIVE[':challenge'], ':fid': a.factorId } : LIVE),
@@ -143,7 +153,14 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ':now': a.nowSeconds,
           ':max': a.maxAttempts,
           ':last': a.threshold - 1,
-          ...(a.lock ? { ':until': a.lock.until, ':owner': a.lock.owner } : {}),
+          ...(a.lock
+            ? {
+                ':until': a.lock.until,
+                ':owner': a.lock.owner,
+                ':locks': a.lock.count,
+                ...(a.lock.seenCount === undefined ? {} : { ':seenLocks': a.lock.seenCount }),
+              }
+            : {}),
         },
       }),
     );
@@ -155,8 +172,15 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     const done = await table.update(key(ref), {
       update: `SET ${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now, ${F}.failures = :zero${
         byStep ? `, ${F}.lastStep = :step` : ''
+      }${
+        // This request's own lock is lifted as if it never was: it does not count.
+        a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
       } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner`,
-      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND ${F}.#status = :active AND (attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now OR ${F}.lockOwner = :owner)${
+      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND ${F}.#status = :active AND ${
+        a.lifting
+          ? `${F}.lockOwner = :owner`
+          : `(attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now OR ${F}.lockOwner = :owner)`
+      }${
         byCode ? ` AND ${T}.codeMac = :mac` : ''
       }${byStep ? ` AND (attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)` : ''}`,
       names: names(ref, a.factorId),
@@ -168,6 +192,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         ':now': a.nowSeconds,
         ':owner': a.owner,
         ':zero': 0,
+        ...(a.lifting ? { ':one': 1 } : {}),
         ...(byCode ? { ':mac': a.codeMac } : {}),
         ...(byStep ? { ':step': a.step } : {}),
       },

@@ -1,0 +1,112 @@
+// zod/mini, as in shared/config.ts: the HTTP schemas and the configuration schema both build
+// on `displayText`, so there is one rule for text a person reads.
+import * as z from 'zod/mini';
+
+/**
+ * Text shown to a user (the payee in an SMS, an issuer name in an authenticator app) or kept
+ * as context in the audit trail. What a person reads must be what the app sent, so characters
+ * that change how other characters look, or that show as nothing, are refused rather than
+ * stripped: stripping would approve text nobody submitted.
+ *
+ * Refused (Unicode general categories):
+ * - `Cc` controls (tab, newline, ESC: terminal escapes in logs, line breaks in an SMS);
+ * - `Cf` format characters: bidi embeddings, overrides and isolates (U+202A–202E,
+ *   U+2066–2069, so `"\u202edtL EMCA"` would read as "ACME Ltd"), zero-width characters
+ *   (U+200B–200D), U+FEFF, soft hyphen, tag characters;
+ * - `Zl`, `Zp` line and paragraph separators (U+2028, U+2029);
+ * - `Co` private use (its glyph depends on the phone's font);
+ * - `Cn` unassigned code points (no glyph today, any glyph tomorrow);
+ * - `Cs` lone surrogates (not text: they cannot be encoded as UTF-8).
+ *
+ * Accepted text is normalised to NFC, so `"Mu\u0308ller"` and `"Müller"` are the same payee in
+ * the message, the MFA token and its binding. Length is counted in code points after NFC, the
+ * way a person counts characters (not UTF-16 units: an emoji is one, not two).
+ *
+ * Unassigned depends on the Unicode version of the runtime's ICU: a character new in a later
+ * Unicode version is refused on a runtime that does not know it yet.
+ *
+ * @example
+ * toDisplayText('Mu\u0308ller & Søn Ltd', 70); // { ok: true, value: 'Müller & Søn Ltd' }
+ * toDisplayText('\u202edtL EMCA', 70); // { ok: false, problem: 'format', message: '…' }
+ */
+
+/** Why a text was refused: a stable name for each rule. */
+export type DisplayTextProblem =
+  | 'empty'
+  | 'too_long'
+  | 'control'
+  | 'format'
+  | 'separator'
+  | 'private_use'
+  | 'unassigned'
+  | 'surrogate';
+
+export type DisplayTextResult =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly problem: DisplayTextProblem; readonly message: string };
+
+// One class per rule, in the order they are reported; the first that matches names the rule.
+const REFUSED: ReadonlyArray<readonly [DisplayTextProblem, RegExp, string]> = [
+  ['control', /\p{Cc}/u, 'must not contain control characters (such as tab or newline)'],
+  [
+    'format',
+    /\p{Cf}/u,
+    'must not contain invisible format characters (bidi controls such as U+202E, zero-width characters such as U+200B, U+FEFF)',
+  ],
+  [
+    'separator',
+    /[\p{Zl}\p{Zp}]/u,
+    'must not contain line or paragraph separators (U+2028, U+2029)',
+  ],
+  ['private_use', /\p{Co}/u, 'must not contain private-use characters'],
+  ['surrogate', /\p{Cs}/u, 'must not contain unpaired surrogates'],
+  ['unassigned', /\p{Cn}/u, 'must not contain unassigned Unicode code points'],
+];
+
+/** Length as a person counts it: code points, not UTF-16 units. */
+export const codePointLength = (text: string): number => {
+  let length = 0;
+  for (const _ of text) length += 1;
+  return length;
+};
+
+/**
+ * Checks `text` against the display-text rule; on success gives its NFC form. The message
+ * names the rule only, never the text (it ends up in problem details and logs).
+ */
+export const toDisplayText = (text: string, maxCodePoints: number): DisplayTextResult => {
+  for (const [problem, pattern, message] of REFUSED) {
+    if (pattern.test(text)) return { ok: false, problem, message };
+  }
+  const value = text.normalize('NFC');
+  const length = codePointLength(value);
+  if (length === 0) return { ok: false, problem: 'empty', message: 'must not be empty' };
+  if (length > maxCodePoints) {
+    return {
+      ok: false,
+      problem: 'too_long',
+      message: `must be at most ${maxCodePoints} characters`,
+    };
+  }
+  return { ok: true, value };
+};
+
+/**
+ * A zod/mini string schema for display text of at most `maxCodePoints` characters: refuses
+ * what `toDisplayText` refuses (one issue, the first rule broken) and outputs the NFC form.
+ *
+ * @example
+ * const payee = displayText(70);
+ * payee.parse('Mu\u0308ller'); // 'Müller'
+ */
+export const displayText = (maxCodePoints: number) =>
+  z.string().check(
+    z.check<string>((payload) => {
+      const result = toDisplayText(payload.value, maxCodePoints);
+      if (!result.ok) {
+        payload.issues.push({ code: 'custom', message: result.message, input: payload.value });
+      }
+    }),
+    // Runs after the check; on refused text its output is discarded with the issue.
+    z.overwrite((value) => value.normalize('NFC')),
+  );

@@ -1,0 +1,128 @@
+import { destinationHash } from '../domain/otp.js';
+import { HOUR_SECONDS, secondsToNextHour } from '../domain/time.js';
+import { MfaError } from '../errors.js';
+import type { TaskDeps } from '../flow-task.js';
+import { audit } from './audit.js';
+
+/**
+ * The hourly counters a code send takes before anything is sent (SMS pumping, mail bombing):
+ * - the destination, per app: another app's sends to the same number neither block this
+ *   app's codes nor show in the count at which this app is refused;
+ * - the user, for activation codes;
+ * - the app's SMS budget (`SMS_PER_APP_PER_HOUR`, 0 = off): a hard cap on what one app can
+ *   spend, whatever destinations it picks.
+ * All are taken at once (concurrent conditional writes); if any refuses, the others are given
+ * back, so a refused send costs nothing.
+ */
+export interface SendLimit {
+  readonly key: string;
+  readonly limit: number;
+  readonly kind: 'destination' | 'user' | 'sms_budget';
+}
+
+export interface SendTarget {
+  readonly clientId: string;
+  readonly channel: 'sms' | 'email';
+  readonly destination: string;
+  /** Activation codes also count per user. */
+  readonly userId?: string;
+}
+
+/** Rate-limit key of a destination for one app; challenges and activations share it. */
+export const destinationRateKey = (
+  otpKey: Uint8Array,
+  clientId: string,
+  channel: string,
+  destination: string,
+) => `dest:${destinationHash(otpKey, `${clientId}:${channel}:${destination}`)}`;
+
+export const sendLimits = (
+  deps: Pick<TaskDeps, 'config'>,
+  otpKey: Uint8Array,
+  target: SendTarget,
+): SendLimit[] => {
+  const { config } = deps;
+  const limits: SendLimit[] = [
+    {
+      key: destinationRateKey(otpKey, target.clientId, target.channel, target.destination),
+      limit: config.SENDS_PER_DESTINATION_PER_HOUR,
+      kind: 'destination',
+    },
+  ];
+  if (target.userId !== undefined) {
+    limits.push({
+      key: `user:${target.clientId}:${target.userId}`,
+      limit: config.SENDS_PER_USER_PER_HOUR,
+      kind: 'user',
+    });
+  }
+  if (target.channel === 'sms' && config.SMS_PER_APP_PER_HOUR > 0) {
+    limits.push({
+      key: `sms:${target.clientId}`,
+      limit: config.SMS_PER_APP_PER_HOUR,
+      kind: 'sms_budget',
+    });
+  }
+  return limits;
+};
+
+/** What the audit event of a refused send names (never the destination). */
+export interface SendAbout {
+  readonly clientId: string;
+  readonly userRef: string;
+  readonly transactionId?: string;
+  readonly factorId: string;
+}
+
+/**
+ * Takes every limit, or none: returns the keys taken (to give back if the send fails later),
+ * or throws 429 `rate_limited` with `Retry-After` (the next clock hour). An exhausted SMS
+ * budget is also an audit event and a log line the `SmsBudgetExceeded` metric counts.
+ */
+export const takeSendLimits = async (
+  deps: TaskDeps,
+  limits: readonly SendLimit[],
+  nowSeconds: number,
+  about: SendAbout,
+): Promise<string[]> => {
+  const { rates } = deps;
+  const results = await Promise.all(
+    limits.map((limit) => rates.consume(limit.key, limit.limit, HOUR_SECONDS, nowSeconds)),
+  );
+  const refused = limits.filter((_, i) => !results[i]);
+  if (refused.length === 0) return limits.map((limit) => limit.key);
+  await releaseSendLimits(
+    deps,
+    limits.filter((_, i) => results[i]).map((limit) => limit.key),
+    nowSeconds,
+  );
+  const budget = refused.find((limit) => limit.kind === 'sms_budget');
+  if (budget) {
+    deps.log.warn('sms budget exceeded', { clientId: about.clientId, limit: budget.limit });
+    await audit(deps, 'mfa.sms.budget_exceeded', {
+      clientId: about.clientId,
+      userRef: about.userRef,
+      ...(about.transactionId ? { transactionId: about.transactionId } : {}),
+      factorId: about.factorId,
+      factorType: 'sms',
+      limit: budget.limit,
+    });
+  }
+  throw new MfaError(
+    'rate_limited',
+    budget
+      ? 'This app has sent its SMS budget for this hour; try later'
+      : 'Too many codes sent; try later',
+    {},
+    { 'retry-after': String(secondsToNextHour(nowSeconds)) },
+  );
+};
+
+/** Gives back counters taken for a send that did not happen. */
+export const releaseSendLimits = async (
+  deps: Pick<TaskDeps, 'rates'>,
+  keys: readonly string[],
+  nowSeconds: number,
+): Promise<void> => {
+  await Promise.all(keys.map((key) => deps.rates.release(key, HOUR_SECONDS, nowSeconds)));
+};

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deps } from '../../shared/deps.js';
+import { hashStateToken, userRef } from '../../shared/domain/state-token.js';
+import { secondsToNextHour } from '../../shared/domain/time.js';
+import {
+  activeFactor,
+  challenge,
+  enroll,
+  expectProblem,
+  json,
+  lastCode,
+  startAuthn,
+  testClock,
+  unique,
+  uniquePhone,
+  verify,
+} from '../support/flows.js';
+import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
+
+/** Per-app send limits: destination counters per app, and the app's hourly SMS budget. */
+const BUDGET = 12;
+const clock = testClock();
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let base: string;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ clock, env: { SMS_PER_APP_PER_HOUR: String(BUDGET) } });
+  base = runtime.url;
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+// Each test starts at the top of a fresh clock hour: hourly counters start from zero.
+beforeEach(() => {
+  clock.advance(secondsToNextHour(Math.floor(clock.now().getTime() / 1000)) + 1);
+});
+
+const outboxTo = async (to: string) =>
+  (await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(to)}`))).messages;
+
+describe('destination counters are per app', () => {
+  it("another app's codes to a number neither block this app's codes nor show in its own limit", async () => {
+    const appA = await registerClient(unique('app-a'), 'secret-a-123');
+    const appB = await registerClient(unique('app-b'), 'secret-b-123');
+    const phone = uniquePhone();
+    const userA = unique('user-a');
+    const enrolledA = await enroll(base, userA, { type: 'sms', phoneNumber: phone }, appA);
+    const factorA = (await json(enrolledA)).factor.id;
+    const activated = await postJson(
+      base,
+      `/v1/users/${userA}/factors/${factorA}/activate`,
+      { passCode: await lastCode(base, phone) },
+      appA,
+    );
+    expect(activated.status).toBe(200);
+
+    // App B sends its full 10 codes to the same number (other users of its own)...
+    for (let i = 0; i < 10; i += 1) {
+      expect(
+        (await enroll(base, unique('user-b'), { type: 'sms', phoneNumber: phone }, appB)).status,
+      ).toBe(201);
+    }
+    // ...and is refused at its 11th, whatever app A sent there.
+    const refused = await enroll(base, unique('user-b'), { type: 'sms', phoneNumber: phone }, appB);
+    await expectProblem(refused, 429, 'rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // App A's payment challenge to that number still goes out.
+    const started = await json(
+      await postJson(
+        base,
+        '/v1/authn',
+        { userId: userA, transaction: { amount: '10.00', currency: 'EUR', payee: 'ACME Ltd' } },
+        appA,
+      ),
+    );
+    const sent = await challenge(base, started.stateToken, factorA, appA);
+    expect(sent.status).toBe(200);
+  });
+});
+
+describe(`the app's SMS budget (SMS_PER_APP_PER_HOUR=${BUDGET})`, () => {
+  it('over budget: 429 rate_limited with Retry-After, no SMS, an audit event and a log line; email and other apps unaffected', async () => {
+    const spender = unique('spender');
+    const app = await registerClient(spender, 'secret-spender');
+    for (let i = 0; i < BUDGET; i += 1) {
+      const sent = await enroll(
+        base,
+        unique('u'),
+        { type: 'sms', phoneNumber: uniquePhone() },
+        app,
+      );
+      expect(sent.status).toBe(201);
+    }
+    const phone = uniquePhone();
+    const over = await enroll(base, unique('u'), { type: 'sms', phoneNumber: phone }, app);
+    const problem = await expectProblem(over, 429, 'rate_limited');
+    expect(problem.detail).toContain('SMS budget');
+    const retryAfter = Number(over.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(await outboxTo(phone)).toEqual([]);
+
+    const events = runtime.events
+      .list({ type: 'mfa.sms.budget_exceeded' })
+      .filter((event) => event.detail.clientId === spender);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail.limit).toBe(BUDGET);
+    expect(JSON.stringify(events)).not.toContain(phone);
+    expect(
+      runtime.logs.some((line) => {
+        const entry = JSON.parse(line);
+        return entry.message === 'sms budget exceeded' && entry.clientId === spender;
+      }),
+    ).toBe(true);
+
+    // Email is not SMS; another app keeps its own budget.
+    expect(
+      (await enroll(base, unique('u'), { type: 'email', email: `${unique('m')}@example.com` }, app))
+        .status,
+    ).toBe(201);
+    expect(
+      (await enroll(base, unique('u'), { type: 'sms', phoneNumber: uniquePhone() }, basicAuth()))
+        .status,
+    ).toBe(201);
+
+    // The next clock hour brings a fresh budget.
+    clock.advance(retryAfter);
+    expect((await enroll(base, unique('u'), { type: 'sms', phoneNumber: phone }, app)).status).toBe(
+      201,
+    );
+  });
+
+  it('a challenge over budget consumes no send, cooldown or code of the transaction', async () => {
+    const spender = unique('challenger');
+    const app = await registerClient(spender, 'secret-challenger');
+    // The budget goes on this user's factor activation and then on other users.
+    const userId = unique('payer');
+    const phone = uniquePhone();
+    const enrolled = await json(
+      await enroll(base, userId, { type: 'sms', phoneNumber: phone }, app),
+    );
+    await postJson(
+      base,
+      `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`,
+      { passCode: await lastCode(base, phone) },
+      app,
+    );
+    for (let i = 1; i < BUDGET; i += 1) {
+      expect(
+        (await enroll(base, unique('u'), { type: 'sms', phoneNumber: uniquePhone() }, app)).status,
+      ).toBe(201);
+    }
+    const started = await json(await postJson(base, '/v1/authn', { userId }, app));
+    const before = (await outboxTo(phone)).length;
+    for (let i = 0; i < 4; i += 1) {
+      await expectProblem(
+        await challenge(base, started.stateToken, enrolled.factor.id, app),
+        429,
+        'rate_limited',
+      );
+    }
+    expect((await outboxTo(phone)).length).toBe(before);
+    const view = await deps().transactions.get({
+      clientId: spender,
+      userRef: userRef(userId),
+      stateTokenHash: hashStateToken(started.stateToken),
+    });
+    expect(view?.txn.status).toBe('MFA_REQUIRED');
+    expect(view?.txn.sends ?? 0).toBe(0);
+    expect(view?.txn.lastSentAt).toBeUndefined();
+    expect(view?.txn.codeMac).toBeUndefined();
+  });
+});
+
+describe('with the budget', () => {
+  it('an SMS flow costs 7 DynamoDB requests (the budget counter is the 7th)', async () => {
+    const userId = unique('cost');
+    const phone = uniquePhone();
+    const factorId = await activeFactor(base, userId, 'sms', phone);
+    const before = Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0);
+    const started = await startAuthn(base, { userId });
+    expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+    const verified = await verify(base, started.stateToken, factorId, await lastCode(base, phone));
+    expect(verified.status).toBe(200);
+    const after = Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0);
+    expect(after - before).toBe(7);
+  });
+});
