@@ -6,29 +6,9 @@
  * a runtime's configuration is read once per process.
  */
 import { generateSync } from 'otplib';
-import { startLocalRuntime } from '../local/runtime.js';
+import { startBenchRuntime } from './bench-runtime.js';
 
-const AUTH = `Basic ${Buffer.from('demo:demo-secret').toString('base64')}`;
-const runtime = await startLocalRuntime({
-  clientId: 'demo',
-  clientSecret: 'demo-secret',
-  logLevel: 'error',
-  logWrite: () => {},
-});
-const base = runtime.url;
-const post = async (path: string, body: unknown) => {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: a script reading its own answers loosely
-  const json = (await response.json()) as Record<string, any>;
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${json.code}`);
-  return json;
-};
-const lastCode = (to: string) =>
-  /\d{6}/.exec(runtime.outbox.list(to).at(-1)?.body ?? '')?.[0] ?? '';
+const { runtime, post, lastCode } = await startBenchRuntime();
 const totp = (secret: string, steps = 0) =>
   generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 const requests = () => Object.values(runtime.stats.dynamodbRequests).reduce((a, b) => a + b, 0);

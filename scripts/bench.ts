@@ -8,12 +8,11 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { startLocalRuntime } from '../local/runtime.js';
 import { tableResource } from '../local/template.js';
+import { startBenchRuntime } from './bench-runtime.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const AUTH = `Basic ${Buffer.from('demo:demo-secret').toString('base64')}`;
 
 // List prices, us-east-1, per unit (checked 2026; adjust for your region and contract).
 const PRICE = {
@@ -29,29 +28,7 @@ const PRICE = {
   logsIngestedByte: 0.5 / 1024 ** 3,
 };
 
-const runtime = await startLocalRuntime({
-  clientId: 'demo',
-  clientSecret: 'demo-secret',
-  logLevel: 'error',
-  logWrite: () => {},
-});
-const base = runtime.url;
-const post = async (path: string, body: unknown) => {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as {
-    code?: string;
-    stateToken?: string;
-    factor?: { id: string };
-  };
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${json.code}`);
-  return json;
-};
-const lastCode = (to: string) =>
-  /\d{6}/.exec(runtime.outbox.list(to).at(-1)?.body ?? '')?.[0] ?? '';
+const { runtime, post, lastCode } = await startBenchRuntime();
 
 const users: { userId: string; factorId: string; email: string }[] = [];
 for (let i = 0; i < FLOWS; i += 1) {
