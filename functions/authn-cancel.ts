@@ -1,5 +1,12 @@
-import { flowRoute } from '../shared/http/flow-route.js';
+import { apiHandler } from '../shared/http/api-handler.js';
+import { transactionStep } from '../shared/http/flow-request.js';
 import { stateTokenBody } from '../shared/http/schemas.js';
 
 /** `POST /v1/authn/cancel`. */
-export const handler = flowRoute('cancel', stateTokenBody);
+export const handler = apiHandler({ auth: 'client', body: stateTokenBody }, async (request) => {
+  const { body } = await request.deps.workflow.run({
+    operation: 'cancel',
+    ...transactionStep(request),
+  });
+  return { status: 200, body };
+});

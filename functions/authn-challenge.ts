@@ -1,5 +1,12 @@
-import { flowRoute } from '../shared/http/flow-route.js';
+import { apiHandler } from '../shared/http/api-handler.js';
+import { factorStep } from '../shared/http/flow-request.js';
 import { stateTokenBody } from '../shared/http/schemas.js';
 
 /** `POST /v1/authn/factors/{factorId}/challenge`: sends a code (sms/email); no-op for totp. */
-export const handler = flowRoute('challenge', stateTokenBody);
+export const handler = apiHandler({ auth: 'client', body: stateTokenBody }, async (request) => {
+  const { body } = await request.deps.workflow.run({
+    operation: 'challenge',
+    ...factorStep(request),
+  });
+  return { status: 200, body };
+});

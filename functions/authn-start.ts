@@ -1,5 +1,4 @@
 import { hashStateToken, newStateToken } from '../shared/domain/state-token.js';
-import { unwrapOutcome } from '../shared/flow-task.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { startBody } from '../shared/http/schemas.js';
 
@@ -11,14 +10,13 @@ import { startBody } from '../shared/http/schemas.js';
 export const handler = apiHandler({ auth: 'client', body: startBody }, async (request) => {
   const { body, clientId, requestId, deps } = request;
   const stateToken = newStateToken(deps.random, body.userId);
-  const outcome = await deps.workflow.run({
+  const { body: result } = await deps.workflow.run({
     operation: 'start',
     requestId,
     clientId,
     stateTokenHash: hashStateToken(stateToken),
     ...body,
   });
-  const result = unwrapOutcome(outcome);
   return {
     status: 200,
     body: result.status === 'MFA_REQUIRED' ? { ...result, stateToken } : result,

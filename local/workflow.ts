@@ -5,7 +5,7 @@ import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/cl
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { WorkflowFailedError } from '../shared/adapters/aws/sfn-workflow.js';
-import type { FlowOutcome, Workflow } from '../shared/flow.js';
+import { flowResult, type Workflow } from '../shared/flow.js';
 import { type CfnTemplate, handlerOfFunctionArn, stateMachineDefinition } from './template.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
@@ -103,7 +103,10 @@ export interface LocalWorkflow extends Workflow {
   readonly definition: Record<string, unknown>;
 }
 
-/** Runs `MfaFlow` from the synthesized template with aws-local-stepfunctions. */
+/**
+ * Runs `MfaFlow` from the synthesized template with aws-local-stepfunctions, and answers as
+ * `createSfnWorkflow` does (`flowResult`).
+ */
 export const createLocalWorkflow = async (
   template: CfnTemplate,
   loadHandler: HandlerLoader,
@@ -121,12 +124,13 @@ export const createLocalWorkflow = async (
   return {
     definition,
     run: async (input) => {
+      let output: unknown;
       try {
         const execution = machine.run(input as unknown as JsonValue, {
           overrides: { taskResourceLocalHandlers },
           context: { Execution: { Id: randomUUID(), Name: input.requestId } },
         });
-        return (await execution.result) as unknown as FlowOutcome;
+        output = await execution.result;
       } catch (error) {
         // Like StartSyncExecution's `error`: the States error name, never the cause or data.
         const cause = error instanceof Error ? error.cause : undefined;
@@ -134,6 +138,8 @@ export const createLocalWorkflow = async (
           cause instanceof Error ? cause.name : error instanceof Error ? error.name : 'Error';
         throw new WorkflowFailedError(`MfaFlow FAILED: ${name}`);
       }
+      // As on AWS: the result, or the task's refusal thrown as its MfaError.
+      return flowResult(output);
     },
   };
 };

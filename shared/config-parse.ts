@@ -1,6 +1,9 @@
 // zod/mini, as in shared/config.ts: this module is in every function and the authorizer.
 import type * as z from 'zod/mini';
 
+/** Plain decimal digits: how whole-number settings must be written (named in a refusal). */
+export const DECIMAL_DIGITS = /^\d{1,10}$/;
+
 /**
  * Validates and freezes a config. Fails with a {@link ConfigError} naming each bad variable,
  * what it must be and what is wrong with it, never its value.
@@ -169,7 +172,9 @@ const problemOf = (issue: z.core.$ZodIssue): string => {
       return 'got another value';
     case 'invalid_format':
       return issue.format === 'regex'
-        ? `got a value not matching ${issue.pattern}`
+        ? issue.pattern === String(DECIMAL_DIGITS)
+          ? 'got something other than decimal digits'
+          : `got a value not matching ${issue.pattern}`
         : `got a value that is not ${FORMAT_NOUNS[issue.format] ?? `a valid ${issue.format}`}`;
     case 'unrecognized_keys':
       return `got ${issue.keys.length} unknown field${issue.keys.length === 1 ? '' : 's'}`;

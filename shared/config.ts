@@ -1,6 +1,7 @@
 // zod/mini, as in shared/authz: the same validators for a fraction of the bundle (this module
 // is in every function). Behaviour is that of the chained `zod` schemas it replaced.
 import * as z from 'zod/mini';
+import { DECIMAL_DIGITS } from './config-parse.js';
 import { displayText } from './domain/display-text.js';
 
 /**
@@ -11,8 +12,21 @@ import { displayText } from './domain/display-text.js';
 const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
   schema.check(z.describe(description));
 
+/**
+ * A whole number written in plain decimal digits: an empty value, spaces, `0x12c` or `3e2`
+ * is refused (coercion alone would read `''` as 0 and turn a limit off).
+ */
+const wholeNumber = (min: number, max: number) =>
+  z.pipe(
+    z.pipe(
+      z.string().check(z.regex(DECIMAL_DIGITS)),
+      z.transform((value: string) => Number(value)),
+    ),
+    z.number().check(z.int(), z.minimum(min), z.maximum(max)),
+  );
+
 const int = (fallback: number, min: number, max: number) =>
-  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
+  z._default(wholeNumber(min, max), fallback);
 
 const text = (min: number, max?: number) =>
   z.string().check(z.minLength(min), ...(max === undefined ? [] : [z.maxLength(max)]));
@@ -45,7 +59,7 @@ export const serviceConfigSchema = z.object({
   ),
   LOG_LEVEL: described(z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'), 'Log level'),
   MFA_ISSUER: described(
-    z.optional(z.url()),
+    z.optional(z.url({ protocol: /^https?$/ })),
     '`iss` of MFA tokens (set by the stack; locally the runtime URL)',
   ),
   MFA_ISSUER_NAME: described(
@@ -122,10 +136,7 @@ export const serviceConfigSchema = z.object({
 });
 
 export const localConfigSchema = z.object({
-  PORT: described(
-    z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(65535)), 3000),
-    'Local runtime port',
-  ),
+  PORT: described(z._default(wholeNumber(0, 65535), 3000), 'Local runtime port'),
   HOST: described(z._default(text(1), '127.0.0.1'), 'Local runtime bind address'),
   MFA_DATA_DIR: described(
     z.optional(text(1)),
@@ -133,7 +144,7 @@ export const localConfigSchema = z.object({
   ),
   MFA_LOCAL_CLIENT_ID: described(z._default(text(1), 'demo'), 'Seeded local client id'),
   DEMO_CATS_MAX_AGE_SECONDS: described(
-    z.optional(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(86400))),
+    z.optional(wholeNumber(0, 86400)),
     'maxAge of `GET /demo/cats` locally, instead of the stack’s 60 s',
   ),
   MFA_LOCAL_CLIENT_SECRET: described(

@@ -1,6 +1,6 @@
+import type { PreviousChallenge, TransactionRef } from './domain/entities.js';
 import type { MfaTokenClaims } from './domain/mfa-token.js';
-import type { ErrorCode, ProblemExtras } from './errors.js';
-import type { PreviousChallenge, TransactionRef } from './ports/store.js';
+import { type ErrorCode, isErrorCode, MfaError, type ProblemExtras } from './errors.js';
 
 /**
  * The contract between the API handlers and the `MfaFlow` state machine. Inputs never carry
@@ -58,14 +58,23 @@ export interface StatusInput extends TransactionStep {
 
 export type FlowInput = StartInput | ChallengeInput | VerifyInput | CancelInput | StatusInput;
 
-/** What every workflow branch returns: a body for the caller, or a problem code. */
+/** The claims verify returns; the API handler adds `iss`, `iat`, `exp`, `jti` and signs them. */
+export type VerifiedClaims = Omit<MfaTokenClaims, 'iss' | 'iat' | 'exp' | 'jti'>;
+
+/** What the workflow answers when it accepts the request: the body, and for verify the claims. */
+export interface FlowResult {
+  readonly body: Record<string, unknown>;
+  /** Verify only: the claims the API handler signs into the MFA token. */
+  readonly claims?: VerifiedClaims;
+}
+
+/**
+ * What every workflow branch returns, as data the state machine can route on: a result for
+ * the caller, or a problem code. It exists only inside the workflow: `Workflow.run` turns it
+ * back into a `FlowResult` or an `MfaError` (`flowResult`).
+ */
 export type FlowOutcome =
-  | {
-      readonly ok: true;
-      readonly body: Record<string, unknown>;
-      /** Verify only: the claims the API handler signs into the MFA token. */
-      readonly claims?: Omit<MfaTokenClaims, 'iss' | 'iat' | 'exp' | 'jti'>;
-    }
+  | ({ readonly ok: true } & FlowResult)
   | {
       readonly ok: false;
       readonly code: ErrorCode;
@@ -104,6 +113,8 @@ export interface UndoChallenge {
   readonly previous: PreviousChallenge;
   /** The hourly counters the send took (destination, the app's SMS budget). */
   readonly rateKeys: readonly string[];
+  /** epoch seconds of the send: the counters are given back in the hour they were taken */
+  readonly takenAt: number;
 }
 
 /** Output of the challenge task: the outcome, plus a delivery for sms/email. */
@@ -113,10 +124,54 @@ export interface ChallengeTaskOutput {
   readonly undo?: UndoChallenge;
 }
 
-/** Port: runs one synchronous execution of `MfaFlow` (StartSyncExecution on AWS). */
+/**
+ * Port: runs one synchronous execution of `MfaFlow` (StartSyncExecution on AWS,
+ * aws-local-stepfunctions locally). Resolves to the result, or rejects with the refusal as the
+ * same `MfaError` the task threw (`flowResult`); a failed execution rejects with any other
+ * error (a generic 500).
+ */
 export interface Workflow {
-  run(input: FlowInput): Promise<FlowOutcome>;
+  run(input: FlowInput): Promise<FlowResult>;
 }
+
+// A refusal's Retry-After travels through the workflow as this extra, and back into the header.
+const RETRY_AFTER = 'retryAfter';
+
+/** A task's `MfaError` as a workflow outcome: data the state machine can carry and route on. */
+export const refusal = (error: MfaError): FlowOutcome => {
+  const retryAfter = error.headers['retry-after'];
+  return {
+    ok: false,
+    code: error.code,
+    detail: error.detail,
+    extras: { ...error.extras, ...(retryAfter ? { [RETRY_AFTER]: Number(retryAfter) } : {}) },
+  };
+};
+
+/**
+ * The workflow's output as what `Workflow.run` answers: the result, or the task's refusal
+ * thrown again as an `MfaError` (code, detail, extras, and Retry-After as a header). Both
+ * adapters call it, so they cannot drift. Output of any other shape is a plain `Error` (500).
+ *
+ * @example
+ * const { body } = flowResult(JSON.parse(out.output)); // throws MfaError('expired', ...)
+ */
+export const flowResult = (output: unknown): FlowResult => {
+  const outcome = output as Partial<FlowOutcome> | null;
+  if (outcome?.ok === true && isRecord(outcome.body)) {
+    const { body, claims } = outcome;
+    return claims === undefined ? { body } : { body, claims };
+  }
+  if (outcome?.ok === false && isErrorCode(outcome.code)) {
+    const { [RETRY_AFTER]: retryAfter, ...extras } = outcome.extras ?? {};
+    const headers = retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
+    throw new MfaError(outcome.code, outcome.detail, extras, headers);
+  }
+  throw new Error('MfaFlow returned no outcome');
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Tag on every Lambda function naming its module under `functions/`; the local runtime maps tasks by it. */
 export const HANDLER_TAG = 'mfa:handler';

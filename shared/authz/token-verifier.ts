@@ -56,6 +56,8 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** base64url (no padding) of a 64-byte raw r||s ES256 signature. */
 const SIGNATURE_CHARS = 86;
 const SIGNATURE_BYTES = 64;
+/** base64url characters whose low 4 bits are zero: the only valid last character of 64 bytes. */
+const CANONICAL_LAST = /[AQgw]$/;
 
 // A declaration (not an arrow) so TypeScript narrows after `if (...) fail(...)`.
 function fail(reason: InvalidTokenReason): never {
@@ -207,6 +209,9 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
     }
     const signature = Buffer.from(signaturePart, 'base64url');
     if (signature.length !== SIGNATURE_BYTES) fail('signature');
+    // The last of 86 characters carries 4 unused bits that decoding ignores: only the
+    // canonical spelling (those bits zero) is accepted, so a token has one string.
+    if (!CANONICAL_LAST.test(signaturePart)) fail('signature');
     // (r, n − s) verifies as well as (r, s): without this, anyone could turn one token into
     // a second string with the same claims. Our signers emit low-S only (es256-jws.ts).
     if (!isLowSP256(signature)) fail('signature');

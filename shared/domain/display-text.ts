@@ -16,7 +16,12 @@ import * as z from 'zod/mini';
  * - `Zl`, `Zp` line and paragraph separators (U+2028, U+2029);
  * - `Co` private use (its glyph depends on the phone's font);
  * - `Cn` unassigned code points (no glyph today, any glyph tomorrow);
- * - `Cs` lone surrogates (not text: they cannot be encoded as UTF-8).
+ * - `Cs` lone surrogates (not text: they cannot be encoded as UTF-8);
+ * - default-ignorable code points (they draw nothing: Hangul fillers, variation selectors);
+ * - more than 4 combining marks in a row (they pile over neighbouring lines);
+ * - text without a letter, digit or emoji (blank to the eye: spaces, U+2800, marks alone).
+ * ZWJ and ZWNJ (`Cf`) are refused too, though some emoji sequences and Persian or Indic names
+ * use them: allowing them only in their valid contexts (RFC 5892 ContextJ) is left for later.
  *
  * Accepted text is normalised to NFC, so `"Mu\u0308ller"` and `"Müller"` are the same payee in
  * the message, the MFA token and its binding. Length is counted in code points after NFC, the
@@ -39,7 +44,10 @@ export type DisplayTextProblem =
   | 'separator'
   | 'private_use'
   | 'unassigned'
-  | 'surrogate';
+  | 'surrogate'
+  | 'invisible'
+  | 'blank'
+  | 'marks';
 
 export type DisplayTextResult =
   | { readonly ok: true; readonly value: string }
@@ -61,7 +69,21 @@ const REFUSED: ReadonlyArray<readonly [DisplayTextProblem, RegExp, string]> = [
   ['private_use', /\p{Co}/u, 'must not contain private-use characters'],
   ['surrogate', /\p{Cs}/u, 'must not contain unpaired surrogates'],
   ['unassigned', /\p{Cn}/u, 'must not contain unassigned Unicode code points'],
+  // Default-ignorable code points draw nothing though they are letters or marks to Unicode
+  // (Hangul fillers U+3164, U+115F, variation selectors, U+034F): a payee of them reads as
+  // empty.
+  [
+    'invisible',
+    /\p{Default_Ignorable_Code_Point}/u,
+    'must not contain characters that display as nothing (such as U+3164 or variation selectors)',
+  ],
+  // More than a few marks on one letter stack over the lines around it ("Zalgo" text), which
+  // can cover the amount in a message.
+  ['marks', /\p{M}{5}/u, 'must not stack more than 4 combining marks on one character'],
 ];
+
+/** Something readable: a letter, digit or emoji, not only spaces, marks or blank symbols. */
+const READABLE = /[\p{L}\p{N}\p{Extended_Pictographic}]/u;
 
 /** Length as a person counts it: code points, not UTF-16 units. */
 export const codePointLength = (text: string): number => {
@@ -81,6 +103,13 @@ export const toDisplayText = (text: string, maxCodePoints: number): DisplayTextR
   const value = text.normalize('NFC');
   const length = codePointLength(value);
   if (length === 0) return { ok: false, problem: 'empty', message: 'must not be empty' };
+  if (!READABLE.test(value)) {
+    return {
+      ok: false,
+      problem: 'blank',
+      message: 'must contain at least one letter, digit or emoji',
+    };
+  }
   if (length > maxCodePoints) {
     return {
       ok: false,

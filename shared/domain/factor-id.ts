@@ -1,5 +1,5 @@
+import type { FactorType } from '../domain/entities.js';
 import type { Random } from '../ports/random.js';
-import type { FactorType } from '../ports/store.js';
 
 /**
  * Factor ids carry their type (`sms_…`, `email_…`, `totp_…`), so a challenge or verify knows

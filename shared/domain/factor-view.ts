@@ -1,4 +1,4 @@
-import type { StoredFactor } from '../ports/store.js';
+import type { StoredFactor } from '../domain/entities.js';
 import { maskEmail, maskPhone } from './destination.js';
 
 /** A factor as the API shows it: the profile is always masked. */

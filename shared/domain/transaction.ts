@@ -1,6 +1,6 @@
+import type { FactorType, TransactionRecord, UserFactors } from '../domain/entities.js';
 import type { StartInput } from '../flow.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { FactorType, TransactionRecord, UserFactors } from '../ports/store.js';
 import { factorView } from './factor-view.js';
 
 /**

@@ -1,6 +1,7 @@
 import { clientSecretMatches, parseBasicAuth } from '../domain/client-secret.js';
+import type { ClientRecord } from '../domain/entities.js';
 import { MfaError } from '../errors.js';
-import type { ClientRecord, ClientStore } from '../ports/store.js';
+import type { ClientStore } from '../ports/store.js';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const cache = new Map<string, { record: ClientRecord; fetchedAtMs: number }>();

@@ -37,7 +37,7 @@ export interface AuditDetail {
   readonly attemptsRemaining?: number;
   /** `factor.locked`: epoch seconds the lock ends. */
   readonly lockedUntil?: number;
-  /** `factor.locked`: locks of this factor within 24 h, this one included (each doubles the last). */
+  /** `factor.locked`: locks of this factor in a row, this one included (each doubles the last). */
   readonly lockCount?: number;
   /** `sms.budget_exceeded`: the app's SMS budget per hour. */
   readonly limit?: number;

@@ -1,140 +1,16 @@
-/** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
-export interface ClientRecord {
-  readonly clientId: string;
-  readonly name: string;
-  /** hex SHA-256 of salt || secret */
-  readonly secretHash: string;
-  readonly salt: string;
-}
-
-export type FactorType = 'sms' | 'email' | 'totp';
-export type FactorStatus = 'PENDING_ACTIVATION' | 'ACTIVE';
-
-/** A pending activation code (sms/email) or the pending state of a TOTP factor. */
-export interface Activation {
-  readonly codeMac?: string;
-  /** epoch seconds */
-  readonly expiresAt: number;
-  readonly attempts: number;
-  /** epoch seconds of the last send (sms/email) */
-  readonly lastSentAt?: number;
-}
-
-export interface StoredFactor {
-  readonly factorId: string;
-  readonly type: FactorType;
-  readonly status: FactorStatus;
-  readonly createdAt: string;
-  /** E.164 phone number or email address (sms/email). */
-  readonly destination?: string;
-  readonly destinationHash?: string;
-  /** Envelope-encrypted TOTP secret. */
-  readonly sealedSecret?: string;
-  readonly activation?: Activation;
-  /** Consecutive failures across transactions. */
-  readonly failures: number;
-  /** epoch seconds */
-  readonly lockedUntil?: number;
-  /** The request whose failure reservation set the lock: a right code from it lifts the lock. */
-  readonly lockOwner?: string;
-  /** Last accepted TOTP time step (replay guard). */
-  readonly lastStep?: number;
-  /** Locks of this factor so far, counted afresh once a day has passed since the last one. */
-  readonly lockCount?: number;
-  /** epoch seconds of the last lock */
-  readonly lastLockAt?: number;
-}
-
-/** An MFA token spent on a factor change (single use: good for that one factor only). */
-export interface StepUpUse {
-  readonly factorId: string;
-  /** epoch seconds after which the token can no longer pass: the entry may go */
-  readonly until: number;
-}
-
-/**
- * One user of one app, in one item: their factors (limits and duplicates are atomic) and their
- * live authentication transactions (a step and the factor's counters change together).
- */
-export interface UserFactors {
-  readonly clientId: string;
-  readonly userId: string;
-  readonly factors: Readonly<Record<string, StoredFactor>>;
-  /** destinationHash → factorId */
-  readonly byDestination: Readonly<Record<string, string>>;
-  /** SHA-256 of the state token → transaction */
-  readonly txns?: Readonly<Record<string, TransactionRecord>>;
-  /** ACTIVE factors: what the factor-change step-up conditions on (absent on older items). */
-  readonly activeCount?: number;
-  /** jti of the MFA tokens spent on factor changes (absent on older items). */
-  readonly stepUps?: Readonly<Record<string, StepUpUse>>;
-}
-
-/**
- * The step-up condition of a factor change, checked by the write that makes it (with
- * `FACTOR_CHANGE_MAX_AGE_SECONDS` on): the user still has no ACTIVE factor, or the MFA token
- * (`jti`) has not been spent on another factor, and is now spent on this one.
- */
-export type StepUpGuard =
-  | { readonly kind: 'no_active_factor' }
-  | {
-      readonly kind: 'token';
-      readonly jti: string;
-      readonly use: StepUpUse;
-      /** Spent tokens past their `until`, removed by the same write. */
-      readonly prune: readonly string[];
-    };
-
-export type TransactionStatus =
-  | 'MFA_REQUIRED'
-  | 'MFA_CHALLENGE'
-  | 'SUCCESS'
-  | 'CANCELLED'
-  | 'LOCKED_OUT';
-
-/** An authentication transaction, kept in its user's item. */
-export interface TransactionRecord {
-  readonly transactionId: string;
-  readonly status: TransactionStatus;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  /** epoch seconds, for conditions */
-  readonly expiresAtEpoch: number;
-  readonly transaction?: { amount: string; currency: string; payee: string };
-  readonly consentId?: string;
-  /** The factors that were ACTIVE at the start (id → type): only these can be used. */
-  readonly factors: Readonly<Record<string, FactorType>>;
-  readonly challengeFactorId?: string;
-  readonly codeMac?: string;
-  readonly codeExpiresAt?: number;
-  readonly sends?: number;
-  readonly lastSentAt?: number;
-  readonly attempts?: number;
-  readonly verifiedFactorId?: string;
-  readonly authTime?: number;
-  /** epoch seconds: the next start for this user removes the record from then on (at once when finished) */
-  readonly pruneAfter: number;
-}
-
-/** A transaction with the user item it lives in (the factors as they are now). */
-export interface TransactionView {
-  readonly txn: TransactionRecord;
-  readonly user: UserFactors;
-}
-
-/** Where a transaction lives: the app, the user item and the state token's hash. */
-export interface TransactionRef {
-  readonly clientId: string;
-  readonly userRef: string;
-  readonly stateTokenHash: string;
-}
-
-/** The challenge a transaction held before a send, restored if that send is taken back. */
-export type PreviousChallenge = Pick<
+import type {
+  Activation,
+  ClientRecord,
+  PreviousChallenge,
+  StepUpGuard,
+  StoredFactor,
   TransactionRecord,
-  'codeMac' | 'codeExpiresAt' | 'challengeFactorId' | 'lastSentAt' | 'status'
->;
+  TransactionRef,
+  TransactionView,
+  UserFactors,
+} from '../domain/entities.js';
 
+/** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
   put(client: ClientRecord): Promise<void>;

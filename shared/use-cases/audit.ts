@@ -1,7 +1,7 @@
+import type { FactorType } from '../domain/entities.js';
 import { userRef } from '../domain/state-token.js';
 import type { TaskDeps } from '../flow-task.js';
 import type { AuditDetail, AuditEvent, AuditEventType } from '../ports/events.js';
-import type { FactorType } from '../ports/store.js';
 
 /**
  * Publishes the audit event of a state change that has already happened. If EventBridge

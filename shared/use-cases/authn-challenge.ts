@@ -138,6 +138,7 @@ export const issueChallenge = async (
       codeMac,
       previous,
       rateKeys,
+      takenAt: now,
     },
   };
 };
@@ -166,9 +167,8 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
 
 /** The workflow's Catch: delivery failed for good, so the send does not count. */
 export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {
-  const now = epochSeconds(deps.clock.now());
   await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous);
-  await releaseSendLimits(deps, undo.rateKeys, now);
+  await releaseSendLimits(deps, undo.rateKeys, undo.takenAt);
   await audit(deps, 'mfa.challenge.failed', {
     clientId: undo.clientId,
     userRef: undo.userRef,

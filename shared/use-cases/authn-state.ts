@@ -1,7 +1,7 @@
+import type { StoredFactor, TransactionView } from '../domain/entities.js';
 import { isLocked } from '../domain/factor-view.js';
 import { LIVE_STATUSES } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
-import type { StoredFactor, TransactionView } from '../ports/store.js';
 
 const unknownToken = () => new MfaError('not_found', 'Unknown state token');
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');

@@ -1,3 +1,4 @@
+import type { StoredFactor, TransactionRecord, TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { amrFor, isLocked } from '../domain/factor-view.js';
 import { MFA_ACR } from '../domain/mfa-token.js';
@@ -8,7 +9,6 @@ import { MfaError, wrongCodeError } from '../errors.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { StoredFactor, TransactionRecord, TransactionView } from '../ports/store.js';
 import { audit } from './audit.js';
 import { lockedOut, transactionRefusal, usableFactor } from './authn-state.js';
 
@@ -133,7 +133,8 @@ type LockArgs = NonNullable<Parameters<TaskDeps['transactions']['reserveAttempt'
 
 /**
  * The lock a factor's last allowed failure sets. Guessing never gets cheaper: each further
- * lock within a day of the last one doubles its length (15 min, 30, 60, … at most 24 h).
+ * lock, until a day has passed after the last one ended, doubles its length (15 min, 30, 60,
+ * … at most 24 h), so a guesser gets at most 10 guesses a day once the cap is reached.
  */
 const nextLock = (
   factor: StoredFactor | undefined,
@@ -141,10 +142,7 @@ const nextLock = (
   lockSeconds: number,
   owner: string,
 ): LockArgs => {
-  const earlier =
-    factor?.lastLockAt !== undefined && factor.lastLockAt > now - DAY_SECONDS
-      ? (factor.lockCount ?? 0)
-      : 0;
+  const earlier = (factor?.lockCountUntil ?? 0) > now ? (factor?.lockCount ?? 0) : 0;
   const seconds = Math.min(lockSeconds * 2 ** Math.min(earlier, 20), DAY_SECONDS);
   return {
     until: now + seconds,

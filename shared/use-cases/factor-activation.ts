@@ -1,3 +1,4 @@
+import type { Activation, StepUpGuard, StoredFactor } from '../domain/entities.js';
 import { factorView } from '../domain/factor-view.js';
 import { ACTIVATION_SUBJECT, activationText } from '../domain/messages.js';
 import { newOtp, otpMac } from '../domain/otp.js';
@@ -6,7 +7,6 @@ import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { Activation, StepUpGuard, StoredFactor } from '../ports/store.js';
 import { guardRefusal } from './factor-step-up.js';
 import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
 

@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
 import { normaliseEmail, normalisePhone } from '../domain/destination.js';
+import type { StoredFactor } from '../domain/entities.js';
 import { newFactorId } from '../domain/factor-id.js';
 import { factorView } from '../domain/factor-view.js';
 import { destinationHash } from '../domain/otp.js';
@@ -8,7 +9,6 @@ import { base32, newTotpSecret, totpUri } from '../domain/totp.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { StoredFactor } from '../ports/store.js';
 import { auditFactor } from './audit.js';
 import { resendActivation, sendActivationCode } from './factor-activation.js';
 import {

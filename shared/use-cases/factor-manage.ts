@@ -1,3 +1,4 @@
+import type { StepUpGuard, StoredFactor } from '../domain/entities.js';
 import { factorView } from '../domain/factor-view.js';
 import { macEquals, matchTotpStep, otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
@@ -5,7 +6,6 @@ import { totpCandidates } from '../domain/totp.js';
 import { MfaError, wrongCodeError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { StepUpGuard, StoredFactor } from '../ports/store.js';
 import { audit, auditFactor } from './audit.js';
 import { activationBinding, resendActivation } from './factor-activation.js';
 import { guardRefusal, requireRecentMfa, type StepUp, userForChange } from './factor-step-up.js';

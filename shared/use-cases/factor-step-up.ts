@@ -1,10 +1,10 @@
 import { importJwks } from '../authz/jwks-source.js';
 import { checkRecency } from '../authz/recency.js';
 import { createMfaTokenVerifier, InvalidTokenError } from '../authz/token-verifier.js';
+import type { StepUpGuard, UserFactors } from '../domain/entities.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { StepUpGuard, UserFactors } from '../ports/store.js';
 
 /** The request header that carries the user's MFA token on a factor change. */
 export const MFA_TOKEN_HEADER = 'x-mfa-token';
@@ -94,6 +94,14 @@ export const requireRecentMfa = async (
   }
   if (claims.sub !== args.userId) {
     throw new MfaError('invalid_token', 'The MFA token is for another user');
+  }
+  // A token is the proof of what the user approved: a payment or a consent is not a factor
+  // change, so its token cannot authorize one (else approving a 0.00 payment would).
+  if (claims.authorization_details !== undefined || claims.consent_id !== undefined) {
+    throw stepUp(
+      maxAge,
+      'This MFA token approved a payment or a consent: step up without a transaction for a factor change',
+    );
   }
   const now = epochSeconds(deps.clock.now());
   if (!checkRecency(claims, { maxAge }, now).ok) {

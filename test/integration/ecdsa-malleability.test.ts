@@ -96,6 +96,25 @@ describe('ECDSA signature malleability over HTTP', () => {
     expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
+  it('the 4 unused bits of the last signature character: only the canonical spelling passes', async () => {
+    const { token } = issued[2] ?? { token: '' };
+    const last = token.at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const index = alphabet.indexOf(last);
+    // Same top 2 bits, other low bits: decodes to the very same 64 bytes.
+    const spellings = Array.from(
+      { length: 15 },
+      (_, i) => alphabet[(index & 0b110000) | ((i + 1 + (index & 15)) % 16)],
+    );
+    for (const other of spellings) {
+      const respelled = `${token.slice(0, -1)}${other}`;
+      expect(signatureOf(respelled)).toEqual(signatureOf(token));
+      const refused = await dogs(respelled);
+      await expectProblem(refused, 401, 'invalid_token');
+    }
+    expect((await dogs(token)).status).toBe(200);
+  });
+
   it('a factor change refuses the twin in X-MFA-Token: 401 invalid_token', async () => {
     const { userId, token } = issued[1] ?? { userId: '', token: '' };
     const addEmail = (mfaToken: string) =>

@@ -218,6 +218,37 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     expect(activated.status).toBe(200);
   });
 
+  it('a token that approved a payment or a consent cannot authorize a factor change', async () => {
+    const userId = unique('payment');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    for (const approved of [
+      { transaction: { amount: '0.00', currency: 'EUR', payee: 'ACME Ltd' } },
+      { consentId: 'consent-42' },
+    ]) {
+      const started = await json(await postJson(base, '/v1/authn', { userId, ...approved }));
+      clock.advance(31);
+      expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+      const verified = await verify(
+        base,
+        started.stateToken,
+        factorId,
+        await lastCode(base, email),
+      );
+      const { token } = await json(verified);
+      await expectProblem(
+        await withToken(userId, { type: 'totp' }, token),
+        401,
+        'insufficient_user_authentication',
+      );
+      await expectProblem(
+        await remove(userId, factorId, token),
+        401,
+        'insufficient_user_authentication',
+      );
+    }
+  });
+
   it('two changes racing with one token: exactly one goes through', async () => {
     const userId = unique('tworace');
     const email = `${userId}@example.com`;

@@ -55,11 +55,14 @@ describe('payee and context are display text', () => {
     ['U+2028 line separator', 'ACME\u2028Ltd'],
     ['U+E000 private use', 'ACME \ue000'],
     ['U+0378 unassigned', 'ACME \u0378'],
+    ['U+3164 Hangul filler (shows as nothing)', '\u3164'],
+    ['stacked combining marks', 'A\u0301\u0302\u0303\u0304\u0305CME'],
+    ['only a braille blank', '\u2800'],
   ])('a payee with %s → 400 invalid_request', async (_name, payee) => {
     await expectRefused(
       await start({ transaction: { ...payment, payee } }),
       'transaction.payee',
-      /must not contain/,
+      /must not contain|must not stack|at least one letter/,
     );
   });
 

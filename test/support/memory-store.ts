@@ -1,4 +1,5 @@
-import type { ClientRecord, ClientStore } from '../../shared/ports/store.js';
+import type { ClientRecord } from '../../shared/domain/entities.js';
+import type { ClientStore } from '../../shared/ports/store.js';
 
 /** A test adapter of the client store for unit tests (integration tests use DynamoDB). */
 export const memoryStore = () => {

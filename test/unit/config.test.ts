@@ -49,12 +49,27 @@ describe('config', () => {
       [
         'not an integer',
         { OTP_DIGITS: '6.5' },
-        'OTP_DIGITS must be an integer from 6 to 8 (got a value that is not an integer)',
+        'OTP_DIGITS must be an integer from 6 to 8 (got something other than decimal digits)',
+      ],
+      [
+        'hexadecimal (coercion would read 30)',
+        { RESEND_COOLDOWN_SECONDS: '0x1e' },
+        'RESEND_COOLDOWN_SECONDS must be an integer from 0 to 600 (got something other than decimal digits)',
+      ],
+      [
+        'a space (coercion would read 0: no limit)',
+        { SMS_PER_APP_PER_HOUR: ' ' },
+        'SMS_PER_APP_PER_HOUR must be an integer from 0 to 1000000 (got something other than decimal digits)',
+      ],
+      [
+        'an exponent',
+        { OTP_TTL_SECONDS: '3e2' },
+        'OTP_TTL_SECONDS must be an integer from 30 to 900 (got something other than decimal digits)',
       ],
       [
         'not a number',
         { OTP_TTL_SECONDS: secretish },
-        'OTP_TTL_SECONDS must be an integer from 30 to 900 (got a value that is not a number)',
+        'OTP_TTL_SECONDS must be an integer from 30 to 900 (got something other than decimal digits)',
       ],
       [
         'empty',
@@ -98,8 +113,8 @@ describe('config', () => {
           'Invalid configuration:',
           '  TABLE_NAME must be non-empty text (not set)',
           '  LOG_LEVEL must be one of debug, info, warn, error (got another value)',
-          '  MFA_ISSUER must be a URL (got a value that is not an accepted URL)',
-          '  STATE_TOKEN_TTL_SECONDS must be an integer from 30 to 3600 (got a value that is not a number)',
+          '  MFA_ISSUER must be a URL whose protocol matches /^https?$/ (got a value that is not an accepted URL)',
+          '  STATE_TOKEN_TTL_SECONDS must be an integer from 30 to 3600 (got something other than decimal digits)',
         ].join('\n'),
       );
     });

@@ -33,6 +33,16 @@ describe('display text: refused characters', () => {
     ['U+001B escape', '\u001b[31mACME', 'control'],
     ['U+0085 next line', 'ACME\u0085Ltd', 'control'],
     ['empty', '', 'empty'],
+    ['U+3164 Hangul filler (a letter that draws nothing)', '\u3164', 'invisible'],
+    ['U+115F Hangul choseong filler', 'ACME\u115f', 'invisible'],
+    ['U+FE0F variation selector', 'ACME\ufe0f Ltd', 'invisible'],
+    ['U+034F combining grapheme joiner', 'AC\u034fME', 'invisible'],
+    ['U+E0100 variation selector supplement', 'ACME\u{e0100}', 'invisible'],
+    ['five combining marks on one letter', 'A\u0301\u0302\u0303\u0304\u0305CME', 'marks'],
+    ['only spaces', '   ', 'blank'],
+    ['only a non-breaking space', '\u00a0', 'blank'],
+    ['U+2800 braille blank', '\u2800', 'blank'],
+    ['only punctuation', '--.', 'blank'],
   ])('%s → %s', (_name, text, problem) => {
     expect(problemOf(text)).toBe(problem);
   });
@@ -55,6 +65,11 @@ describe('display text: accepted text is normalised to NFC', () => {
     ['Arabic (right-to-left letters are not controls)', 'شركة أكمي', 'شركة أكمي'],
     ['an emoji (surrogate pair)', 'Café ☕ 🍰', 'Café ☕ 🍰'],
     ['non-breaking space', 'ACME\u00a0Ltd', 'ACME\u00a0Ltd'],
+    [
+      'four combining marks (Vietnamese and others need a few)',
+      'A\u0301\u0302\u0303\u0304',
+      'A\u0301\u0302\u0303\u0304'.normalize('NFC'),
+    ],
   ])('%s', (_name, text, nfc) => {
     expect(toDisplayText(text, 70)).toEqual({ ok: true, value: nfc });
   });

@@ -7,7 +7,8 @@ import {
   stateMachineDefinition,
 } from '../../local/template.js';
 import { createLocalWorkflow, taskStates } from '../../local/workflow.js';
-import type { StartInput } from '../../shared/flow.js';
+import { MfaError } from '../../shared/errors.js';
+import { refusal, type StartInput } from '../../shared/flow.js';
 
 /** A template shaped like the one CDK synthesizes: the ASL as Fn::Join with Ref/GetAtt parts. */
 const templateWith = (states: Record<string, unknown>): CfnTemplate => {
@@ -97,17 +98,39 @@ describe('local workflow', () => {
       templateWith({ Operation: choice('Start'), Start: lambdaTask() }),
       echo,
     );
-    await expect(workflow.run(input)).resolves.toEqual({ ok: true, body: { seen: input } });
+    await expect(workflow.run(input)).resolves.toEqual({ body: { seen: input } });
   });
 
   it('executes whatever the template says: a changed state changes the execution', async () => {
     const changed = templateWith({
       Operation: choice('Start'),
       Start: lambdaTask({ Next: 'Shape' }),
-      Shape: { Type: 'Pass', Parameters: { ok: true, 'body.$': '$.body.seen.userId' }, End: true },
+      Shape: {
+        Type: 'Pass',
+        Parameters: { ok: true, body: { 'user.$': '$.body.seen.userId' } },
+        End: true,
+      },
     });
     const workflow = await createLocalWorkflow(changed, echo);
-    await expect(workflow.run(input)).resolves.toEqual({ ok: true, body: 'u' });
+    await expect(workflow.run(input)).resolves.toEqual({ body: { user: 'u' } });
+  });
+
+  it("throws a task's refusal as its MfaError, Retry-After back in the header", async () => {
+    const refusing = async () => async () =>
+      refusal(new MfaError('rate_limited', 'Wait', { limit: 3 }, { 'retry-after': '7' }));
+    const workflow = await createLocalWorkflow(
+      templateWith({ Operation: choice('Start'), Start: lambdaTask() }),
+      refusing,
+    );
+    const error = await workflow.run(input).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(MfaError);
+    expect(error).toMatchObject({
+      code: 'rate_limited',
+      status: 429,
+      detail: 'Wait',
+      extras: { limit: 3 },
+      headers: { 'retry-after': '7' },
+    });
   });
 
   it('fails the execution, without its data, when the definition fails', async () => {

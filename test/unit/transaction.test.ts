@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { StoredFactor, UserFactors } from '../../shared/domain/entities.js';
 import {
   hashStateToken,
   newStateToken,
@@ -12,7 +13,6 @@ import {
   secondsUntilPrunable,
 } from '../../shared/domain/transaction.js';
 import type { StartInput } from '../../shared/flow.js';
-import type { StoredFactor, UserFactors } from '../../shared/ports/store.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
 const input: StartInput = {

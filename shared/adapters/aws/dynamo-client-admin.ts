@@ -5,7 +5,8 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ClientRecord, ClientStore } from '../../ports/store.js';
+import type { ClientRecord } from '../../domain/entities.js';
+import type { ClientStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import { dynamoClientStore } from './dynamo-clients.js';
 import { tableOps } from './dynamo-table.js';

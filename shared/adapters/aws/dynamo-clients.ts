@@ -1,4 +1,5 @@
-import type { ClientRecord, ClientStore } from '../../ports/store.js';
+import type { ClientRecord } from '../../domain/entities.js';
+import type { ClientStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import type { TableOps } from './dynamo-table.js';
 

@@ -1,4 +1,5 @@
-import type { FactorStore, StepUpGuard, UserFactors } from '../../ports/store.js';
+import type { StepUpGuard, UserFactors } from '../../domain/entities.js';
+import type { FactorStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import type { TableOps } from './dynamo-table.js';
 

@@ -1,9 +1,6 @@
-import type {
-  TransactionRef,
-  TransactionStore,
-  TransactionView,
-  UserFactors,
-} from '../../ports/store.js';
+import type { TransactionRef, TransactionView, UserFactors } from '../../domain/entities.js';
+import { DAY_SECONDS } from '../../domain/time.js';
+import type { TransactionStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import type { TableOps } from './dynamo-table.js';
 
@@ -122,7 +119,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
 
   reserveAttempt: async (ref, a) => {
     const failure = a.lock
-      ? `${F}.failures = :zero, ${F}.lockedUntil = :until, ${F}.lockOwner = :owner, ${F}.lockCount = :locks, ${F}.lastLockAt = :now`
+      ? `${F}.failures = :zero, ${F}.lockedUntil = :until, ${F}.lockOwner = :owner, ${F}.lockCount = :locks, ${F}.lockCountUntil = :forget`
       : `${F}.failures = if_not_exists(${F}.failures, :zero) + :one`;
     // The lock's length was computed from the lock count as read: it must not have moved.
     const seenLocks = !a.lock
@@ -158,6 +155,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
                 ':until': a.lock.until,
                 ':owner': a.lock.owner,
                 ':locks': a.lock.count,
+                ':forget': a.lock.until + DAY_SECONDS,
                 ...(a.lock.seenCount === undefined ? {} : { ':seenLocks': a.lock.seenCount }),
               }
             : {}),

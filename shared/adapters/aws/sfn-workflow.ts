@@ -1,11 +1,14 @@
 import { type SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
-import type { FlowOutcome, Workflow } from '../../flow.js';
+import { flowResult, type Workflow } from '../../flow.js';
 
 export class WorkflowFailedError extends Error {
   override readonly name = 'WorkflowFailedError';
 }
 
-/** Runs `MfaFlow` with StartSyncExecution (Express workflows answer in the same call). */
+/**
+ * Runs `MfaFlow` with StartSyncExecution (Express workflows answer in the same call): the
+ * result, or the task's refusal thrown as its `MfaError` (`flowResult`).
+ */
 export const createSfnWorkflow = (sfn: SFNClient, stateMachineArn: string): Workflow => ({
   run: async (input) => {
     const out = await sfn.send(
@@ -21,6 +24,6 @@ export const createSfnWorkflow = (sfn: SFNClient, stateMachineArn: string): Work
         `MfaFlow ${out.status ?? 'UNKNOWN'}: ${out.error ?? 'no error'}`,
       );
     }
-    return JSON.parse(out.output) as FlowOutcome;
+    return flowResult(JSON.parse(out.output));
   },
 });

@@ -1,0 +1,50 @@
+import { challengeBinding, otpMac } from '../domain/otp.js';
+import { parseStateToken } from '../domain/state-token.js';
+import { MfaError } from '../errors.js';
+import type { ApiRequest } from './api-handler.js';
+import { factorIdSchema, pathParam } from './schemas.js';
+
+/** The part of a `MfaFlow` input that names a transaction: hashes only, never the token. */
+export interface TransactionStep {
+  readonly requestId: string;
+  readonly clientId: string;
+  /** SHA-256 of the user id, from the state token: the user item the transaction lives in. */
+  readonly userRef: string;
+  readonly stateTokenHash: string;
+}
+
+/**
+ * The transaction a request names by its `stateToken`. A token that is not one of ours is as
+ * unknown as one that expired long ago: 404 `not_found`, and no workflow run.
+ *
+ * @example
+ * const { body } = await request.deps.workflow.run({ operation: 'status', ...transactionStep(request) });
+ */
+export const transactionStep = (request: ApiRequest<{ stateToken: string }>): TransactionStep => {
+  const token = parseStateToken(request.body.stateToken);
+  if (!token) throw new MfaError('not_found', 'Unknown state token');
+  return { requestId: request.requestId, clientId: request.clientId, ...token };
+};
+
+/** The transaction, and the factor the path names (`{factorId}`; 404 when malformed). */
+export const factorStep = (
+  request: ApiRequest<{ stateToken: string }>,
+): TransactionStep & { readonly factorId: string } => ({
+  ...transactionStep(request),
+  factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found'),
+});
+
+/**
+ * The submitted code as it enters the workflow: an HMAC bound to this transaction and factor,
+ * so the raw code never reaches the Step Functions execution.
+ */
+export const passCodeMac = async (
+  request: ApiRequest<{ passCode: string }>,
+  step: { readonly stateTokenHash: string; readonly factorId: string },
+): Promise<string> =>
+  otpMac(
+    await request.deps.otpKeys.otpMacKey(),
+    'challenge',
+    challengeBinding(step.stateTokenHash, step.factorId),
+    request.body.passCode,
+  );
