@@ -69,6 +69,14 @@ export const serviceConfigSchema = z.object({
   STATE_TOKEN_TTL_SECONDS: described(int(300, 30, 3600), 'Life of a state token (transaction)'),
   TOKEN_TTL_SECONDS: described(int(900, 60, 3600), 'Life of an MFA token'),
   OTP_TTL_SECONDS: described(int(300, 30, 900), 'Life of a one-time code'),
+  TOTP_ACTIVATION_SECONDS: described(
+    int(900, 60, 3600),
+    'Time to scan a TOTP QR code and type a first code',
+  ),
+  TRANSACTION_RETENTION_SECONDS: described(
+    int(300, 0, 86400),
+    'How long an open transaction stays in its user item past its expiry (status answers EXPIRED meanwhile)',
+  ),
   OTP_DIGITS: described(int(6, 6, 8), 'Digits of SMS/email one-time codes'),
   RESEND_COOLDOWN_SECONDS: described(int(30, 0, 600), 'Wait between two sends of a code'),
   MAX_SENDS_PER_TRANSACTION: described(int(3, 1, 10), 'Codes sent in one transaction at most'),

@@ -11,7 +11,9 @@ export interface ClientRecord {
   readonly salt: string;
 }
 
-export type FactorType = 'sms' | 'email' | 'totp';
+/** The factor kinds there are (`shared/factors/`: one folder per kind, one registry). */
+export const FACTOR_TYPES = ['sms', 'email', 'totp'] as const;
+export type FactorType = (typeof FACTOR_TYPES)[number];
 export type FactorStatus = 'PENDING_ACTIVATION' | 'ACTIVE';
 
 /** A pending activation code (sms/email) or the pending state of a TOTP factor. */

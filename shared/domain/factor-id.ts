@@ -1,12 +1,12 @@
-import type { FactorType } from '../domain/entities.js';
 import type { Random } from '../ports/random.js';
+import { FACTOR_TYPES, type FactorType } from './entities.js';
 
 /**
  * Factor ids carry their type (`sms_…`, `email_…`, `totp_…`), so a challenge or verify knows
  * what it deals with before any read. The type is never trusted alone: every write checks
  * the factor against the stored transaction.
  */
-const FACTOR_ID = /^(sms|email|totp)_[A-Za-z0-9_-]{20}$/;
+export const FACTOR_ID = new RegExp(`^(${FACTOR_TYPES.join('|')})_[A-Za-z0-9_-]{20}$`);
 
 export const newFactorId = (type: FactorType, random: Random): string =>
   `${type}_${random.bytes(15).toString('base64url')}`;

@@ -1,14 +1,6 @@
-import type { FactorType, TransactionRecord, UserFactors } from '../domain/entities.js';
 import type { StartInput } from '../flow.js';
 import { epochSeconds } from '../ports/clock.js';
-import { factorView } from './factor-view.js';
-
-/**
- * An open transaction stays in its user's item this long after it expires (status still
- * answers `EXPIRED` meanwhile); the user's next start then removes it. A finished one
- * (success, cancelled, locked out) is removed by the next start whatever its age.
- */
-export const RECORD_RETENTION_SECONDS = 300;
+import type { FactorType, StoredFactor, TransactionRecord, UserFactors } from './entities.js';
 
 /** The statuses of a transaction that can still take a step. */
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
@@ -17,11 +9,12 @@ export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_
 export const MAX_PRUNED_PER_START = 50;
 
 export type StartDecision =
-  | { readonly status: 'MFA_ENROLL'; readonly body: Record<string, unknown> }
+  | { readonly status: 'MFA_ENROLL' }
   | {
       readonly status: 'MFA_REQUIRED';
       readonly record: TransactionRecord;
-      readonly body: Record<string, unknown>;
+      /** The user's ACTIVE factors, oldest first: the ones the transaction can use. */
+      readonly active: readonly StoredFactor[];
       /** Transactions of the user past their retention, removed as this one is added. */
       readonly prune: readonly string[];
     };
@@ -37,13 +30,19 @@ export const decideStart = (args: {
   transactionId: string;
   now: Date;
   stateTokenTtlSeconds: number;
+  /**
+   * An open transaction stays in its user's item this long after it expires (status still
+   * answers `EXPIRED` meanwhile); the user's next start then removes it. A finished one
+   * (success, cancelled, locked out) is removed by the next start whatever its age.
+   */
+  retentionSeconds: number;
 }): StartDecision => {
   const { input, now, transactionId, user } = args;
   const active = Object.values(user?.factors ?? {})
     .filter((factor) => factor.status === 'ACTIVE')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (!user || active.length === 0) {
-    return { status: 'MFA_ENROLL', body: { status: 'MFA_ENROLL', transactionId, factors: [] } };
+    return { status: 'MFA_ENROLL' };
   }
   const expires = new Date(now.getTime() + args.stateTokenTtlSeconds * 1000);
   const factors: Record<string, FactorType> = {};
@@ -57,7 +56,7 @@ export const decideStart = (args: {
     transaction: input.transaction,
     consentId: input.consentId,
     factors,
-    pruneAfter: epochSeconds(expires) + RECORD_RETENTION_SECONDS,
+    pruneAfter: epochSeconds(expires) + args.retentionSeconds,
   };
   const nowSeconds = epochSeconds(now);
   // Finished ones go at once; open ones stay until their retention ends. A bounded batch keeps
@@ -66,17 +65,7 @@ export const decideStart = (args: {
     .filter(([, txn]) => !LIVE_STATUSES.has(txn.status) || txn.pruneAfter <= nowSeconds)
     .map(([hash]) => hash)
     .slice(0, MAX_PRUNED_PER_START);
-  return {
-    status: 'MFA_REQUIRED',
-    record,
-    prune,
-    body: {
-      status: 'MFA_REQUIRED',
-      transactionId,
-      expiresAt: record.expiresAt,
-      factors: active.map(factorView),
-    },
-  };
+  return { status: 'MFA_REQUIRED', record, prune, active };
 };
 
 /** Seconds until the oldest open transaction of a user can be pruned (a start refused for too many). */

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { fitsMinorUnit, isCurrencyCode } from '../domain/currency.js';
 import { displayText } from '../domain/display-text.js';
+import { FACTOR_ID } from '../domain/factor-id.js';
 import { MfaError } from '../errors.js';
 
 // Each rule carries the words the problem detail shows: what the field must be, never the value.
@@ -89,4 +90,4 @@ export const pathParam = (
   );
 };
 
-export const factorIdSchema = pattern(/^(sms|email|totp)_[A-Za-z0-9_-]{20}$/);
+export const factorIdSchema = z.string().check(z.regex(FACTOR_ID));

@@ -3,6 +3,7 @@ import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
 import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
+import { kindOf } from '../factors/registry.js';
 import {
   type ChallengeInput,
   type ChallengeTaskOutput,
@@ -19,10 +20,11 @@ import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js'
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
 /**
- * Challenge: for sms/email, records a fresh code in the transaction (one conditional write:
- * state, factor usable, send cap and cooldown together), counts the send against the
- * destination's hourly limit, and hands the message to the workflow, which delivers it.
- * TOTP needs no send: one read checks the transaction and the factor.
+ * Challenge: for a kind that sends codes, records a fresh code in the transaction (one
+ * conditional write: state, factor usable, send cap and cooldown together), counts the send
+ * against the hourly limits, and hands the message to the workflow, which delivers it. A
+ * kind whose codes the user's device makes (TOTP) needs no send: one read checks the
+ * transaction and the factor.
  */
 export const issueChallenge = async (
   input: ChallengeInput,
@@ -33,10 +35,12 @@ export const issueChallenge = async (
   const ref = transactionRef(input);
   const type = factorTypeOf(input.factorId);
   if (!type) throw noFactor();
+  const channel = kindOf(type).delivery;
 
-  if (type === 'totp') {
+  if (!channel) {
+    // The user's device makes the code: one read checks the transaction and the factor.
     const { view } = usableFactor(await transactions.get(ref), input.factorId, now);
-    if (view.txn.factors[input.factorId] !== 'totp') throw noFactor();
+    if (view.txn.factors[input.factorId] !== type) throw noFactor();
     return {
       outcome: {
         ok: true,
@@ -86,7 +90,7 @@ export const issueChallenge = async (
   try {
     rateKeys = await takeSendLimits(
       deps,
-      sendLimits(deps, key, { clientId: input.clientId, channel: type, destination }),
+      sendLimits(deps, key, { clientId: input.clientId, channel, destination }),
       now,
       {
         clientId: input.clientId,
@@ -125,7 +129,7 @@ export const issueChallenge = async (
       },
     },
     delivery: {
-      channel: type,
+      channel,
       to: destination,
       subject: CHALLENGE_SUBJECT,
       text: challengeText(code, config.OTP_TTL_SECONDS, txn.transaction),

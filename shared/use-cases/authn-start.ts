@@ -1,6 +1,7 @@
 import { userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
+import { factorView } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
@@ -35,6 +36,7 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       transactionId,
       now,
       stateTokenTtlSeconds: config.STATE_TOKEN_TTL_SECONDS,
+      retentionSeconds: config.TRANSACTION_RETENTION_SECONDS,
     });
     if (decision.status === 'MFA_REQUIRED' && user) {
       if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
@@ -67,6 +69,17 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       ...(input.consentId ? { consentId: input.consentId } : {}),
     });
     log.info('authn started', { transactionId, status: decision.status });
-    return { ok: true, body: decision.body };
+    return {
+      ok: true,
+      body:
+        decision.status === 'MFA_REQUIRED'
+          ? {
+              status: 'MFA_REQUIRED',
+              transactionId,
+              expiresAt: decision.record.expiresAt,
+              factors: decision.active.map(factorView),
+            }
+          : { status: 'MFA_ENROLL', transactionId, factors: [] },
+    };
   }
 };

@@ -1,5 +1,5 @@
 import type { StoredFactor, TransactionView } from '../domain/entities.js';
-import { isLocked } from '../domain/factor-view.js';
+import { isLocked } from '../domain/factor-lock.js';
 import { LIVE_STATUSES } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 

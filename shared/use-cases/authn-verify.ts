@@ -1,11 +1,11 @@
 import type { StoredFactor, TransactionRecord, TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
-import { amrFor, isLocked } from '../domain/factor-view.js';
+import { isLocked } from '../domain/factor-lock.js';
 import { MFA_ACR } from '../domain/mfa-token.js';
-import { challengeBinding, macEquals, matchTotpStep } from '../domain/otp.js';
+import { challengeBinding } from '../domain/otp.js';
 import { DAY_SECONDS } from '../domain/time.js';
-import { totpCandidates } from '../domain/totp.js';
 import { MfaError, wrongCodeError } from '../errors.js';
+import { kindOf } from '../factors/registry.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
@@ -33,6 +33,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const ref = transactionRef(input);
   const type = factorTypeOf(input.factorId);
   if (!type) throw noFactor();
+  const kind = kindOf(type);
 
   const reserve = (lock?: LockArgs) =>
     transactions.reserveAttempt(ref, {
@@ -40,7 +41,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       nowSeconds: now,
       maxAttempts: config.MAX_ATTEMPTS,
       threshold: config.FACTOR_LOCK_THRESHOLD,
-      challenge: type !== 'totp',
+      challenge: kind.delivery !== undefined,
       ...(lock ? { lock } : {}),
     });
   let locking = false;
@@ -63,35 +64,24 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const factor = user.factors[input.factorId];
   if (txn.factors[input.factorId] !== type || !factor) throw noFactor();
 
-  let step: number | undefined;
-  let right: boolean;
-  if (type === 'totp') {
-    if (!factor.sealedSecret) throw noFactor();
-    const secret = await deps.secretBox.open(factor.sealedSecret, {
-      clientId: user.clientId,
-      userId: user.userId,
-      factorId: input.factorId,
-    });
-    step = matchTotpStep({
-      candidates: totpCandidates(secret, now),
-      key: await deps.otpKeys.otpMacKey(),
-      purpose: 'challenge',
-      binding: challengeBinding(input.stateTokenHash, input.factorId),
-      submittedMac: input.passCodeMac,
-      afterStep: factor.lastStep,
-    });
-    right = step !== undefined;
-  } else {
-    right = txn.codeMac !== undefined && macEquals(txn.codeMac, input.passCodeMac);
-  }
-  if (!right) throw await wrongCode(input, reserved, deps, locking);
+  const proof = await kind.challengeProof(deps, {
+    clientId: user.clientId,
+    userId: user.userId,
+    factor,
+    txn,
+    nowSeconds: now,
+    key: await deps.otpKeys.otpMacKey(),
+    binding: challengeBinding(input.stateTokenHash, input.factorId),
+    submittedMac: input.passCodeMac,
+  });
+  if (!proof) throw await wrongCode(input, reserved, deps, locking);
 
   const done = await transactions.complete(ref, {
     factorId: input.factorId,
     nowSeconds: now,
     owner: input.requestId,
     lifting: locking,
-    ...(type === 'totp' ? { step } : { codeMac: input.passCodeMac }),
+    ...proof,
   });
   if (!done) throw await completionRefusal(input, reserved, deps, now, locking);
 
@@ -112,7 +102,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       sub: user.userId,
       aud: user.clientId,
       auth_time: now,
-      amr: amrFor(type),
+      amr: [...kind.amr],
       acr: MFA_ACR,
       txn: txn.transactionId,
       ...(txn.consentId ? { consent_id: txn.consentId } : {}),
@@ -170,7 +160,7 @@ const reservationRefusal = (
   const { txn } = view;
   if ((txn.attempts ?? 0) >= config.MAX_ATTEMPTS)
     return new MfaError('locked_out', 'Too many wrong codes');
-  if (factorTypeOf(input.factorId) !== 'totp') {
+  if (kindOf(factor.type).delivery) {
     if (txn.status !== 'MFA_CHALLENGE' || txn.challengeFactorId !== input.factorId || !txn.codeMac)
       return new MfaError(
         'invalid_state',

@@ -1,12 +1,13 @@
 import type { Activation, StepUpGuard, StoredFactor } from '../domain/entities.js';
-import { factorView } from '../domain/factor-view.js';
 import { ACTIVATION_SUBJECT, activationText } from '../domain/messages.js';
 import { newOtp, otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
 import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
+import { factorView, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
+import { deliver } from '../ports/messenger.js';
 import { guardRefusal } from './factor-step-up.js';
 import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
 
@@ -54,14 +55,11 @@ export const sendActivationCode = async (
     attempts: 0,
     lastSentAt: now,
   };
+  const channel = kindOf(factor.type).delivery;
+  if (!channel) throw new MfaError('invalid_state', 'This kind of factor has no code to send');
   const taken = await takeSendLimits(
     deps,
-    sendLimits(deps, key, {
-      clientId,
-      channel: factor.type as 'sms' | 'email',
-      destination,
-      userId,
-    }),
+    sendLimits(deps, key, { clientId, channel, destination, userId }),
     now,
     { clientId, userRef: userRef(userId), factorId: factor.factorId },
   );
@@ -74,9 +72,11 @@ export const sendActivationCode = async (
     throw error;
   }
   try {
-    const text = activationText(code, config.OTP_TTL_SECONDS);
-    if (factor.type === 'sms') await messenger.sendSms(destination, text);
-    else await messenger.sendEmail(destination, ACTIVATION_SUBJECT, text);
+    await deliver(messenger, channel, {
+      to: destination,
+      subject: ACTIVATION_SUBJECT,
+      text: activationText(code, config.OTP_TTL_SECONDS),
+    });
   } catch (error) {
     await giveBack();
     await takeBack?.();
@@ -95,8 +95,8 @@ export const resendActivation = async (
   const { factor, guard } = target;
   if (factor.status !== 'PENDING_ACTIVATION')
     throw new MfaError('invalid_state', 'The factor is already active');
-  if (factor.type === 'totp')
-    throw new MfaError('invalid_state', 'TOTP factors have no code to resend');
+  if (!kindOf(factor.type).delivery)
+    throw new MfaError('invalid_state', 'This kind of factor has no code to resend');
   const now = epochSeconds(deps.clock.now());
   const cooldown = deps.config.RESEND_COOLDOWN_SECONDS;
   const wait = (factor.activation?.lastSentAt ?? 0) + cooldown - now;

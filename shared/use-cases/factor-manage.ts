@@ -1,9 +1,8 @@
 import type { StepUpGuard, StoredFactor } from '../domain/entities.js';
-import { factorView } from '../domain/factor-view.js';
-import { macEquals, matchTotpStep, otpMac } from '../domain/otp.js';
+import { otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
-import { totpCandidates } from '../domain/totp.js';
 import { MfaError, wrongCodeError } from '../errors.js';
+import { factorView, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit, auditFactor } from './audit.js';
@@ -110,25 +109,15 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
 
   const key = await otpKeys.otpMacKey();
   const binding = activationBinding(ref.clientId, ref.userId, ref.factorId);
-  const submitted = otpMac(key, 'activation', binding, ref.passCode);
-  let proof: { codeMac: string } | { step: number } | undefined;
-  if (factor.type === 'totp' && factor.sealedSecret) {
-    const secret = await deps.secretBox.open(factor.sealedSecret, {
-      clientId: ref.clientId,
-      userId: ref.userId,
-      factorId: ref.factorId,
-    });
-    const step = matchTotpStep({
-      candidates: totpCandidates(secret, now),
-      key,
-      purpose: 'activation',
-      binding,
-      submittedMac: submitted,
-    });
-    if (step !== undefined) proof = { step };
-  } else if (factor.activation?.codeMac && macEquals(factor.activation.codeMac, submitted)) {
-    proof = { codeMac: submitted };
-  }
+  const proof = await kindOf(factor.type).activationProof(deps, {
+    clientId: ref.clientId,
+    userId: ref.userId,
+    factor,
+    nowSeconds: now,
+    key,
+    binding,
+    submittedMac: otpMac(key, 'activation', binding, ref.passCode),
+  });
 
   if (proof) {
     if (

@@ -7,7 +7,7 @@ import {
   normalisePhone,
 } from '../../shared/domain/destination.js';
 import { factorTypeOf, newFactorId } from '../../shared/domain/factor-id.js';
-import { amrFor, isLocked } from '../../shared/domain/factor-view.js';
+import { isLocked } from '../../shared/domain/factor-lock.js';
 import { challengeText } from '../../shared/domain/messages.js';
 import { challengeBinding, macEquals, newOtp, otpMac } from '../../shared/domain/otp.js';
 import { base32, totpCandidates, totpCode, totpUri } from '../../shared/domain/totp.js';
@@ -141,11 +141,6 @@ describe('factors', () => {
     expect(factorTypeOf('totp_AAAAAAAAAAAAAAAAAAAA')).toBe('totp');
     expect(factorTypeOf('fax_AAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
     expect(factorTypeOf('sms_short')).toBeUndefined();
-  });
-
-  it('amr follows RFC 8176', () => {
-    expect(amrFor('sms')).toEqual(['sms', 'otp', 'mfa']);
-    expect(amrFor('totp')).toEqual(['otp', 'mfa']);
   });
 
   it('a lock holds until its time, against the injected clock', () => {

@@ -7,11 +7,7 @@ import {
   parseStateToken,
   userRef,
 } from '../../shared/domain/state-token.js';
-import {
-  decideStart,
-  RECORD_RETENTION_SECONDS,
-  secondsUntilPrunable,
-} from '../../shared/domain/transaction.js';
+import { decideStart, secondsUntilPrunable } from '../../shared/domain/transaction.js';
 import type { StartInput } from '../../shared/flow.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
@@ -40,16 +36,21 @@ const userWith = (...factors: StoredFactor[]): UserFactors => ({
 });
 
 const start = (user: UserFactors | undefined, ttl = 300, at = now) =>
-  decideStart({ input, user, transactionId: 't1', now: at, stateTokenTtlSeconds: ttl });
+  decideStart({
+    input,
+    user,
+    transactionId: 't1',
+    now: at,
+    stateTokenTtlSeconds: ttl,
+    retentionSeconds: RETENTION,
+  });
+const RETENTION = 300;
 
 describe('starting a transaction', () => {
   it('asks an unknown user, and a user with only pending factors, to enroll: same shape, nothing stored', () => {
     const unknown = start(undefined);
     const pending = start(userWith(factor('PENDING_ACTIVATION')));
-    expect(unknown).toEqual({
-      status: 'MFA_ENROLL',
-      body: { status: 'MFA_ENROLL', transactionId: 't1', factors: [] },
-    });
+    expect(unknown).toEqual({ status: 'MFA_ENROLL' });
     expect(pending).toEqual(unknown);
   });
 
@@ -65,18 +66,15 @@ describe('starting a transaction', () => {
       transaction: input.transaction,
       consentId: 'consent-42',
       factors: { 'f-ACTIVE': 'sms' },
-      pruneAfter: Date.parse('2026-03-01T10:02:00Z') / 1000 + RECORD_RETENTION_SECONDS,
+      pruneAfter: Date.parse('2026-03-01T10:02:00Z') / 1000 + RETENTION,
     });
   });
 
   it('requires MFA when the user has an active factor, listing only active ones', () => {
-    const { body } = start(userWith(factor('ACTIVE'), factor('PENDING_ACTIVATION')));
-    expect(body).toMatchObject({
-      status: 'MFA_REQUIRED',
-      transactionId: 't1',
-      expiresAt: '2026-03-01T10:05:00.000Z',
-    });
-    expect((body.factors as { id: string }[]).map((f) => f.id)).toEqual(['f-ACTIVE']);
+    const decision = start(userWith(factor('ACTIVE'), factor('PENDING_ACTIVATION')));
+    if (decision.status !== 'MFA_REQUIRED') throw new Error('expected MFA_REQUIRED');
+    expect(decision.record.expiresAt).toBe('2026-03-01T10:05:00.000Z');
+    expect(decision.active.map((f) => f.factorId)).toEqual(['f-ACTIVE']);
   });
 
   it('prunes finished transactions and open ones past their retention, and only those', () => {

@@ -1,0 +1,19 @@
+import type { Draft, EnrollBody, EnrollDeps, Enrollments } from './enrollment.js';
+import { emailEnrollment, smsEnrollment } from './out-of-band/enroll.js';
+import { totpEnrollment } from './totp/enroll.js';
+
+/** How each kind enrolls (only the enroll function loads this: phone metadata, QR codes). */
+const ENROLLMENTS: Enrollments = {
+  sms: smsEnrollment,
+  email: emailEnrollment,
+  totp: totpEnrollment,
+};
+
+/** The draft factor for an enroll body, by its kind's enrollment. */
+export const draftFactor = (
+  deps: EnrollDeps,
+  args: Omit<Parameters<Enrollments['sms']['draft']>[1], 'body'> & { body: EnrollBody },
+): Promise<Draft> => {
+  const enrollment = ENROLLMENTS[args.body.type] as Enrollments[EnrollBody['type']];
+  return (enrollment.draft as (deps: EnrollDeps, a: typeof args) => Promise<Draft>)(deps, args);
+};
