@@ -1,12 +1,17 @@
+import { clientStore } from '../shared/compose/dynamo.js';
+import { workflow } from '../shared/compose/workflow.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { factorStep } from '../shared/http/flow-request.js';
 import { stateTokenBody } from '../shared/http/schemas.js';
 
 /** `POST /v1/authn/factors/{factorId}/challenge`: sends a code (sms/email); no-op for totp. */
-export const handler = apiHandler({ auth: 'client', body: stateTokenBody }, async (request) => {
-  const { body } = await request.deps.workflow.run({
-    operation: 'challenge',
-    ...factorStep(request),
-  });
-  return { status: 200, body };
-});
+export const handler = apiHandler(
+  { auth: 'client', body: stateTokenBody, uses: [clientStore, workflow] },
+  async (request) => {
+    const { body } = await request.deps.workflow.run({
+      operation: 'challenge',
+      ...factorStep(request),
+    });
+    return { status: 200, body };
+  },
+);

@@ -1,3 +1,5 @@
+import { clientStore } from '../shared/compose/dynamo.js';
+import { workflow } from '../shared/compose/workflow.js';
 import { hashStateToken, newStateToken } from '../shared/domain/state-token.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { startBody } from '../shared/http/schemas.js';
@@ -7,18 +9,21 @@ import { startBody } from '../shared/http/schemas.js';
  * is made here and only its hash enters the workflow; the raw token goes back to the app
  * only when the user has a factor to prove.
  */
-export const handler = apiHandler({ auth: 'client', body: startBody }, async (request) => {
-  const { body, clientId, requestId, deps } = request;
-  const stateToken = newStateToken(deps.random, body.userId);
-  const { body: result } = await deps.workflow.run({
-    operation: 'start',
-    requestId,
-    clientId,
-    stateTokenHash: hashStateToken(stateToken),
-    ...body,
-  });
-  return {
-    status: 200,
-    body: result.status === 'MFA_REQUIRED' ? { ...result, stateToken } : result,
-  };
-});
+export const handler = apiHandler(
+  { auth: 'client', body: startBody, uses: [clientStore, workflow] },
+  async (request) => {
+    const { body, clientId, requestId, deps } = request;
+    const stateToken = newStateToken(deps.random, body.userId);
+    const { body: result } = await deps.workflow.run({
+      operation: 'start',
+      requestId,
+      clientId,
+      stateTokenHash: hashStateToken(stateToken),
+      ...body,
+    });
+    return {
+      status: 200,
+      body: result.status === 'MFA_REQUIRED' ? { ...result, stateToken } : result,
+    };
+  },
+);

@@ -1,3 +1,7 @@
+import { clientStore } from '../shared/compose/dynamo.js';
+import { otpKeys } from '../shared/compose/otp-key.js';
+import { signer } from '../shared/compose/signer.js';
+import { workflow } from '../shared/compose/workflow.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { factorStep, passCodeMac } from '../shared/http/flow-request.js';
 import { verifyBody } from '../shared/http/schemas.js';
@@ -9,13 +13,16 @@ import { signMfaToken } from '../shared/http/sign-token.js';
  * this function signs them: the token never passes through Step Functions, and a signing
  * failure is a 503, never an unsigned token.
  */
-export const handler = apiHandler({ auth: 'client', body: verifyBody }, async (request) => {
-  const step = factorStep(request);
-  const { body, claims } = await request.deps.workflow.run({
-    operation: 'verify',
-    ...step,
-    passCodeMac: await passCodeMac(request, step),
-  });
-  const token = await signMfaToken(request, claims);
-  return { status: 200, body: { ...body, ...token } };
-});
+export const handler = apiHandler(
+  { auth: 'client', body: verifyBody, uses: [clientStore, workflow, otpKeys, signer] },
+  async (request) => {
+    const step = factorStep(request);
+    const { body, claims } = await request.deps.workflow.run({
+      operation: 'verify',
+      ...step,
+      passCodeMac: await passCodeMac(request, step),
+    });
+    const token = await signMfaToken(request, claims);
+    return { status: 200, body: { ...body, ...token } };
+  },
+);

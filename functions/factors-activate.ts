@@ -1,13 +1,25 @@
+import { clientStore, userStore } from '../shared/compose/dynamo.js';
+import { events } from '../shared/compose/events.js';
+import { otpKeys } from '../shared/compose/otp-key.js';
+import { secretBox } from '../shared/compose/secret-box.js';
+import { signer } from '../shared/compose/signer.js';
 import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { activateBody } from '../shared/http/schemas.js';
 import { activateFactor } from '../shared/use-cases/factor-manage.js';
 
 /** `POST /v1/users/{userId}/factors/{factorId}/activate`. */
-export const handler = apiHandler({ auth: 'client', body: activateBody }, async (request) => ({
-  status: 200,
-  body: await activateFactor(useCaseDeps(request), {
-    ...factorPath(request),
-    passCode: request.body.passCode,
-    mfaToken: mfaTokenOf(request),
+export const handler = apiHandler(
+  {
+    auth: 'client',
+    body: activateBody,
+    uses: [clientStore, userStore, otpKeys, secretBox, signer, events],
+  },
+  async (request) => ({
+    status: 200,
+    body: await activateFactor(useCaseDeps(request), {
+      ...factorPath(request),
+      passCode: request.body.passCode,
+      mfaToken: mfaTokenOf(request),
+    }),
   }),
-}));
+);

@@ -1,8 +1,12 @@
+import { clientStore, userStore } from '../shared/compose/dynamo.js';
 import { apiHandler, useCaseDeps, userPath } from '../shared/http/api-handler.js';
 import { listFactors } from '../shared/use-cases/factor-manage.js';
 
 /** `GET /v1/users/{userId}/factors`: masked profiles only. */
-export const handler = apiHandler({ auth: 'client' }, async (request) => ({
-  status: 200,
-  body: await listFactors(useCaseDeps(request), userPath(request)),
-}));
+export const handler = apiHandler(
+  { auth: 'client', uses: [clientStore, userStore] },
+  async (request) => ({
+    status: 200,
+    body: await listFactors(useCaseDeps(request), userPath(request)),
+  }),
+);

@@ -22,7 +22,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { DEFAULT_SMS_COUNTRIES, serviceConfigSchema } from '../shared/config.js';
+import * as z from 'zod/mini';
+import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { routes } from '../shared/routes.js';
 import { addProblemResponses } from './gateway-responses.js';
 import { accountKeyPolicy } from './key-policy.js';
@@ -185,26 +186,24 @@ const TASKS: Record<keyof MfaFlowTasks, [id: string, handler: string]> = {
   status: ['FlowStatus', 'flow-status'],
 };
 
-const seconds = (
-  name: string,
-  value: Duration | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-) => {
-  const result = value?.toSeconds() ?? fallback;
-  if (!Number.isInteger(result) || result < min || result > max) {
-    throw new Error(`MfaService: ${name} must be ${min}–${max} seconds`);
+/**
+ * The environment entry of a prop that sets a service setting, checked by the service's own
+ * config schema (its one range, its one message); unset props pass nothing, so the function
+ * uses the schema's default: no number is typed twice.
+ */
+const setting = (
+  prop: string,
+  variable: keyof typeof serviceConfigSchema.shape,
+  value: number | undefined,
+): Record<string, string> => {
+  if (value === undefined) return {};
+  const env = { [variable]: String(value) };
+  try {
+    parseConfig(z.object({ [variable]: serviceConfigSchema.shape[variable] }), env);
+  } catch (error) {
+    throw new Error(`MfaService: ${prop}: ${(error as Error).message}`);
   }
-  return String(result);
-};
-
-/** A count prop, checked against the service's own config schema (one source of its range). */
-const count = (name: string, value: number) => {
-  const text = String(value);
-  const parsed = serviceConfigSchema.shape.SMS_PER_APP_PER_HOUR.safeParse(text);
-  if (!parsed.success) throw new Error(`MfaService: ${name} must be an integer from 0 to 1000000`);
-  return text;
+  return env;
 };
 
 /**
@@ -291,22 +290,14 @@ export class MfaService extends Construct {
       LOG_LEVEL: props.logLevel ?? 'info',
       MFA_ISSUER: this.issuer,
       MFA_ISSUER_NAME: props.issuerName ?? 'MFA Service',
-      STATE_TOKEN_TTL_SECONDS: seconds('stateTokenTtl', props.stateTokenTtl, 300, 30, 3600),
-      TOKEN_TTL_SECONDS: seconds('tokenTtl', props.tokenTtl, 900, 60, 3600),
-      ...(props.factorChangeMaxAge
-        ? {
-            FACTOR_CHANGE_MAX_AGE_SECONDS: seconds(
-              'factorChangeMaxAge',
-              props.factorChangeMaxAge,
-              300,
-              1,
-              3600,
-            ),
-          }
-        : {}),
-      ...(props.smsPerAppPerHour === undefined
-        ? {}
-        : { SMS_PER_APP_PER_HOUR: count('smsPerAppPerHour', props.smsPerAppPerHour) }),
+      ...setting('stateTokenTtl', 'STATE_TOKEN_TTL_SECONDS', props.stateTokenTtl?.toSeconds()),
+      ...setting('tokenTtl', 'TOKEN_TTL_SECONDS', props.tokenTtl?.toSeconds()),
+      ...setting(
+        'factorChangeMaxAge',
+        'FACTOR_CHANGE_MAX_AGE_SECONDS',
+        props.factorChangeMaxAge?.toSeconds(),
+      ),
+      ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
       SMS_ALLOWED_COUNTRIES: countries.join(','),
       ...(props.smsSenderId ? { SMS_SENDER_ID: props.smsSenderId } : {}),
       EMAIL_SENDER: emailSender,

@@ -1,25 +1,32 @@
 /**
- * `npm run bundle-report [-- --cdk-out DIR]`: the minified size of every Lambda bundle against
- * the 300 KB target (DESIGN.md). Synthesizes the stack with bundling into a temporary
- * assembly (local esbuild, no Docker), or reads an existing bundled one with `--cdk-out`.
- * It reports and exits 0 whatever the sizes; only a failed synth or an unreadable assembly
- * exits 1.
+ * `npm run bundle-report [-- --cdk-out DIR] [-- --runs N]`: the minified size of every Lambda
+ * bundle against the 300 KB target (DESIGN.md), and the time to import it at a cold start:
+ * the median over `--runs` (default 10) fresh `node` processes of `await import(bundle)`, the
+ * AWS SDK resolved from node_modules as Lambda's runtime provides it, with the function's
+ * `NODE_OPTIONS` and its config read at load. The last line is the slowest import of the API
+ * and task functions (`api`, the authorizer included) and of the light ones (`light`: health,
+ * well-known-*, demo). Synthesizes the stack with bundling into a temporary assembly (local
+ * esbuild, no Docker), or reads an existing bundled one with `--cdk-out`. It reports and exits
+ * 0 whatever the sizes and times; only a failed synth or an unreadable assembly exits 1.
  */
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { HANDLER_TAG } from '../shared/flow.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 const TARGET_KB = 300;
+const RUNS = 10;
 
 interface Resource {
   readonly Type: string;
   readonly Properties?: {
     readonly Code?: { readonly S3Key?: unknown };
     readonly Tags?: { readonly Key: string; readonly Value: string }[];
+    readonly Environment?: { readonly Variables?: Record<string, unknown> };
   };
   readonly Metadata?: Record<string, unknown>;
 }
@@ -29,6 +36,12 @@ export interface BundleSize {
   readonly handler: string;
   /** Size of the bundle's `index.mjs` in bytes; undefined when the asset holds no bundle. */
   readonly bytes?: number;
+  /** The bundle's `index.mjs`, when there is one. */
+  readonly file?: string;
+  /** The function's `NODE_OPTIONS` (`--enable-source-maps`), as its imports run on Lambda. */
+  readonly nodeOptions?: string;
+  /** Median time to import the bundle in a fresh process, in ms (`importTimes`). */
+  readonly importMs?: number;
 }
 
 /** Runs the CDK app with bundling into `outdir` (what `cdk synth` does, without the CLI). */
@@ -68,28 +81,98 @@ export const bundleSizes = async (cdkOut: string): Promise<BundleSize[]> => {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       const tag = resource.Properties?.Tags?.find((entry) => entry.Key === HANDLER_TAG)?.Value;
       const dir = assetDir(resource);
-      const info = dir
-        ? await stat(path.join(cdkOut, dir, 'index.mjs')).catch(() => undefined)
-        : undefined;
-      sizes.push({ handler: tag ?? `(cdk) ${logicalId}`, bytes: info?.size });
+      const file = dir ? path.resolve(cdkOut, dir, 'index.mjs') : undefined;
+      const info = file ? await stat(file).catch(() => undefined) : undefined;
+      const nodeOptions = resource.Properties?.Environment?.Variables?.NODE_OPTIONS;
+      sizes.push({
+        handler: tag ?? `(cdk) ${logicalId}`,
+        bytes: info?.size,
+        file: info ? file : undefined,
+        nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,
+      });
     }
   }
   return sizes.sort((a, b) => a.handler.localeCompare(b.handler));
 };
 
-/** The report's lines: handler, size in KB, the target, ok/over. */
-export const formatReport = (sizes: BundleSize[], targetKb = TARGET_KB): string[] => {
+/** Functions that serve no flow: they should load no AWS client they do not need. */
+export const isLight = (handler: string): boolean =>
+  handler === 'health' || handler === 'demo' || handler.startsWith('well-known-');
+
+/**
+ * What a function module reads when it loads on Lambda: the service config (`TABLE_NAME` is
+ * the one required setting) and the authorizer's, so init runs as deployed. No credentials:
+ * an import makes no AWS call.
+ */
+const importEnvironment = (size: BundleSize): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  AWS_LAMBDA_FUNCTION_NAME: `mfa-${size.handler}`,
+  AWS_REGION: 'eu-west-1',
+  TABLE_NAME: 'mfa',
+  MFA_ISSUER: 'https://mfa.example',
+  MFA_AUDIENCES: '*',
+  MFA_JWKS_URL: 'https://mfa.example/.well-known/jwks.json',
+  ...(size.nodeOptions ? { NODE_OPTIONS: size.nodeOptions } : {}),
+});
+
+const IMPORT_SCRIPT =
+  'const t = performance.now(); await import(process.env.BUNDLE_URL); process.stdout.write(String(performance.now() - t));';
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/**
+ * The median time, over `runs` fresh `node` processes one after another, to import the
+ * bundle; NaN when an import throws (that function's Lambda init would fail).
+ * `@aws-sdk/*` must resolve from the bundle's directory: a bundle outside this project is
+ * imported from a copy under `.local/` (node_modules is found from there).
+ */
+export const importTime = async (size: BundleSize, scratch: string, runs = RUNS) => {
+  if (!size.file) return undefined;
+  let file = size.file;
+  if (path.relative(PROJECT_ROOT, file).startsWith('..')) {
+    const dir = await mkdtemp(path.join(scratch, 'bundle-'));
+    await copyFile(file, path.join(dir, 'index.mjs'));
+    await copyFile(`${file}.map`, path.join(dir, 'index.mjs.map')).catch(() => {});
+    file = path.join(dir, 'index.mjs');
+  }
+  const env = { ...importEnvironment(size), BUNDLE_URL: pathToFileURL(file).href };
+  const times: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', IMPORT_SCRIPT],
+      { cwd: path.dirname(file), env },
+    ).catch(() => ({ stdout: 'NaN' })); // an init that throws: reported as such
+    times.push(Number(stdout));
+  }
+  return times.some(Number.isNaN) ? Number.NaN : median(times);
+};
+
+/** The report's lines: handler, size in KB, the target, ok/over, import time. */
+export const formatReport = (sizes: BundleSize[], targetKb = TARGET_KB, runs = RUNS): string[] => {
   const width = Math.max(7, ...sizes.map((size) => size.handler.length));
-  const lines = [`${'handler'.padEnd(width)}  ${'size'.padStart(9)}  target`];
-  for (const { handler, bytes } of sizes) {
+  const format = (importMs: number) => (Number.isNaN(importMs) ? 'fails' : importMs.toFixed(0));
+  const ms = (size: BundleSize) =>
+    (size.importMs === undefined ? '-' : format(size.importMs)).padStart(9);
+  const lines = [`${'handler'.padEnd(width)}  ${'size'.padStart(9)}  target           import ms`];
+  for (const size of sizes) {
+    const { handler, bytes } = size;
     if (bytes === undefined) {
-      lines.push(`${handler.padEnd(width)}  ${'-'.padStart(9)}  < ${targetKb} KB  no bundle`);
+      lines.push(
+        `${handler.padEnd(width)}  ${'-'.padStart(9)}  < ${targetKb} KB  no bundle${ms(size)}`,
+      );
       continue;
     }
     const kb = bytes / 1024;
-    const verdict = kb < targetKb ? 'ok' : 'over';
+    const verdict = (kb < targetKb ? 'ok' : 'over').padEnd(9);
     lines.push(
-      `${handler.padEnd(width)}  ${`${kb.toFixed(1)} KB`.padStart(9)}  < ${targetKb} KB  ${verdict}`,
+      `${handler.padEnd(width)}  ${`${kb.toFixed(1)} KB`.padStart(9)}  < ${targetKb} KB  ${verdict}${ms(size)}`,
     );
   }
   const measured = sizes.filter((size) => size.bytes !== undefined);
@@ -99,24 +182,45 @@ export const formatReport = (sizes: BundleSize[], targetKb = TARGET_KB): string[
       ? 'no bundles in this assembly (synthesized without bundling?): run without --cdk-out'
       : `${over} of ${measured.length} bundles over ${targetKb} KB (minified index.mjs)`,
   );
+  const ours = sizes.filter((size) => !size.handler.startsWith('(cdk)'));
+  const slowest = (light: boolean) => {
+    const times = ours
+      .filter((size) => isLight(size.handler) === light)
+      .flatMap((size) => (size.importMs === undefined ? [] : [size.importMs]));
+    return times.length ? format(Math.max(...times)) : '-';
+  };
+  lines.push(
+    `import ms: median of ${runs} fresh node processes each, AWS SDK from node_modules (Node ${process.versions.node})`,
+  );
+  lines.push(`max import ms: api ${slowest(false)}, light ${slowest(true)}`);
   return lines;
 };
 
 const main = async (): Promise<number> => {
   let temporary: string | undefined;
   try {
-    const { values } = parseArgs({ options: { 'cdk-out': { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      options: { 'cdk-out': { type: 'string' }, runs: { type: 'string' } },
+      strict: true,
+    });
+    const runs = Number(values.runs ?? RUNS);
+    if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number ≥ 1');
+    // A private directory: never disturb cdk.out, which the local runtime reads.
+    await mkdir(path.join(PROJECT_ROOT, '.local'), { recursive: true });
+    temporary = await mkdtemp(path.join(PROJECT_ROOT, '.local', 'bundle-report-'));
     let cdkOut = values['cdk-out'];
     if (!cdkOut) {
-      // A private assembly: never disturb cdk.out, which the local runtime reads.
-      await mkdir(path.join(PROJECT_ROOT, '.local'), { recursive: true });
-      temporary = await mkdtemp(path.join(PROJECT_ROOT, '.local', 'bundle-report-'));
       process.stderr.write('Synthesizing with bundling (local esbuild)...\n');
-      await synthesize(temporary);
-      cdkOut = temporary;
+      cdkOut = path.join(temporary, 'cdk.out');
+      await synthesize(cdkOut);
     }
     const sizes = await bundleSizes(cdkOut);
-    process.stdout.write(`${formatReport(sizes).join('\n')}\n`);
+    process.stderr.write(`Importing each bundle ${runs} times...\n`);
+    const timed: BundleSize[] = [];
+    for (const size of sizes) {
+      timed.push({ ...size, importMs: await importTime(size, temporary, runs) });
+    }
+    process.stdout.write(`${formatReport(timed, TARGET_KB, runs).join('\n')}\n`);
     return 0;
   } catch (error) {
     const { message, stderr } = error as Error & { stderr?: string };

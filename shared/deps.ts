@@ -1,29 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESClient } from '@aws-sdk/client-ses';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { dynamoClientStore } from './adapters/aws/dynamo-clients.js';
-import { dynamoFactorStore } from './adapters/aws/dynamo-factors.js';
-import { dynamoRateLimiter } from './adapters/aws/dynamo-rates.js';
-import { tableOps } from './adapters/aws/dynamo-table.js';
-import { dynamoTransactionStore } from './adapters/aws/dynamo-transactions.js';
-import {
-  createEnvelopeSigner,
-  dynamoSigningKeyStore,
-  envelopeRetainSeconds,
-} from './adapters/aws/envelope-signer.js';
-import { createEventBridgePublisher } from './adapters/aws/eventbridge-publisher.js';
-import { createKmsSecretBox } from './adapters/aws/kms-secret-box.js';
-import { createKmsSigner } from './adapters/aws/kms-signer.js';
-import { createSecretsManagerOtpKey } from './adapters/aws/secrets-manager-otp-key.js';
-import { createSfnWorkflow } from './adapters/aws/sfn-workflow.js';
-import { createSnsSesMessenger } from './adapters/aws/sns-ses-messenger.js';
-import { createFileOtpKey } from './adapters/file/file-otp-key.js';
-import { createFileSecretBox } from './adapters/file/file-secret-box.js';
-import { createFileSigner } from './adapters/file/file-signer.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseConfig, type ServiceConfig, serviceConfigSchema } from './config.js';
 import type { Workflow } from './flow.js';
 import { createLogger, type Logger } from './log.js';
@@ -36,12 +11,11 @@ import type { TokenSigner } from './ports/signer.js';
 import type { ClientStore, FactorStore, RateLimiter, TransactionStore } from './ports/store.js';
 
 /**
- * The composition root. Each Lambda builds its dependencies once, at cold start, from its
- * environment; AWS SDK clients honour `AWS_ENDPOINT_URL[_SERVICE]` (LocalStack, the local
- * runtime). Keys come from KMS and Secrets Manager, or from files when `LOCAL_KEY_DIR` is set
- * (local runtime); `SIGNING_MODE` picks the token signer on AWS (a KMS signing key, or an
- * envelope-encrypted key kept in the table). Clients that a function does not use are never
- * built.
+ * What use cases are given. Every function composes its own (`composeDeps`): the core
+ * (config, logger, clock, random: no AWS SDK) and only the parts it lists, each from one
+ * module under `shared/compose/` that imports one AWS client. So a function loads the SDK
+ * clients it uses and no other; a part it did not list throws, naming the part, when touched.
+ * This module imports no SDK client: nothing imports a container of every client.
  */
 export interface Deps {
   readonly config: ServiceConfig;
@@ -61,9 +35,56 @@ export interface Deps {
   readonly signer: TokenSigner;
 }
 
-let current: Deps | undefined;
+/** The dependencies that come from a part (an AWS client behind them), not from the core. */
+export type PartKey = Exclude<keyof Deps, 'config' | 'logger' | 'clock' | 'random'>;
+
+/** Which part provides each field: the error a function gets when it did not compose it. */
+const PROVIDER: Readonly<Record<PartKey, string>> = {
+  ddb: 'clientStore, userStore or rateLimiter (shared/compose/dynamo.ts)',
+  clients: 'clientStore (shared/compose/dynamo.ts)',
+  factors: 'userStore (shared/compose/dynamo.ts)',
+  transactions: 'userStore (shared/compose/dynamo.ts)',
+  rates: 'rateLimiter (shared/compose/dynamo.ts)',
+  workflow: 'workflow (shared/compose/workflow.ts)',
+  messenger: 'messenger (shared/compose/messenger.ts)',
+  events: 'events (shared/compose/events.ts)',
+  secretBox: 'secretBox (shared/compose/secret-box.ts)',
+  otpKeys: 'otpKeys (shared/compose/otp-key.ts)',
+  signer: 'signer (shared/compose/signer.ts)',
+};
+const PART_KEYS = Object.keys(PROVIDER) as PartKey[];
+
+/** The part that provides `key` (for error messages and the composition test). */
+export const providerOf = (key: PartKey): string => PROVIDER[key];
+
+/** What a part builds its adapters from. */
+export interface PartContext {
+  readonly config: ServiceConfig;
+  readonly clock: Clock;
+  /** The DynamoDB client injected with `overrideDeps({ ddb })` (the local runtime's), if any. */
+  readonly ddb?: DynamoDBClient;
+}
+
+/** A named group of dependencies and how to build each; built at first use, once. */
+export interface Part {
+  readonly name: string;
+  readonly provides: { readonly [K in PartKey]?: (context: PartContext) => Deps[K] };
+}
+
+/**
+ * A function's dependencies: call it for the current `Deps` (rebuilt after `overrideDeps`).
+ * `parts` names what the function composed (the composition test checks it against the
+ * function's IAM access in `infra/permissions.ts`).
+ */
+export interface Composition {
+  (): Deps;
+  readonly parts: readonly string[];
+}
+
 let overrides: Partial<Deps> = {};
 let cachedConfig: ServiceConfig | undefined;
+/** Bumped by `overrideDeps`: compositions and clients of an older generation are rebuilt. */
+let generation = 0;
 
 /**
  * The service configuration, read from the environment once, validated and frozen
@@ -76,123 +97,108 @@ export const serviceConfig = (): ServiceConfig => {
   return cachedConfig;
 };
 
-/** Builds `make()` on first use only (a function that never signs never creates a KMS client). */
-const lazy = <T extends object>(make: () => T): T => {
-  let built: T | undefined;
-  return new Proxy({} as T, {
-    get: (_target, property) => {
-      built ??= make();
-      const value = Reflect.get(built, property);
-      return typeof value === 'function' ? value.bind(built) : value;
-    },
-  });
+/**
+ * Replaces parts of the dependencies (local runtime, tests); the rest, config and AWS clients
+ * included, is rebuilt lazily from the environment of that moment. A function sees an
+ * override only for a part it composes, as on AWS.
+ */
+export const overrideDeps = (parts: Partial<Deps>): void => {
+  overrides = parts;
+  cachedConfig = undefined;
+  generation += 1;
 };
 
-const required = (name: string, value: string | undefined): string => {
+/** A setting a part needs on AWS (the stack sets it); its absence fails that part's first use. */
+export const requiredSetting = (name: string, value: string | undefined): string => {
   if (!value) throw new Error(`Invalid configuration: ${name}`);
   return value;
 };
 
-const build = (): Deps => {
-  const config = serviceConfig();
-  const clock = overrides.clock ?? systemClock;
-  const ddb = overrides.ddb ?? new DynamoDBClient({});
-  const table = tableOps(ddb, config.TABLE_NAME);
-  const keyDir = config.LOCAL_KEY_DIR;
-  const kms = lazy(() => new KMSClient({}));
-  const retainSeconds = config.TOKEN_TTL_SECONDS + 60;
-  return {
-    config,
-    clock,
-    ddb,
-    logger: overrides.logger ?? createLogger({ service: 'mfa', level: config.LOG_LEVEL }),
-    random: overrides.random ?? cryptoRandom,
-    clients: overrides.clients ?? dynamoClientStore(table),
-    factors: overrides.factors ?? dynamoFactorStore(table),
-    transactions: overrides.transactions ?? dynamoTransactionStore(table),
-    rates: overrides.rates ?? dynamoRateLimiter(table),
-    workflow:
-      overrides.workflow ??
-      lazy(() =>
-        createSfnWorkflow(
-          new SFNClient({}),
-          required('STATE_MACHINE_ARN', config.STATE_MACHINE_ARN),
-        ),
-      ),
-    messenger:
-      overrides.messenger ??
-      lazy(() =>
-        createSnsSesMessenger({
-          sns: new SNSClient({}),
-          ses: new SESClient({}),
-          emailSender: config.EMAIL_SENDER,
-          smsSenderId: config.SMS_SENDER_ID,
-        }),
-      ),
-    events:
-      overrides.events ??
-      lazy(() =>
-        createEventBridgePublisher(
-          new EventBridgeClient({}),
-          required('EVENT_BUS_NAME', config.EVENT_BUS_NAME),
-        ),
-      ),
-    secretBox:
-      overrides.secretBox ??
-      lazy(() =>
-        keyDir
-          ? createFileSecretBox({ dir: keyDir })
-          : createKmsSecretBox({
-              kms,
-              keyId: required('SECRET_BOX_KEY_ID', config.SECRET_BOX_KEY_ID),
-            }),
-      ),
-    otpKeys:
-      overrides.otpKeys ??
-      lazy(() =>
-        keyDir
-          ? createFileOtpKey({ dir: keyDir })
-          : createSecretsManagerOtpKey({
-              client: new SecretsManagerClient({}),
-              secretId: required('OTP_KEY_SECRET_ARN', config.OTP_KEY_SECRET_ARN),
-            }),
-      ),
-    signer:
-      overrides.signer ??
-      lazy(() => {
-        if (keyDir) return createFileSigner({ dir: keyDir, now: () => clock.now(), retainSeconds });
-        if (config.SIGNING_MODE === 'envelope') {
-          return createEnvelopeSigner({
-            store: dynamoSigningKeyStore(table),
-            secretBox: createKmsSecretBox({
-              kms,
-              keyId: required('SECRET_BOX_KEY_ID', config.SECRET_BOX_KEY_ID),
-            }),
-            now: () => clock.now(),
-            retainSeconds: envelopeRetainSeconds(config.TOKEN_TTL_SECONDS),
-          });
-        }
-        return createKmsSigner({
-          kms,
-          keyIds: required('SIGNING_KEY_IDS', config.SIGNING_KEY_IDS)
-            .split(',')
-            .map((id) => id.trim()),
-        });
-      }),
+/**
+ * The AWS client of a compose module: made at first use, then shared by every part of the
+ * process that needs it (made again after `overrideDeps`, which may re-point endpoints).
+ */
+export const oneClient = <T>(make: () => T): (() => T) => {
+  let made: { generation: number; client: T } | undefined;
+  return () => {
+    if (made?.generation !== generation) made = { generation, client: make() };
+    return made.client;
   };
 };
 
-export const deps = (): Deps => {
-  current ??= build();
-  return current;
+/**
+ * Builds `make()` on first use only (a request that never signs never creates a KMS client).
+ * Spreading it (`{ ...deps.transactions, get }` in tests) builds it and copies its members.
+ */
+const lazy = <T extends object>(make: () => T): T => {
+  let built: T | undefined;
+  const target = () => {
+    built ??= make();
+    return built;
+  };
+  return new Proxy({} as T, {
+    get: (_proxy, property) => {
+      const value = Reflect.get(target(), property);
+      return typeof value === 'function' ? value.bind(built) : value;
+    },
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_proxy, property) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), property);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
+};
+
+/** Stands in for a part the function did not compose: any use throws, naming the part. */
+const notComposed = <T extends object>(key: PartKey, composed: readonly string[]): T =>
+  new Proxy({} as T, {
+    get: (_target, property) => {
+      // Not thenable, and inspectable: only a real use (`deps.events.publish`) throws.
+      if (typeof property === 'symbol' || property === 'then') return undefined;
+      throw new Error(
+        `deps.${key}.${property}: this function does not compose ${key} (it composes ${
+          composed.length ? composed.join(', ') : 'no part'
+        }). Add the part ${PROVIDER[key]} to its uses, and its access in infra/permissions.ts.`,
+      );
+    },
+  });
+
+const assemble = (parts: readonly Part[], names: readonly string[]): Deps => {
+  const config = serviceConfig();
+  const clock = overrides.clock ?? systemClock;
+  const context: PartContext = { config, clock, ddb: overrides.ddb };
+  const composed: Record<string, object> = {};
+  for (const key of PART_KEYS) composed[key] = notComposed(key, names);
+  for (const part of parts) {
+    for (const [key, make] of Object.entries(part.provides)) {
+      composed[key] =
+        overrides[key as PartKey] ?? lazy(() => (make as (c: PartContext) => object)(context));
+    }
+  }
+  return {
+    ...(composed as unknown as Pick<Deps, PartKey>),
+    config,
+    clock,
+    logger: overrides.logger ?? createLogger({ service: 'mfa', level: config.LOG_LEVEL }),
+    random: overrides.random ?? cryptoRandom,
+  };
 };
 
 /**
- * Replaces parts of the dependencies (local runtime, tests); the rest, config included, is
- * rebuilt lazily from the environment of that moment.
+ * The dependencies of one function: the core and `parts`, built at first call, once (again
+ * after `overrideDeps`).
+ *
+ * @example
+ * const deps = composeDeps([clientStore, workflow]);
+ * await deps().workflow.run(input);
+ * deps().messenger.send(message); // throws: this function does not compose messenger
  */
-export const overrideDeps = (parts: Partial<Deps>): void => {
-  overrides = parts;
-  current = undefined;
-  cachedConfig = undefined;
+export const composeDeps = (parts: readonly Part[]): Composition => {
+  const names = parts.map((part) => part.name);
+  let built: { generation: number; deps: Deps } | undefined;
+  const current = () => {
+    if (built?.generation !== generation) built = { generation, deps: assemble(parts, names) };
+    return built.deps;
+  };
+  return Object.assign(current, { parts: names });
 };

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { type Deps, deps, serviceConfig } from '../deps.js';
+import { composeDeps, type Deps, type Part, serviceConfig } from '../deps.js';
 import { MfaError, transientProblem } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import type { Logger } from '../log.js';
@@ -51,6 +51,12 @@ interface Options<S extends z.ZodMiniType | undefined> {
   readonly auth: 'none' | 'client';
   /** Request body schema; routes without one read no body. */
   readonly body?: S;
+  /**
+   * The parts (`shared/compose/*`) the route uses besides the core (config, logger, clock,
+   * random); `auth: 'client'` needs `clientStore`. Match the handler's access in
+   * `infra/permissions.ts`. @default [] (no AWS client)
+   */
+  readonly uses?: readonly Part[];
 }
 
 type BodyOf<S> = S extends z.ZodMiniType ? z.infer<S> : undefined;
@@ -84,14 +90,27 @@ const accessLog = (
  * `x-request-id` on every response, app authentication, the JSON body rules (413, 415, 400)
  * and problem+json for every error. Only `MfaError`s reach the caller; anything else is
  * logged and answered with a generic 500. Called when the function module loads, it reads the
- * config: a bad setting fails the Lambda init (`ConfigError`), not every request.
+ * config: a bad setting fails the Lambda init (`ConfigError`), not every request. The
+ * function's dependencies are the core and `options.uses` only (`composeDeps`); the returned
+ * handler names them in `parts`.
+ *
+ * @example
+ * export const handler = apiHandler(
+ *   { auth: 'client', body: stateTokenBody, uses: [clientStore, workflow] },
+ *   async (request) => ({ status: 200, body: (await request.deps.workflow.run(input)).body }),
+ * );
  */
 export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
   options: Options<S>,
   useCase: (request: ApiRequest<BodyOf<S>>) => Promise<ApiResult>,
 ) => {
   serviceConfig();
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, StatefulContext>({
+  const uses = options.uses ?? [];
+  if (options.auth === 'client' && !uses.some((part) => part.provides.clients)) {
+    throw new Error("apiHandler: auth 'client' needs the clientStore part in uses");
+  }
+  const deps = composeDeps(uses);
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, StatefulContext>({
     timeoutEarlyInMillis: 0,
   })
     .use({
@@ -154,4 +173,5 @@ export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
       accessLog(state, event, result.status);
       return response;
     });
+  return Object.assign(handler, { parts: deps.parts });
 };

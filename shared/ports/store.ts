@@ -11,16 +11,23 @@ import type {
 } from '../domain/entities.js';
 
 /** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
+/**
+ * A conditional write on a user item: done (with what the method describes), or refused
+ * with the user item its condition saw, from which the caller names the rule that failed
+ * without a second read (`seen` undefined: no such user item).
+ */
+export type Conditional<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly seen: UserFactors | undefined };
+
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
   put(client: ClientRecord): Promise<void>;
 }
 
-export type AddFactorResult = 'added' | 'too_many' | 'exists' | 'refused';
-
 /**
- * Factor writes are conditional: each returns false/undefined when its condition failed
- * (`refused`: the step-up guard's). A `guard` is the factor-change step-up condition.
+ * Factor writes are conditional: a refusal carries the user item its condition saw. A
+ * `guard` is the factor-change step-up condition.
  */
 export interface FactorStore {
   getUser(clientId: string, userId: string): Promise<UserFactors | undefined>;
@@ -35,7 +42,7 @@ export interface FactorStore {
     userId: string,
     factor: StoredFactor,
     args: { maxFactors: number; activeCount: number; guard?: StepUpGuard },
-  ): Promise<AddFactorResult>;
+  ): Promise<Conditional<void>>;
   /** New activation code for a pending factor, unless the last send is after `sentBefore`. */
   renewActivation(
     clientId: string,
@@ -43,7 +50,7 @@ export interface FactorStore {
     factorId: string,
     activation: Activation,
     args: { sentBefore: number; guard?: StepUpGuard },
-  ): Promise<boolean>;
+  ): Promise<Conditional<void>>;
   /**
    * Counts an activation attempt before any code is compared, while the activation is live
    * and under `maxAttempts`; returns the attempts with this one (undefined: refused).
@@ -53,7 +60,7 @@ export interface FactorStore {
     userId: string,
     factorId: string,
     args: { nowSeconds: number; maxAttempts: number },
-  ): Promise<number | undefined>;
+  ): Promise<Conditional<number>>;
   /**
    * PENDING → ACTIVE while the activation is live, if the stored code MAC matches (single
    * use) or, for TOTP, with the verified `step`; counts the factor in `activeCount`.
@@ -64,14 +71,14 @@ export interface FactorStore {
     factorId: string,
     proof: { codeMac: string } | { step: number },
     args: { nowSeconds: number; guard?: StepUpGuard },
-  ): Promise<boolean>;
+  ): Promise<Conditional<void>>;
   /** Removes a factor that still has the `status` it was read with. */
   remove(
     clientId: string,
     userId: string,
     factor: Pick<StoredFactor, 'factorId' | 'status' | 'destinationHash'>,
     guard?: StepUpGuard,
-  ): Promise<boolean>;
+  ): Promise<Conditional<void>>;
 }
 
 /**
@@ -88,7 +95,7 @@ export interface TransactionStore {
     ref: TransactionRef,
     record: TransactionRecord,
     args: { prune: readonly string[]; maxTransactions: number },
-  ): Promise<boolean>;
+  ): Promise<Conditional<void>>;
   /** Gives a user item that has none the map transactions live in (items of older versions). */
   prepare(ref: TransactionRef): Promise<void>;
   get(ref: TransactionRef): Promise<TransactionView | undefined>;
@@ -106,9 +113,17 @@ export interface TransactionStore {
       maxSends: number;
       cooldownSeconds: number;
     },
-  ): Promise<TransactionView | undefined>;
-  /** Takes back a send that was not delivered: the code the user had before is restored. */
-  undoChallenge(ref: TransactionRef, codeMac: string, previous: PreviousChallenge): Promise<void>;
+  ): Promise<Conditional<TransactionView>>;
+  /**
+   * Takes back a send that was not delivered: the code the user had before is restored.
+   * False when there was nothing to take back (this code is no longer the stored one: a
+   * retried undo, or a newer send).
+   */
+  undoChallenge(
+    ref: TransactionRef,
+    codeMac: string,
+    previous: PreviousChallenge,
+  ): Promise<boolean>;
   /**
    * Counts one attempt on the transaction and one failure on the factor before any code is
    * compared (a right code then resets the factor's count), so a burst of guesses gets no
@@ -133,7 +148,7 @@ export interface TransactionStore {
        */
       lock?: { until: number; owner: string; count: number; seenCount?: number };
     },
-  ): Promise<TransactionView | undefined>;
+  ): Promise<Conditional<TransactionView>>;
   /**
    * A right code: completes a live transaction and resets the factor's failures, if the factor
    * is still active and unlocked, or locked by this very request (`owner`): then the lock is
@@ -151,11 +166,11 @@ export interface TransactionStore {
       codeMac?: string;
       step?: number;
     },
-  ): Promise<boolean>;
+  ): Promise<Conditional<void>>;
   /** After its last allowed wrong code: the transaction ends (`LOCKED_OUT`, if still live). */
   endTransaction(ref: TransactionRef): Promise<void>;
   /** Cancels a live transaction; returns it as cancelled (undefined: it was not live). */
-  cancel(ref: TransactionRef, nowSeconds: number): Promise<TransactionView | undefined>;
+  cancel(ref: TransactionRef, nowSeconds: number): Promise<Conditional<TransactionView>>;
 }
 
 /** Fixed-window counters (conditional `ADD`), e.g. codes per destination per hour. */

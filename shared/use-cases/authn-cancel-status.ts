@@ -4,7 +4,7 @@ import { type CancelInput, type FlowOutcome, type StatusInput, transactionRef } 
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
-import { transactionRefusal } from './authn-state.js';
+import { seenView, transactionRefusal } from './authn-state.js';
 
 /** Cancel: one conditional write; a finished or expired transaction says why it cannot. */
 export const cancelTransaction = async (
@@ -14,18 +14,19 @@ export const cancelTransaction = async (
   const now = epochSeconds(deps.clock.now());
   const ref = transactionRef(input);
   const cancelled = await deps.transactions.cancel(ref, now);
-  if (!cancelled) {
+  if (!cancelled.ok) {
     throw (
-      transactionRefusal(await deps.transactions.get(ref), now) ??
+      transactionRefusal(seenView(ref, cancelled.seen), now) ??
       new MfaError('invalid_state', 'The transaction cannot be cancelled now')
     );
   }
+  const { txn } = cancelled.value;
   await audit(deps, 'mfa.authn.cancelled', {
     clientId: input.clientId,
     userRef: input.userRef,
-    transactionId: cancelled.txn.transactionId,
+    transactionId: txn.transactionId,
   });
-  deps.log.info('authn cancelled', { transactionId: cancelled.txn.transactionId });
+  deps.log.info('authn cancelled', { transactionId: txn.transactionId });
   return { ok: true, body: { status: 'CANCELLED' } };
 };
 

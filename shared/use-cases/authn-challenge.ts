@@ -1,3 +1,4 @@
+import type { TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
@@ -13,7 +14,7 @@ import {
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
-import { usableFactor } from './authn-state.js';
+import { seenView, usableFactor } from './authn-state.js';
 import { resendTooSoon } from './factor-activation.js';
 import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
 
@@ -63,7 +64,7 @@ export const issueChallenge = async (
     code,
   );
   const codeExpiresAt = now + config.OTP_TTL_SECONDS;
-  const before = await transactions.beginChallenge(ref, {
+  const begun = await transactions.beginChallenge(ref, {
     factorId: input.factorId,
     codeMac,
     codeExpiresAt,
@@ -71,8 +72,9 @@ export const issueChallenge = async (
     maxSends: config.MAX_SENDS_PER_TRANSACTION,
     cooldownSeconds: config.RESEND_COOLDOWN_SECONDS,
   });
-  if (!before) throw await challengeRefusal(input, deps, now);
+  if (!begun.ok) throw challengeRefusal(input, seenView(ref, begun.seen), deps, now);
 
+  const before = begun.value;
   const { txn } = before;
   const destination = before.user.factors[input.factorId]?.destination;
   const previous = {
@@ -147,14 +149,18 @@ export const issueChallenge = async (
   };
 };
 
-/** Why `beginChallenge` refused: read once and name the exact reason. */
-const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: number) => {
+/**
+ * Why `beginChallenge` refused, from the item its condition saw: the rules of its condition,
+ * in order (open and unexpired, the factor usable, the send cap, the cooldown).
+ */
+const challengeRefusal = (
+  input: ChallengeInput,
+  found: TransactionView | undefined,
+  deps: TaskDeps,
+  now: number,
+) => {
   const { config } = deps;
-  const { view } = usableFactor(
-    await deps.transactions.get(transactionRef(input)),
-    input.factorId,
-    now,
-  );
+  const { view } = usableFactor(found, input.factorId, now);
   const { txn } = view;
   if ((txn.sends ?? 0) >= config.MAX_SENDS_PER_TRANSACTION) {
     return new MfaError(
@@ -171,8 +177,10 @@ const challengeRefusal = async (input: ChallengeInput, deps: TaskDeps, now: numb
 
 /** The workflow's Catch: delivery failed for good, so the send does not count. */
 export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {
-  await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous);
-  await releaseSendLimits(deps, undo.rateKeys, undo.takenAt);
+  // Given back once: a retried undo (the workflow retries the task) finds nothing to undo.
+  if (await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous)) {
+    await releaseSendLimits(deps, undo.rateKeys, undo.takenAt);
+  }
   await audit(deps, 'mfa.challenge.failed', {
     clientId: undo.clientId,
     userRef: undo.userRef,

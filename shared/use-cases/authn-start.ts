@@ -11,7 +11,7 @@ import { audit } from './audit.js';
  * Start: reads the user item (one read) and adds the transaction to it (one conditional
  * write), removing finished transactions and those past their retention. The write holds
  * only if every removed entry is still there (the cap is exact); a start that raced another
- * adds without removing, or reads again. Nothing is written for a user who has no active
+ * adds without removing, or decides again on the item its refused write saw. Nothing is written for a user who has no active
  * factor.
  */
 export const startTransaction = async (input: StartInput, deps: TaskDeps): Promise<FlowOutcome> => {
@@ -28,8 +28,8 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
     return new MfaError('rate_limited', detail, {}, { 'retry-after': String(wait) });
   };
 
+  let user = await factors.getUser(input.clientId, input.userId);
   for (let attempt = 1; ; attempt += 1) {
-    const user = await factors.getUser(input.clientId, input.userId);
     const decision = decideStart({
       input,
       user,
@@ -47,15 +47,19 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       const maxTransactions = config.MAX_TRANSACTIONS_PER_USER;
       // Pruning loses when another start removed an entry first: then add without pruning,
       // if there is room.
-      const created =
-        (await transactions.create(ref, decision.record, {
-          prune: decision.prune,
-          maxTransactions,
-        })) ||
-        (decision.prune.length > 0 &&
-          (await transactions.create(ref, decision.record, { prune: [], maxTransactions })));
-      if (!created) {
-        if (attempt < 3) continue;
+      let created = await transactions.create(ref, decision.record, {
+        prune: decision.prune,
+        maxTransactions,
+      });
+      if (!created.ok && decision.prune.length > 0) {
+        created = await transactions.create(ref, decision.record, { prune: [], maxTransactions });
+      }
+      if (!created.ok) {
+        // Decide again on the item the refused write saw: no second read.
+        if (attempt < 3 && created.seen) {
+          user = created.seen;
+          continue;
+        }
         throw refusal("The user's transactions changed meanwhile; try again", 1);
       }
     }

@@ -10,7 +10,7 @@ import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
-import { lockedOut, transactionRefusal, usableFactor } from './authn-state.js';
+import { lockedOut, seenView, transactionRefusal, usableFactor } from './authn-state.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
@@ -45,21 +45,23 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       ...(lock ? { lock } : {}),
     });
   let locking = false;
-  let reserved = await reserve();
-  if (!reserved) {
-    // Refused: say why, unless this is the factor's last allowed failure, which is reserved
-    // with the lock already set (a right code from this request lifts it).
-    const found = await transactions.get(ref);
+  let attempt = await reserve();
+  if (!attempt.ok) {
+    // Refused: say why from the item the write saw, unless this is the factor's last allowed
+    // failure, which is reserved with the lock already set (a right code from this request
+    // lifts it).
+    const found = seenView(ref, attempt.seen);
     const refusal = reservationRefusal(input, found, deps, now);
     if (refusal !== LAST_FAILURE) throw refusal;
     locking = true;
     const factor = found?.user.factors[input.factorId];
-    reserved = await reserve(nextLock(factor, now, config.FACTOR_LOCK_SECONDS, input.requestId));
-    if (!reserved) {
-      const refusal = reservationRefusal(input, await transactions.get(ref), deps, now);
+    attempt = await reserve(nextLock(factor, now, config.FACTOR_LOCK_SECONDS, input.requestId));
+    if (!attempt.ok) {
+      const refusal = reservationRefusal(input, seenView(ref, attempt.seen), deps, now);
       throw refusal === LAST_FAILURE ? lockedOut() : refusal;
     }
   }
+  const reserved = attempt.value;
   const { txn, user } = reserved;
   const factor = user.factors[input.factorId];
   if (txn.factors[input.factorId] !== type || !factor) throw noFactor();
@@ -83,7 +85,9 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     lifting: locking,
     ...proof,
   });
-  if (!done) throw await completionRefusal(input, reserved, deps, now, locking);
+  if (!done.ok) {
+    throw await completionRefusal(input, reserved, seenView(ref, done.seen), deps, now, locking);
+  }
 
   await audit(deps, 'mfa.authn.succeeded', {
     clientId: user.clientId,
@@ -221,11 +225,11 @@ const wrongCode = async (
 const completionRefusal = async (
   input: VerifyInput,
   reserved: TransactionView,
+  found: TransactionView | undefined,
   deps: TaskDeps,
   now: number,
   locking: boolean,
 ): Promise<MfaError> => {
-  const found = await deps.transactions.get(transactionRef(input));
   const refusal = transactionRefusal(found, now);
   if (refusal) return refusal;
   const factor = found?.user.factors[input.factorId];

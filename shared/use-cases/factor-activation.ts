@@ -109,10 +109,7 @@ export const resendActivation = async (
       activation,
       { sentBefore: now - cooldown, guard },
     );
-    if (!renewed) {
-      const user = await deps.factors.getUser(target.clientId, target.userId);
-      throw guardRefusal(deps, user, guard) ?? resendTooSoon(cooldown);
-    }
+    if (!renewed.ok) throw guardRefusal(deps, renewed.seen, guard) ?? resendTooSoon(cooldown);
     return undefined;
   });
   return { factor: factorView(factor), activation: { expiresAt: iso(activation.expiresAt) } };

@@ -67,15 +67,16 @@ export const enrollFactor = async (
       activeCount: activeFactorCount(user),
       guard,
     });
-    if (added === 'exists') throw exists();
-    if (added === 'too_many') throw tooMany(max);
-    if (added === 'refused') {
-      const current = await factors.getUser(clientId, userId);
-      throw (
-        guardRefusal(deps, current, guard) ??
-        new MfaError('invalid_state', 'The user changed meanwhile; try again')
-      );
-    }
+    if (added.ok) return;
+    // Why, from the item the refused write saw: the destination taken, the cap, the guard.
+    const { seen } = added;
+    const hash = pending.destinationHash;
+    if (hash && seen?.byDestination[hash]) throw exists();
+    if (Object.keys(seen?.factors ?? {}).length >= max) throw tooMany(max);
+    throw (
+      guardRefusal(deps, seen, guard) ??
+      new MfaError('invalid_state', 'The user changed meanwhile; try again')
+    );
   };
   let activation = factor.activation;
   if (kindOf(factor.type).delivery) {

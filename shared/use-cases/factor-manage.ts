@@ -1,4 +1,4 @@
-import type { StepUpGuard, StoredFactor } from '../domain/entities.js';
+import type { StepUpGuard, StoredFactor, UserFactors } from '../domain/entities.js';
 import { otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
 import { MfaError, wrongCodeError } from '../errors.js';
@@ -38,11 +38,15 @@ const notFound = () => new MfaError('not_found', 'No such factor');
 const changedMeanwhile = () =>
   new MfaError('invalid_state', 'The factor changed meanwhile; read it again');
 
-/** Why a guarded write on the factor was refused, from the item as it is now. */
-const refusalOf = async (deps: TaskDeps, ref: FactorRef, guard: StepUpGuard | undefined) => {
-  const user = await deps.factors.getUser(ref.clientId, ref.userId);
-  if (!user?.factors[ref.factorId]) return notFound();
-  return guardRefusal(deps, user, guard) ?? changedMeanwhile();
+/** Why a guarded write on the factor was refused, from the item the write saw. */
+const refusalOf = (
+  deps: TaskDeps,
+  ref: FactorRef,
+  seen: UserFactors | undefined,
+  guard: StepUpGuard | undefined,
+) => {
+  if (!seen?.factors[ref.factorId]) return notFound();
+  return guardRefusal(deps, seen, guard) ?? changedMeanwhile();
 };
 
 export const listFactors = async (deps: TaskDeps, args: { clientId: string; userId: string }) => {
@@ -59,9 +63,8 @@ export const listFactors = async (deps: TaskDeps, args: { clientId: string; user
  */
 export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void> => {
   const { factor, stepUp, guard } = await findFactor(deps, ref);
-  if (!(await deps.factors.remove(ref.clientId, ref.userId, factor, guard))) {
-    throw await refusalOf(deps, ref, guard);
-  }
+  const removed = await deps.factors.remove(ref.clientId, ref.userId, factor, guard);
+  if (!removed.ok) throw refusalOf(deps, ref, removed.seen, guard);
   await auditFactor(deps, 'mfa.factor.deleted', {
     clientId: ref.clientId,
     userId: ref.userId,
@@ -96,16 +99,17 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
   const { factor, stepUp, guard } = await findFactor(deps, ref);
   const refusal = activationRefusal(factor, now, config.MAX_ATTEMPTS);
   if (refusal) throw refusal;
-  const attempts = await factors.reserveActivationAttempt(ref.clientId, ref.userId, ref.factorId, {
+  const reserved = await factors.reserveActivationAttempt(ref.clientId, ref.userId, ref.factorId, {
     nowSeconds: now,
     maxAttempts: config.MAX_ATTEMPTS,
   });
-  if (attempts === undefined) {
-    const current = (await factors.getUser(ref.clientId, ref.userId))?.factors[ref.factorId];
+  if (!reserved.ok) {
+    const current = reserved.seen?.factors[ref.factorId];
     throw current
       ? (activationRefusal(current, now, config.MAX_ATTEMPTS) ?? changedMeanwhile())
       : notFound();
   }
+  const attempts = reserved.value;
 
   const key = await otpKeys.otpMacKey();
   const binding = activationBinding(ref.clientId, ref.userId, ref.factorId);
@@ -120,12 +124,11 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
   });
 
   if (proof) {
-    if (
-      await factors.activate(ref.clientId, ref.userId, ref.factorId, proof, {
-        nowSeconds: now,
-        guard,
-      })
-    ) {
+    const activated = await factors.activate(ref.clientId, ref.userId, ref.factorId, proof, {
+      nowSeconds: now,
+      guard,
+    });
+    if (activated.ok) {
       await auditFactor(deps, 'mfa.factor.activated', {
         clientId: ref.clientId,
         userId: ref.userId,
@@ -136,10 +139,9 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
       deps.log.info('factor activated', { factorType: factor.type });
       return { factor: factorView({ ...factor, status: 'ACTIVE' }) };
     }
-    const user = await factors.getUser(ref.clientId, ref.userId);
-    const current = user?.factors[ref.factorId];
+    const current = activated.seen?.factors[ref.factorId];
     if (!current) throw notFound();
-    const blocked = guardRefusal(deps, user, guard);
+    const blocked = guardRefusal(deps, activated.seen, guard);
     if (blocked) throw blocked;
     if (current.status === 'ACTIVE')
       throw new MfaError('invalid_state', 'The factor is already active');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { accessOf } from '../../infra/permissions.js';
 import { stateMachineDefinition } from '../../local/template.js';
 import { routes } from '../../shared/routes.js';
 import { handlerResources, propertiesOf, synthStack } from '../support/synth.js';
@@ -105,7 +106,13 @@ describe('bundling', () => {
           (tag) => tag.Key === 'mfa:handler',
         )?.Value;
         expect(code, handler).not.toContain('DynamoDB_20120810');
-        if (handler !== 'authorizer') expect(code).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
+        // Only functions that use the table (the envelope signer's key item included) load its
+        // client: test/unit/composition.test.ts checks every client.
+        const usesTable = accessOf(handler ?? '').some((a) =>
+          /^(clients|users|rates|token):/.test(a),
+        );
+        if (usesTable) expect(code, handler).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
+        else expect(code, handler).not.toContain('@aws-sdk/client-dynamodb');
         sizes.set(handler ?? key, statSync(entry).size);
       }
       // DESIGN.md: each bundle under 300 KiB minified (the SDK is external, zod is zod/mini).

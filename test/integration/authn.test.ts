@@ -568,6 +568,28 @@ describe('cost budget', () => {
   );
 });
 
+describe('refusals are explained from the item the refused write saw', () => {
+  it('a challenge within the cooldown and a verify without a challenge cost one request each', async () => {
+    const { stateToken, factorId } = await ready('email');
+    const count = async (call: () => Promise<Response>) => {
+      const before = { ...runtime.stats.dynamodbRequests };
+      const answer = await call();
+      const used: Record<string, number> = {};
+      for (const [name, n] of Object.entries(runtime.stats.dynamodbRequests)) {
+        if (n > (before[name] ?? 0)) used[name] = n - (before[name] ?? 0);
+      }
+      return { answer, used };
+    };
+    const early = await count(() => verify(base, stateToken, factorId, '123456'));
+    await expectProblem(early.answer, 409, 'invalid_state');
+    expect(early.used).toEqual({ UpdateItemCommand: 1 });
+    expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+    const again = await count(() => challenge(base, stateToken, factorId));
+    await expectProblem(again.answer, 429, 'resend_too_soon');
+    expect(again.used).toEqual({ UpdateItemCommand: 1 });
+  });
+});
+
 describe('logs', () => {
   it('name the app and the channel of every challenge (what the SMS volume metrics count)', () => {
     const challenges = runtime.logs

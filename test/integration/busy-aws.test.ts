@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Deps, deps, overrideDeps } from '../../shared/deps.js';
+import { type Deps, overrideDeps } from '../../shared/deps.js';
+import { deps } from '../support/deps.js';
 import { expectProblem, unique } from '../support/flows.js';
 import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
 

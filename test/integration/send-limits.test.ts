@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deps } from '../../shared/deps.js';
 import { hashStateToken, userRef } from '../../shared/domain/state-token.js';
 import { secondsToNextHour } from '../../shared/domain/time.js';
+import { deps } from '../support/deps.js';
 import {
   activeFactor,
   challenge,

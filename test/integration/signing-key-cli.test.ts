@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableResource } from '../../local/template.js';
 import { runSigningKeyCli } from '../../scripts/signing-key.js';
 import { SIGNING_KEYS_ITEM } from '../../shared/adapters/aws/envelope-signer.js';
-import { deps } from '../../shared/deps.js';
+import { deps } from '../support/deps.js';
 import { fakeEnvelopeKms } from '../support/fake-kms.js';
 import { startTestRuntime } from '../support/local.js';
 import { sampleClaims } from '../support/mfa-tokens.js';

@@ -2,13 +2,13 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableResource } from '../../local/template.js';
-import { deps } from '../../shared/deps.js';
 import { challengeBinding, otpMac } from '../../shared/domain/otp.js';
 import { parseStateToken, userRef } from '../../shared/domain/state-token.js';
 import type { StartInput, VerifyInput } from '../../shared/flow.js';
 import type { TransactionStore } from '../../shared/ports/store.js';
 import { startTransaction } from '../../shared/use-cases/authn-start.js';
 import { verifyCode } from '../../shared/use-cases/authn-verify.js';
+import { deps } from '../support/deps.js';
 import {
   activeFactor,
   challenge,
@@ -98,7 +98,7 @@ describe('one user item under concurrency', () => {
       ...real.transactions,
       reserveAttempt: async (ref, args) => {
         const reserved = await real.transactions.reserveAttempt(ref, args);
-        if (reserved && args.lock) await real.transactions.cancel(ref, now);
+        if (reserved.ok && args.lock) await real.transactions.cancel(ref, now);
         return reserved;
       },
     };
@@ -162,7 +162,7 @@ describe('one user item under concurrency', () => {
         if (!raced && args.prune.length > 0) {
           raced = true;
           expect(
-            await real.transactions.create({ ...ref, stateTokenHash: rival }, record, args),
+            (await real.transactions.create({ ...ref, stateTokenHash: rival }, record, args)).ok,
           ).toBe(true);
         }
         return real.transactions.create(ref, record, args);

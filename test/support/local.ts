@@ -35,7 +35,7 @@ export const postJson = (base: string, path: string, body: unknown, auth = basic
 /** Registers another app the way an operator would: its secret stored salted and hashed. */
 export const registerClient = async (clientId: string, secret: string) => {
   const { hashClientSecret } = await import('../../shared/domain/client-secret.js');
-  const { deps } = await import('../../shared/deps.js');
+  const { deps } = await import('./deps.js');
   await deps().clients.put({
     clientId,
     name: clientId,

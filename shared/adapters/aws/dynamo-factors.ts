@@ -1,7 +1,7 @@
 import type { StepUpGuard, UserFactors } from '../../domain/entities.js';
-import type { FactorStore } from '../../ports/store.js';
+import type { Conditional, FactorStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
-import type { TableOps } from './dynamo-table.js';
+import type { TableOps, Written } from './dynamo-table.js';
 
 const PENDING = 'PENDING_ACTIVATION';
 const ACTIVE = 'ACTIVE';
@@ -48,6 +48,9 @@ const merge = (...all: Parts[]): Required<Parts> => ({
   values: Object.assign({}, ...all.map((p) => p.values ?? {})),
 });
 
+const done = (written: Written<UserFactors>): Conditional<void> =>
+  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
+
 /** Factors of a user live in one item (with their transactions), so limits, duplicates and counters are atomic. */
 export const dynamoFactorStore = (table: TableOps): FactorStore => {
   const write = async (clientId: string, userId: string, ...parts: Parts[]) => {
@@ -59,7 +62,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
     ].filter(Boolean);
     const names = Object.keys(p.names).length ? p.names : undefined;
     const values = Object.keys(p.values).length ? p.values : undefined;
-    return table.update<UserFactors>(keys.userFactors(clientId, userId), {
+    return table.write<UserFactors>(keys.userFactors(clientId, userId), {
       update: clauses.join(' '),
       ...(p.condition.length ? { condition: p.condition.join(' AND ') } : {}),
       ...(names ? { names } : {}),
@@ -118,28 +121,26 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         },
         guardParts(guard),
       );
-      if (added) return 'added';
-      const user = await table.get<UserFactors>(keys.userFactors(clientId, userId));
-      if (hash && user?.byDestination[hash]) return 'exists';
-      if (Object.keys(user?.factors ?? {}).length >= maxFactors) return 'too_many';
-      return 'refused';
+      return done(added);
     },
 
     renewActivation: async (clientId, userId, factorId, activation, { sentBefore, guard }) =>
-      (await write(
-        clientId,
-        userId,
-        {
-          set: [`${F}.activation = :activation`],
-          condition: [
-            `${F}.#status = :pending`,
-            `(attribute_not_exists(${F}.activation.lastSentAt) OR ${F}.activation.lastSentAt <= :before)`,
-          ],
-          names: factorNames(factorId),
-          values: { ':activation': activation, ':pending': PENDING, ':before': sentBefore },
-        },
-        guardParts(guard),
-      )) !== undefined,
+      done(
+        await write(
+          clientId,
+          userId,
+          {
+            set: [`${F}.activation = :activation`],
+            condition: [
+              `${F}.#status = :pending`,
+              `(attribute_not_exists(${F}.activation.lastSentAt) OR ${F}.activation.lastSentAt <= :before)`,
+            ],
+            names: factorNames(factorId),
+            values: { ':activation': activation, ':pending': PENDING, ':before': sentBefore },
+          },
+          guardParts(guard),
+        ),
+      ),
 
     reserveActivationAttempt: async (clientId, userId, factorId, { nowSeconds, maxAttempts }) => {
       const user = await write(clientId, userId, {
@@ -152,7 +153,8 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         names: factorNames(factorId),
         values: { ':one': 1, ':pending': PENDING, ':now': nowSeconds, ':max': maxAttempts },
       });
-      return user?.factors[factorId]?.activation?.attempts;
+      if (!user.ok) return { ok: false, seen: user.item };
+      return { ok: true, value: user.item.factors[factorId]?.activation?.attempts ?? 0 };
     },
 
     activate: async (clientId, userId, factorId, proof, { nowSeconds, guard }) => {
@@ -185,14 +187,14 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         },
         guardParts(guard),
       );
-      return activated !== undefined;
+      return done(activated);
     },
 
     remove: async (clientId, userId, factor, guard) => {
       const hash = factor.destinationHash;
       const active = factor.status === ACTIVE;
-      return (
-        (await write(
+      return done(
+        await write(
           clientId,
           userId,
           {
@@ -204,7 +206,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
             values: { ':minus': -1, ':seen': factor.status },
           },
           guardParts(guard),
-        )) !== undefined
+        ),
       );
     },
   };

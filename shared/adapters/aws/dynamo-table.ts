@@ -17,8 +17,27 @@ export interface UpdateSpec {
   readonly returnOld?: boolean;
 }
 
+/**
+ * A conditional write: done, with the item after it (or before, `returnOld`), or refused,
+ * with the item the refused condition saw (undefined: there was none).
+ */
+export type Written<T> =
+  | { readonly ok: true; readonly item: T }
+  | { readonly ok: false; readonly item: T | undefined };
+
 /** Thin helpers over one table: strongly consistent reads, conditional single-item writes. */
 export const tableOps = (ddb: DynamoDBClient, tableName: string) => {
+  const updateInput = (key: ItemKey, spec: UpdateSpec) => ({
+    TableName: tableName,
+    Key: marshall(key),
+    UpdateExpression: spec.update,
+    ConditionExpression: spec.condition,
+    ExpressionAttributeNames: spec.names,
+    ExpressionAttributeValues: spec.values
+      ? marshall(spec.values, { removeUndefinedValues: true, convertClassInstanceToMap: true })
+      : undefined,
+    ReturnValues: spec.returnOld ? ('ALL_OLD' as const) : ('ALL_NEW' as const),
+  });
   const strip = <T>(item: Record<string, unknown>): T => {
     const { pk: _pk, sk: _sk, ...rest } = item;
     return rest as T;
@@ -46,25 +65,29 @@ export const tableOps = (ddb: DynamoDBClient, tableName: string) => {
         throw error;
       }
     },
-    /** Updates an item and returns it (after, or before with `returnOld`); undefined when the condition failed. */
-    update: async <T>(key: ItemKey, spec: UpdateSpec): Promise<T | undefined> => {
+    /**
+     * A conditional update that explains itself: a refusal carries the item its condition saw
+     * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the caller says why without a
+     * second read.
+     */
+    write: async <T>(key: ItemKey, spec: UpdateSpec): Promise<Written<T>> => {
       try {
         const out = await ddb.send(
           new UpdateItemCommand({
-            TableName: tableName,
-            Key: marshall(key),
-            UpdateExpression: spec.update,
-            ConditionExpression: spec.condition,
-            ExpressionAttributeNames: spec.names,
-            ExpressionAttributeValues: spec.values
-              ? marshall(spec.values, {
-                  removeUndefinedValues: true,
-                  convertClassInstanceToMap: true,
-                })
-              : undefined,
-            ReturnValues: spec.returnOld ? 'ALL_OLD' : 'ALL_NEW',
+            ...updateInput(key, spec),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
+        return { ok: true, item: strip<T>(unmarshall(out.Attributes ?? {})) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return { ok: false, item: error.Item ? strip<T>(unmarshall(error.Item)) : undefined };
+      }
+    },
+    /** Updates an item and returns it (after, or before with `returnOld`); undefined when the condition failed. */
+    update: async <T>(key: ItemKey, spec: UpdateSpec): Promise<T | undefined> => {
+      try {
+        const out = await ddb.send(new UpdateItemCommand(updateInput(key, spec)));
         return strip<T>(unmarshall(out.Attributes ?? {}));
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return undefined;

@@ -1,15 +1,50 @@
 import type { TransactionRef, TransactionView, UserFactors } from '../../domain/entities.js';
 import { DAY_SECONDS } from '../../domain/time.js';
-import type { TransactionStore } from '../../ports/store.js';
+import type { Conditional, TransactionStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
-import type { TableOps } from './dynamo-table.js';
+import type { TableOps, Written } from './dynamo-table.js';
 
 /** Paths inside the user item: `T` the transaction, `F` the factor (`#h`, `#f` are set below). */
 const T = 'txns.#h';
 const F = 'factors.#f';
-const LIVE = { ':required': 'MFA_REQUIRED', ':challenge': 'MFA_CHALLENGE' };
-const IS_LIVE = `${T}.#status IN (:required, :challenge)`;
-const FACTOR_USABLE = `${F}.#status = :active AND (attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now)`;
+
+/**
+ * The conditions of the transaction steps, one named fragment per rule. A refused write
+ * returns the item its condition saw, and the use case names the rule that failed from that
+ * item, in the same order (`transactionRefusal` / `usableFactor` in
+ * `shared/use-cases/authn-state.ts`, then each step's own refusal): no second read.
+ */
+const WHEN = {
+  /** The transaction still takes steps (not SUCCESS, CANCELLED or LOCKED_OUT). */
+  open: `${T}.#status IN (:required, :challenge)`,
+  /** ...and has not expired. */
+  unexpired: `${T}.expiresAtEpoch > :now`,
+  /** The factor is one the transaction started with. */
+  inTransaction: `attribute_exists(${T}.factors.#f)`,
+  /** The factor is ACTIVE and not locked. */
+  usable: `${F}.#status = :active AND (attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now)`,
+  /** At most `maxSends` codes per transaction. */
+  underSendCap: `(attribute_not_exists(${T}.sends) OR ${T}.sends < :maxSends)`,
+  /** The resend cooldown has passed. */
+  pastCooldown: `(attribute_not_exists(${T}.lastSentAt) OR ${T}.lastSentAt <= :edge)`,
+  /** At most `maxAttempts` codes tried per transaction. */
+  underAttempts: `(attribute_not_exists(${T}.attempts) OR ${T}.attempts < :max)`,
+  /** A live, unexpired code was sent for this factor (kinds that send codes). */
+  liveCode: `${T}.#status = :challenge AND ${T}.challengeFactorId = :fid AND ${T}.codeExpiresAt > :now AND attribute_exists(${T}.codeMac)`,
+  /** Below the factor's last allowed failure, which only the locking reservation takes. */
+  belowLastFailure: `(attribute_not_exists(${F}.failures) OR ${F}.failures < :last)`,
+  /** At (or, after the threshold was lowered, above) the last allowed failure. */
+  atLastFailure: `${F}.failures >= :last`,
+  /** The factor is not locked, or locked by this very request (its right code lifts it). */
+  unlockedOrOwn: `(attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now OR ${F}.lockOwner = :owner)`,
+  /** Single use of a sent code: it is still the stored one. */
+  sameCode: `${T}.codeMac = :mac`,
+  /** Single use of a TOTP step: above the factor's last used one. */
+  newStep: `(attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)`,
+} as const;
+const all = (...fragments: string[]) => fragments.join(' AND ');
+
+const OPEN = { ':required': 'MFA_REQUIRED', ':challenge': 'MFA_CHALLENGE' };
 
 const names = (ref: TransactionRef, factorId?: string) => ({
   '#h': ref.stateTokenHash,
@@ -24,6 +59,17 @@ const view = (ref: TransactionRef, user: UserFactors | undefined): TransactionVi
   return user && txn ? { txn, user } : undefined;
 };
 
+/** A write's outcome for the port: the view it produced, or the item the refusal saw. */
+const conditional = (
+  ref: TransactionRef,
+  written: Written<UserFactors>,
+): Conditional<TransactionView> => {
+  const found = written.ok ? view(ref, written.item) : undefined;
+  return found ? { ok: true, value: found } : { ok: false, seen: written.item };
+};
+const done = (written: Written<UserFactors>): Conditional<void> =>
+  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
+
 /**
  * Transactions live in their user's item (`txns`), so every step, with the factor counters it
  * touches, is one conditional update: caps and single use hold under concurrency.
@@ -32,20 +78,21 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   create: async (ref, record, { prune, maxTransactions }) => {
     const pruneNames = Object.fromEntries(prune.map((hash, i) => [`#p${i}`, hash]));
     const pruned = Object.keys(pruneNames).map((name) => `txns.${name}`);
-    const created = await table.update(key(ref), {
-      update: `SET ${T} = :txn${pruned.length ? ` REMOVE ${pruned.join(', ')}` : ''}`,
-      // Every pruned entry must still be there, so the count is exact: at most
-      // `maxTransactions` remain whatever runs concurrently.
-      condition: [
-        'attribute_exists(txns)',
-        `attribute_not_exists(${T})`,
-        'size(txns) < :limit',
-        ...pruned.map((path) => `attribute_exists(${path})`),
-      ].join(' AND '),
-      names: { '#h': ref.stateTokenHash, ...pruneNames },
-      values: { ':txn': record, ':limit': maxTransactions + prune.length },
-    });
-    return created !== undefined;
+    return done(
+      await table.write<UserFactors>(key(ref), {
+        update: `SET ${T} = :txn${pruned.length ? ` REMOVE ${pruned.join(', ')}` : ''}`,
+        // Every pruned entry must still be there, so the count is exact: at most
+        // `maxTransactions` remain whatever runs concurrently.
+        condition: all(
+          'attribute_exists(txns)',
+          `attribute_not_exists(${T})`,
+          'size(txns) < :limit',
+          ...pruned.map((path) => `attribute_exists(${path})`),
+        ),
+        names: { '#h': ref.stateTokenHash, ...pruneNames },
+        values: { ':txn': record, ':limit': maxTransactions + prune.length },
+      }),
+    );
   },
 
   prepare: async (ref) => {
@@ -59,14 +106,21 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   get: async (ref) => view(ref, await table.get<UserFactors>(key(ref))),
 
   beginChallenge: async (ref, a) =>
-    view(
+    conditional(
       ref,
-      await table.update<UserFactors>(key(ref), {
+      await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.#status = :challenge, ${T}.challengeFactorId = :fid, ${T}.codeMac = :mac, ${T}.codeExpiresAt = :exp, ${T}.lastSentAt = :now, ${T}.sends = if_not_exists(${T}.sends, :zero) + :one`,
-        condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND attribute_exists(${T}.factors.#f) AND ${FACTOR_USABLE} AND (attribute_not_exists(${T}.sends) OR ${T}.sends < :maxSends) AND (attribute_not_exists(${T}.lastSentAt) OR ${T}.lastSentAt <= :edge)`,
+        condition: all(
+          WHEN.unexpired,
+          WHEN.open,
+          WHEN.inTransaction,
+          WHEN.usable,
+          WHEN.underSendCap,
+          WHEN.pastCooldown,
+        ),
         names: names(ref, a.factorId),
         values: {
-          ...LIVE,
+          ...OPEN,
           ':active': 'ACTIVE',
           ':fid': a.factorId,
           ':mac': a.codeMac,
@@ -109,12 +163,13 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
       set.push(`${T}.lastSentAt = :prevSent`);
       values[':prevSent'] = before.lastSentAt;
     }
-    await table.update(key(ref), {
+    const undone = await table.update(key(ref), {
       update: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-      condition: `${T}.codeMac = :mac`,
+      condition: WHEN.sameCode,
       names: names(ref),
       values,
     });
+    return undone !== undefined;
   },
 
   reserveAttempt: async (ref, a) => {
@@ -123,27 +178,28 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
       : `${F}.failures = if_not_exists(${F}.failures, :zero) + :one`;
     // The lock's length was computed from the lock count as read: it must not have moved.
     const seenLocks = !a.lock
-      ? ''
+      ? []
       : a.lock.seenCount === undefined
-        ? ` AND attribute_not_exists(${F}.lockCount)`
-        : ` AND ${F}.lockCount = :seenLocks`;
-    // At (or, after the threshold was lowered, above) the last allowed failure, only the
-    // locking variant reserves: a factor is never stuck between usable and locked.
-    const underThreshold = a.lock
-      ? `${F}.failures >= :last`
-      : `(attribute_not_exists(${F}.failures) OR ${F}.failures < :last)`;
-    return view(
+        ? [`attribute_not_exists(${F}.lockCount)`]
+        : [`${F}.lockCount = :seenLocks`];
+    return conditional(
       ref,
-      await table.update<UserFactors>(key(ref), {
+      await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.attempts = if_not_exists(${T}.attempts, :zero) + :one, ${failure}`,
-        condition: `${T}.expiresAtEpoch > :now AND attribute_exists(${T}.factors.#f) AND (attribute_not_exists(${T}.attempts) OR ${T}.attempts < :max) AND ${
-          a.challenge
-            ? `${T}.#status = :challenge AND ${T}.challengeFactorId = :fid AND ${T}.codeExpiresAt > :now AND attribute_exists(${T}.codeMac)`
-            : IS_LIVE
-        } AND ${FACTOR_USABLE} AND ${underThreshold}${seenLocks}`,
+        condition: all(
+          WHEN.unexpired,
+          WHEN.inTransaction,
+          WHEN.underAttempts,
+          a.challenge ? WHEN.liveCode : WHEN.open,
+          WHEN.usable,
+          // A factor is never stuck between usable and locked: its last allowed failure is
+          // reserved only together with the lock.
+          a.lock ? WHEN.atLastFailure : WHEN.belowLastFailure,
+          ...seenLocks,
+        ),
         names: names(ref, a.factorId),
         values: {
-          ...(a.challenge ? { ':challenge': LIVE[':challenge'], ':fid': a.factorId } : LIVE),
+          ...(a.challenge ? { ':challenge': OPEN[':challenge'], ':fid': a.factorId } : OPEN),
           ':active': 'ACTIVE',
           ':zero': 0,
           ':one': 1,
@@ -167,54 +223,56 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   complete: async (ref, a) => {
     const byCode = a.codeMac !== undefined;
     const byStep = a.step !== undefined;
-    const done = await table.update(key(ref), {
-      update: `SET ${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now, ${F}.failures = :zero${
-        byStep ? `, ${F}.lastStep = :step` : ''
-      }${
-        // This request's own lock is lifted as if it never was: it does not count.
-        a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
-      } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner`,
-      condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE} AND ${F}.#status = :active AND ${
-        a.lifting
-          ? `${F}.lockOwner = :owner`
-          : `(attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now OR ${F}.lockOwner = :owner)`
-      }${
-        byCode ? ` AND ${T}.codeMac = :mac` : ''
-      }${byStep ? ` AND (attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)` : ''}`,
-      names: names(ref, a.factorId),
-      values: {
-        ...LIVE,
-        ':success': 'SUCCESS',
-        ':active': 'ACTIVE',
-        ':fid': a.factorId,
-        ':now': a.nowSeconds,
-        ':owner': a.owner,
-        ':zero': 0,
-        ...(a.lifting ? { ':one': 1 } : {}),
-        ...(byCode ? { ':mac': a.codeMac } : {}),
-        ...(byStep ? { ':step': a.step } : {}),
-      },
-    });
-    return done !== undefined;
+    return done(
+      await table.write<UserFactors>(key(ref), {
+        update: `SET ${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now, ${F}.failures = :zero${
+          byStep ? `, ${F}.lastStep = :step` : ''
+        }${
+          // This request's own lock is lifted as if it never was: it does not count.
+          a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
+        } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner`,
+        condition: all(
+          WHEN.unexpired,
+          WHEN.open,
+          `${F}.#status = :active`,
+          a.lifting ? `${F}.lockOwner = :owner` : WHEN.unlockedOrOwn,
+          ...(byCode ? [WHEN.sameCode] : []),
+          ...(byStep ? [WHEN.newStep] : []),
+        ),
+        names: names(ref, a.factorId),
+        values: {
+          ...OPEN,
+          ':success': 'SUCCESS',
+          ':active': 'ACTIVE',
+          ':fid': a.factorId,
+          ':now': a.nowSeconds,
+          ':owner': a.owner,
+          ':zero': 0,
+          ...(a.lifting ? { ':one': 1 } : {}),
+          ...(byCode ? { ':mac': a.codeMac } : {}),
+          ...(byStep ? { ':step': a.step } : {}),
+        },
+      }),
+    );
   },
 
   endTransaction: async (ref) => {
     await table.update(key(ref), {
       update: `SET ${T}.#status = :locked`,
-      condition: IS_LIVE,
+      condition: WHEN.open,
       names: names(ref),
-      values: { ...LIVE, ':locked': 'LOCKED_OUT' },
+      values: { ...OPEN, ':locked': 'LOCKED_OUT' },
     });
   },
 
   cancel: async (ref, nowSeconds) =>
-    view(
+    conditional(
       ref,
-      await table.update<UserFactors>(key(ref), {
+      await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.#status = :cancelled REMOVE ${T}.codeMac`,
-        condition: `${T}.expiresAtEpoch > :now AND ${IS_LIVE}`,
+        condition: all(WHEN.unexpired, WHEN.open),
         names: names(ref),
-        values: { ...LIVE, ':cancelled': 'CANCELLED', ':now': nowSeconds },
+        values: { ...OPEN, ':cancelled': 'CANCELLED', ':now': nowSeconds },
       }),
     ),
 });

@@ -1,6 +1,6 @@
-import QRCode from 'qrcode';
 import { base32, newTotpSecret, totpUri } from '../../domain/totp.js';
 import type { EnrollBody, Enrollment } from '../enrollment.js';
+import { qrPngDataUrl } from './qr-png.js';
 
 /**
  * TOTP: a 160-bit secret, sealed at rest (bound to the app, user and factor) and shown only
@@ -32,7 +32,7 @@ export const totpEnrollment: Enrollment<Extract<EnrollBody, { type: 'totp' }>> =
       shown: {
         secret: base32(secret),
         otpauthUri,
-        qrCode: await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2 }),
+        qrCode: qrPngDataUrl(otpauthUri),
       },
     };
   },

@@ -1,0 +1,256 @@
+import type { Written } from '../../shared/adapters/aws/dynamo-table.js';
+import type { TransactionRef, TransactionView, UserFactors } from '../../shared/domain/entities.js';
+import { DAY_SECONDS } from '../../shared/domain/time.js';
+import type { Conditional, TransactionStore } from '../../shared/ports/store.js';
+import { keys } from '../../shared/table.js';
+import { type Fragment, INLINE, type Values, WHEN } from './memory-conditions.js';
+import {
+  at,
+  type Doc,
+  exists,
+  given,
+  type ItemTable,
+  ifNotExists,
+  operand,
+  remove,
+  set,
+} from './memory-table.js';
+
+/**
+ * The in-memory `TransactionStore` (`memoryStores()` in memory-user-store.ts): the conditions
+ * of shared/adapters/aws/dynamo-transactions.ts (memory-conditions.ts, named as its `WHEN`
+ * fragments), its updates, and its return shapes (ALL_OLD for `beginChallenge`, ALL_NEW otherwise; a
+ * refusal carries the item its condition saw).
+ */
+const view = (ref: TransactionRef, user: UserFactors | undefined): TransactionView | undefined => {
+  const txn = user?.txns?.[ref.stateTokenHash];
+  return user && txn ? { txn, user } : undefined;
+};
+/** As the adapter's `conditional`: the view the write produced, or the item the refusal saw. */
+const conditional = (
+  ref: TransactionRef,
+  written: Written<UserFactors>,
+): Conditional<TransactionView> => {
+  const found = written.ok ? view(ref, written.item) : undefined;
+  return found ? { ok: true, value: found } : { ok: false, seen: written.item };
+};
+const done = (written: Written<UserFactors>): Conditional<void> =>
+  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
+
+export const memoryTransactionStore = (table: ItemTable, log: string[]): TransactionStore => {
+  const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
+  const T = (ref: TransactionRef) => ['txns', ref.stateTokenHash];
+  const F = (factorId: string) => ['factors', factorId];
+  /** A write whose condition is fragments over `T` and `F`. */
+  const write = (
+    ref: TransactionRef,
+    factorId: string | undefined,
+    v: Values,
+    fragments: readonly Fragment[],
+    update: (next: Doc, old: Doc) => void,
+    returnOld = false,
+  ) =>
+    table.write<UserFactors>(key(ref), {
+      when: (item) => {
+        const scope = {
+          T: at(item, ...T(ref)),
+          F: factorId === undefined ? undefined : at(item, ...F(factorId)),
+          v,
+        };
+        return fragments.every((holds) => holds(scope));
+      },
+      update,
+      returnOld,
+    });
+
+  return {
+    create: async (ref, record, { prune, maxTransactions }) => {
+      log.push('transactions.create');
+      return done(
+        table.write<UserFactors>(key(ref), {
+          // `attribute_exists(txns)`, `attribute_not_exists(${T})`, `size(txns) < :limit`, and
+          // `attribute_exists(txns.#pN)` for every pruned entry.
+          when: (item) =>
+            exists(item.txns) &&
+            !exists(at(item, ...T(ref))) &&
+            Object.keys(item.txns as Doc).length < maxTransactions + prune.length &&
+            prune.every((hash) => exists(at(item, 'txns', hash))),
+          update: (next) => {
+            set(next, T(ref), record);
+            for (const hash of prune) remove(next, ['txns', hash]);
+          },
+        }),
+      );
+    },
+
+    prepare: async (ref) => {
+      log.push('transactions.prepare');
+      table.write(key(ref), {
+        when: (item) => exists(item.pk), // attribute_exists(pk)
+        update: (next, old) => set(next, ['txns'], ifNotExists(old, ['txns'], {})),
+      });
+    },
+
+    get: async (ref) => {
+      log.push('transactions.get');
+      return view(ref, table.get<UserFactors>(key(ref)));
+    },
+
+    beginChallenge: async (ref, a) => {
+      log.push('transactions.beginChallenge');
+      const t = T(ref);
+      const v = {
+        fid: a.factorId,
+        now: a.nowSeconds,
+        maxSends: a.maxSends,
+        edge: a.nowSeconds - a.cooldownSeconds,
+      };
+      const { unexpired, open, inTransaction, usable, underSendCap, pastCooldown } = WHEN;
+      return conditional(
+        ref,
+        write(
+          ref,
+          a.factorId,
+          v,
+          [unexpired, open, inTransaction, usable, underSendCap, pastCooldown],
+          (next, old) => {
+            set(next, [...t, 'status'], 'MFA_CHALLENGE');
+            set(next, [...t, 'challengeFactorId'], a.factorId);
+            set(next, [...t, 'codeMac'], a.codeMac);
+            set(next, [...t, 'codeExpiresAt'], a.codeExpiresAt);
+            set(next, [...t, 'lastSentAt'], a.nowSeconds);
+            set(next, [...t, 'sends'], (ifNotExists(old, [...t, 'sends'], 0) as number) + 1);
+          },
+          true,
+        ),
+      );
+    },
+
+    undoChallenge: async (ref, codeMac, before) => {
+      log.push('transactions.undoChallenge');
+      const t = T(ref);
+      const undone = write(ref, undefined, { mac: codeMac }, [WHEN.sameCode], (next, old) => {
+        set(next, [...t, 'sends'], operand(old, [...t, 'sends']) - 1);
+        set(next, [...t, 'status'], given(before.status));
+        if (before.codeMac) {
+          set(next, [...t, 'codeMac'], before.codeMac);
+          set(next, [...t, 'codeExpiresAt'], given(before.codeExpiresAt));
+          set(next, [...t, 'challengeFactorId'], given(before.challengeFactorId));
+        } else {
+          remove(next, [...t, 'codeMac']);
+          remove(next, [...t, 'codeExpiresAt']);
+        }
+        if (before.lastSentAt === undefined) remove(next, [...t, 'lastSentAt']);
+        else set(next, [...t, 'lastSentAt'], before.lastSentAt);
+      });
+      return undone.ok;
+    },
+
+    reserveAttempt: async (ref, a) => {
+      log.push('transactions.reserveAttempt');
+      const [t, f] = [T(ref), F(a.factorId)];
+      const { lock } = a;
+      const seenLocks = !lock
+        ? []
+        : lock.seenCount === undefined
+          ? [INLINE.lockCountUnset]
+          : [INLINE.lockCountSeen(lock.seenCount)];
+      const v = {
+        fid: a.factorId,
+        now: a.nowSeconds,
+        max: a.maxAttempts,
+        last: a.threshold - 1,
+      };
+      return conditional(
+        ref,
+        write(
+          ref,
+          a.factorId,
+          v,
+          [
+            WHEN.unexpired,
+            WHEN.inTransaction,
+            WHEN.underAttempts,
+            a.challenge ? WHEN.liveCode : WHEN.open,
+            WHEN.usable,
+            lock ? WHEN.atLastFailure : WHEN.belowLastFailure,
+            ...seenLocks,
+          ],
+          (next, old) => {
+            set(next, [...t, 'attempts'], (ifNotExists(old, [...t, 'attempts'], 0) as number) + 1);
+            if (lock) {
+              set(next, [...f, 'failures'], 0);
+              set(next, [...f, 'lockedUntil'], lock.until);
+              set(next, [...f, 'lockOwner'], lock.owner);
+              set(next, [...f, 'lockCount'], lock.count);
+              set(next, [...f, 'lockCountUntil'], lock.until + DAY_SECONDS);
+            } else {
+              set(
+                next,
+                [...f, 'failures'],
+                (ifNotExists(old, [...f, 'failures'], 0) as number) + 1,
+              );
+            }
+          },
+        ),
+      );
+    },
+
+    complete: async (ref, a) => {
+      log.push('transactions.complete');
+      const [t, f] = [T(ref), F(a.factorId)];
+      const v = {
+        fid: a.factorId,
+        now: a.nowSeconds,
+        owner: a.owner,
+        mac: a.codeMac,
+        step: a.step,
+      };
+      return done(
+        write(
+          ref,
+          a.factorId,
+          v,
+          [
+            WHEN.unexpired,
+            WHEN.open,
+            INLINE.factorActive,
+            a.lifting ? INLINE.ownLock : WHEN.unlockedOrOwn,
+            ...(a.codeMac !== undefined ? [WHEN.sameCode] : []),
+            ...(a.step !== undefined ? [WHEN.newStep] : []),
+          ],
+          (next, old) => {
+            set(next, [...t, 'status'], 'SUCCESS');
+            set(next, [...t, 'verifiedFactorId'], a.factorId);
+            set(next, [...t, 'authTime'], a.nowSeconds);
+            set(next, [...f, 'failures'], 0);
+            if (a.step !== undefined) set(next, [...f, 'lastStep'], a.step);
+            // This request's own lock is lifted as if it never was: it does not count.
+            if (a.lifting) set(next, [...f, 'lockCount'], operand(old, [...f, 'lockCount']) - 1);
+            remove(next, [...t, 'codeMac']);
+            remove(next, [...f, 'lockedUntil']);
+            remove(next, [...f, 'lockOwner']);
+          },
+        ),
+      );
+    },
+
+    endTransaction: async (ref) => {
+      log.push('transactions.endTransaction');
+      write(ref, undefined, {}, [WHEN.open], (next) =>
+        set(next, [...T(ref), 'status'], 'LOCKED_OUT'),
+      );
+    },
+
+    cancel: async (ref, nowSeconds) => {
+      log.push('transactions.cancel');
+      return conditional(
+        ref,
+        write(ref, undefined, { now: nowSeconds }, [WHEN.unexpired, WHEN.open], (next) => {
+          set(next, [...T(ref), 'status'], 'CANCELLED');
+          remove(next, [...T(ref), 'codeMac']);
+        }),
+      );
+    },
+  };
+};
