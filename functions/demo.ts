@@ -13,11 +13,12 @@ export const handler = apiHandler({ auth: 'none' }, async ({ event }) => {
           sub: authorizer.sub,
           txn: authorizer.txn,
           authTime: Number(authorizer.authTime),
+          acr: authorizer.acr,
           resource: event.resource,
         }
       : {
           message:
-            'Public demo route. /demo/dogs needs an MFA token; /demo/cats needs MFA within the last 60 s.',
+            'Public demo route. /demo/dogs needs an MFA token; /demo/cats needs MFA within the last 60 s; /demo/payments needs SCA (two categories).',
         },
   };
 });

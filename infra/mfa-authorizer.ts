@@ -54,8 +54,10 @@ export interface ProtectedMethodOptions {
    */
   readonly maxAge?: Duration;
   /**
-   * The `acr` a token must carry.
-   * @default - any
+   * The levels the route accepts, space-separated `acr` values: `mfa` (also met by `sca`),
+   * `sca` (two SCA categories), `exempt` (a policy exemption, only where listed), e.g.
+   * `'sca exempt'`. Refused tokens get the RFC 9470 challenge with `acr_values`.
+   * @default 'mfa'
    */
   readonly acr?: string;
 }

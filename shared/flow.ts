@@ -21,6 +21,8 @@ export interface StartInput extends FlowBase {
     readonly userAgent?: string;
     readonly deviceId?: string;
     readonly country?: string;
+    /** The SCA category of the app's own sign-in (API.md "Factor categories"). */
+    readonly primaryAuth?: 'knowledge' | 'possession' | 'inherence' | 'none';
   };
   readonly transaction?: {
     readonly amount: string;

@@ -69,6 +69,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/demo', handler: 'demo', auth: 'none' },
   { method: 'GET', path: '/demo/dogs', handler: 'demo', auth: 'mfa' },
   { method: 'GET', path: '/demo/cats', handler: 'demo', auth: 'mfa', maxAge: 60 },
+  // Strong Customer Authentication: two categories, max age as /demo/dogs (API.md v1.1).
+  { method: 'GET', path: '/demo/payments', handler: 'demo', auth: 'mfa', acr: 'sca' },
 ];
 
 export interface RouteMatch {

@@ -1,10 +1,13 @@
-import type { MfaTokenClaims } from '../domain/mfa-token.js';
+import { acrSatisfies, type MfaTokenClaims } from '../domain/mfa-token.js';
 
 /** What a protected route demands of a verified MFA token. */
 export interface RoutePolicy {
   /** Seconds since `auth_time` after which the user must authenticate again. */
   readonly maxAge: number;
-  /** Required `acr`, when the route needs a specific level. */
+  /**
+   * The level the route needs (space-separated `acr` values, any one will do; none: `mfa`):
+   * `mfa` accepts `sca` too, `sca` only `sca`, `exempt` only where listed.
+   */
   readonly acr?: string;
 }
 
@@ -38,7 +41,7 @@ export const checkRecency = (
   policy: RoutePolicy,
   nowSeconds: number,
 ): RecencyResult => {
-  if (policy.acr !== undefined && claims.acr !== policy.acr) {
+  if (!acrSatisfies(policy.acr, claims.acr)) {
     return { ok: false, reason: 'acr', wwwAuthenticate: stepUpChallenge(WRONG_LEVEL, policy) };
   }
   if (nowSeconds - claims.auth_time > policy.maxAge) {

@@ -5,8 +5,8 @@ import type { RoutePolicy } from './recency.js';
 
 /** `"GET /demo/cats"`: an HTTP method, one space, an API Gateway resource path. */
 const ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) \/[A-Za-z0-9._~{}+/-]*$/;
-/** `acr` values go into a quoted-string of the challenge: no quotes, backslashes or spaces. */
-const ACR_VALUE = /^[A-Za-z0-9._:/-]{1,64}$/;
+/** Space-separated `acr` values (RFC 9470 `acr_values`), in a quoted-string: no quotes or backslashes. */
+const ACR_VALUE = /^[A-Za-z0-9._:/-]{1,64}( [A-Za-z0-9._:/-]{1,64}){0,4}$/;
 /** A day: beyond that "recent authentication" means nothing. */
 const MAX_AGE_LIMIT_SECONDS = 86_400;
 

@@ -108,6 +108,8 @@ export interface TransactionRecord {
   readonly expiresAtEpoch: number;
   readonly transaction?: { amount: string; currency: string; payee: string };
   readonly consentId?: string;
+  /** The SCA category of the app's own sign-in, when it proved one (`context.primaryAuth`). */
+  readonly primaryAuth?: 'knowledge' | 'possession' | 'inherence';
   /** The factors that were ACTIVE at the start (id → type): only these can be used. */
   readonly factors: Readonly<Record<string, FactorType>>;
   readonly challengeFactorId?: string;

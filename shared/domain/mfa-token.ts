@@ -5,6 +5,36 @@
 export const MFA_TOKEN_TYPE = 'mfa+jwt';
 export const MFA_TOKEN_ALG = 'ES256';
 export const MFA_ACR = 'mfa';
+/** Strong Customer Authentication: two distinct categories proven (API.md "Factor sequencing"). */
+export const SCA_ACR = 'sca';
+
+/** The SCA categories an authentication can prove (API.md "Factor categories"). */
+export type ScaCategory = 'knowledge' | 'possession' | 'inherence';
+
+/**
+ * The `acr` of a token from the categories its transaction proved (the verified factors' and
+ * the app's own sign-in, `context.primaryAuth`): `sca` for two or more distinct ones, else `mfa`.
+ */
+export const acrFor = (categories: Iterable<ScaCategory>): string =>
+  new Set(categories).size >= 2 ? SCA_ACR : MFA_ACR;
+
+/**
+ * Levels a route can ask for, and what satisfies each: a route asking `mfa` accepts `sca`
+ * (stronger), one asking `sca` only `sca`, and `exempt` (a policy exemption, no
+ * authentication) only where the route lists it.
+ */
+const SATISFIES: Readonly<Record<string, readonly string[]>> = {
+  mfa: ['mfa', 'sca'],
+  sca: ['sca'],
+  exempt: ['exempt'],
+};
+
+/** Whether a token's `acr` meets a route's `acr` (space-separated values; none: `mfa`). */
+export const acrSatisfies = (routeAcr: string | undefined, tokenAcr: string): boolean =>
+  (routeAcr ?? MFA_ACR)
+    .split(' ')
+    .filter(Boolean)
+    .some((wanted) => (SATISFIES[wanted] ?? [wanted]).includes(tokenAcr));
 
 /** RFC 9396 authorization detail for SCA dynamic linking. */
 export interface PaymentInitiationDetail {

@@ -55,6 +55,9 @@ export const decideStart = (args: {
     expiresAtEpoch: epochSeconds(expires),
     transaction: input.transaction,
     consentId: input.consentId,
+    ...(input.context?.primaryAuth && input.context.primaryAuth !== 'none'
+      ? { primaryAuth: input.context.primaryAuth }
+      : {}),
     factors,
     pruneAfter: epochSeconds(expires) + args.retentionSeconds,
   };

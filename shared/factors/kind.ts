@@ -1,8 +1,8 @@
 import type { FactorType, StoredFactor, TransactionRecord } from '../domain/entities.js';
+import type { ScaCategory } from '../domain/mfa-token.js';
 import type { TaskDeps } from '../flow-task.js';
 
-/** The SCA categories a verified factor proves (API.md "Factor categories"). */
-export type ScaCategory = 'knowledge' | 'possession' | 'inherence';
+export type { ScaCategory } from '../domain/mfa-token.js';
 
 /**
  * What makes a right code good once: the completing write holds only while the stored code

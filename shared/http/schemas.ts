@@ -47,6 +47,11 @@ export const startBody = z.object({
       ip: z.optional(displayText(64)),
       userAgent: z.optional(displayText(512)),
       deviceId: z.optional(displayText(128)),
+      primaryAuth: z.optional(
+        z.enum(['knowledge', 'possession', 'inherence', 'none'], {
+          error: 'must be one of knowledge, possession, inherence, none',
+        }),
+      ),
       country: z.optional(pattern(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as "GB"')),
     }),
   ),

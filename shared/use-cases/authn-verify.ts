@@ -1,7 +1,7 @@
 import type { StoredFactor, TransactionRecord, TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-lock.js';
-import { MFA_ACR } from '../domain/mfa-token.js';
+import { acrFor } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
@@ -107,7 +107,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       aud: user.clientId,
       auth_time: now,
       amr: [...kind.amr],
-      acr: MFA_ACR,
+      // The categories proven: the factor's and the app's own sign-in.
+      acr: acrFor([...kind.categories, ...(txn.primaryAuth ? [txn.primaryAuth] : [])]),
       txn: txn.transactionId,
       ...(txn.consentId ? { consent_id: txn.consentId } : {}),
       ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),

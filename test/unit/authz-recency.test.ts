@@ -32,7 +32,38 @@ describe('checkRecency (RFC 9470)', () => {
       wwwAuthenticate:
         'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=60, acr_values="mfa"',
     });
-    expect(checkRecency(claims(0, 'pwd'), { maxAge: 60 }, NOW)).toEqual({ ok: true });
+    // A route without `acr` asks for `mfa`: an unknown level (or `exempt`) does not pass.
+    expect(checkRecency(claims(0, 'pwd'), { maxAge: 60 }, NOW)).toMatchObject({
+      ok: false,
+      reason: 'acr',
+    });
+  });
+
+  it.each([
+    // route acr, token acr, passes
+    [undefined, 'mfa', true],
+    [undefined, 'sca', true],
+    [undefined, 'exempt', false],
+    ['mfa', 'sca', true],
+    ['sca', 'sca', true],
+    ['sca', 'mfa', false],
+    ['sca', 'exempt', false],
+    ['exempt', 'exempt', true],
+    ['sca exempt', 'exempt', true],
+    ['sca exempt', 'mfa', false],
+    ['mfa exempt', 'mfa', true],
+  ] as const)('route acr %s, token acr %s → %s', (routeAcr, tokenAcr, passes) => {
+    const policy = { maxAge: 60, ...(routeAcr ? { acr: routeAcr } : {}) };
+    expect(checkRecency(claims(0, tokenAcr), policy, NOW).ok).toBe(passes);
+  });
+
+  it('an sca route refuses an mfa token with the RFC 9470 challenge naming acr_values="sca"', () => {
+    expect(checkRecency(claims(0, 'mfa'), { maxAge: 900, acr: 'sca' }, NOW)).toEqual({
+      ok: false,
+      reason: 'acr',
+      wwwAuthenticate:
+        'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=900, acr_values="sca"',
+    });
   });
 
   it('has the invalid_token challenge of RFC 6750', () => {
