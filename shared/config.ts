@@ -82,6 +82,7 @@ export const serviceConfigSchema = z.object({
   MAX_SENDS_PER_TRANSACTION: described(int(3, 1, 10), 'Codes sent in one transaction at most'),
   MAX_ATTEMPTS: described(int(5, 1, 10), 'Wrong codes that end a transaction or an activation'),
   FACTOR_LOCK_THRESHOLD: described(int(10, 2, 100), 'Consecutive wrong codes that lock a factor'),
+  PIN_LOCK_THRESHOLD: described(int(5, 2, 100), 'Consecutive wrong PINs that lock a PIN factor'),
   FACTOR_LOCK_SECONDS: described(int(900, 60, 86400), 'How long a locked factor stays locked'),
   MAX_FACTORS_PER_USER: described(int(10, 1, 50), 'Factors one user may have'),
   FACTOR_CHANGE_MAX_AGE_SECONDS: described(

@@ -7,6 +7,7 @@ export const errorTable = {
   invalid_phone_number: { status: 400, title: 'Invalid phone number' },
   invalid_email: { status: 400, title: 'Invalid email address' },
   country_not_allowed: { status: 400, title: 'Country not allowed' },
+  weak_pin: { status: 400, title: 'Weak PIN' },
   invalid_client: { status: 401, title: 'Invalid client' },
   invalid_passcode: { status: 401, title: 'Invalid passcode' },
   invalid_token: { status: 401, title: 'Invalid token' },

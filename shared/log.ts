@@ -9,6 +9,8 @@ const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, err
 /** Lower-cased field names that never reach a log line. */
 export const REDACTED_KEYS: ReadonlySet<string> = new Set([
   'passcode',
+  'pin',
+  'pinhash',
   'statetoken',
   'secret',
   'clientsecret',

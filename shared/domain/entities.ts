@@ -12,7 +12,7 @@ export interface ClientRecord {
 }
 
 /** The factor kinds there are (`shared/factors/`: one folder per kind, one registry). */
-export const FACTOR_TYPES = ['sms', 'email', 'totp'] as const;
+export const FACTOR_TYPES = ['sms', 'email', 'totp', 'pin'] as const;
 export type FactorType = (typeof FACTOR_TYPES)[number];
 export type FactorStatus = 'PENDING_ACTIVATION' | 'ACTIVE';
 
@@ -36,6 +36,8 @@ export interface StoredFactor {
   readonly destinationHash?: string;
   /** Envelope-encrypted TOTP secret. */
   readonly sealedSecret?: string;
+  /** PIN: its slow salted hash (`shared/factors/pin/pin-hash.ts`); the PIN itself never. */
+  readonly pinHash?: string;
   readonly activation?: Activation;
   /** Consecutive failures across transactions. */
   readonly failures: number;

@@ -12,7 +12,7 @@ export const newOtp = (random: Random, digits: number): string =>
  */
 export const otpMac = (
   key: Uint8Array,
-  purpose: 'activation' | 'challenge',
+  purpose: 'activation' | 'challenge' | 'pin',
   binding: string,
   code: string,
 ): string =>

@@ -5,7 +5,8 @@ import type { TaskDeps } from '../flow-task.js';
 export type EnrollBody =
   | { readonly type: 'sms'; readonly phoneNumber: string }
   | { readonly type: 'email'; readonly email: string }
-  | { readonly type: 'totp' };
+  | { readonly type: 'totp' }
+  | { readonly type: 'pin'; readonly pin: string };
 
 export type EnrollDeps = Pick<TaskDeps, 'config' | 'random' | 'secretBox' | 'otpKeys'>;
 

@@ -1,5 +1,6 @@
 import type { Draft, EnrollBody, EnrollDeps, Enrollments } from './enrollment.js';
 import { emailEnrollment, smsEnrollment } from './out-of-band/enroll.js';
+import { pinEnrollment } from './pin/enroll.js';
 import { totpEnrollment } from './totp/enroll.js';
 
 /** How each kind enrolls (only the enroll function loads this: phone metadata, QR codes). */
@@ -7,6 +8,7 @@ const ENROLLMENTS: Enrollments = {
   sms: smsEnrollment,
   email: emailEnrollment,
   totp: totpEnrollment,
+  pin: pinEnrollment,
 };
 
 /** The draft factor for an enroll body, by its kind's enrollment. */

@@ -1,5 +1,7 @@
+import type { ServiceConfig } from '../config.js';
 import type { FactorType, StoredFactor, TransactionRecord } from '../domain/entities.js';
 import type { ScaCategory } from '../domain/mfa-token.js';
+import { challengeBinding, otpMac } from '../domain/otp.js';
 import type { TaskDeps } from '../flow-task.js';
 
 export type { ScaCategory } from '../domain/mfa-token.js';
@@ -8,7 +10,25 @@ export type { ScaCategory } from '../domain/mfa-token.js';
  * What makes a right code good once: the completing write holds only while the stored code
  * MAC is this one (a sent code), or only above the factor's last used time step (TOTP).
  */
-export type Proof = { readonly codeMac: string } | { readonly step: number };
+export type Proof =
+  | { readonly codeMac: string }
+  | { readonly step: number }
+  /** Knowledge (a PIN) is reusable by nature: nothing to spend, the attempt limits guard it. */
+  | { readonly reusable: true };
+
+/** A one-time code's MAC, bound to the transaction and factor (undefined: not 6–8 digits). */
+export const codeMac = (key: Uint8Array, target: VerifyTarget, passCode: string) =>
+  /^\d{6,8}$/.test(passCode)
+    ? otpMac(key, 'challenge', challengeBinding(target.stateTokenHash, target.factorId), passCode)
+    : undefined;
+
+/** What a submitted pass code is bound to. */
+export interface VerifyTarget {
+  readonly clientId: string;
+  readonly userRef: string;
+  readonly stateTokenHash: string;
+  readonly factorId: string;
+}
 
 /** The ports a kind may use to check a proof. */
 export type ProofDeps = Pick<TaskDeps, 'secretBox'>;
@@ -43,6 +63,14 @@ export interface FactorKind {
   readonly delivery?: 'sms' | 'email';
   /** The masked profile every response shows. */
   profile(factor: StoredFactor): Record<string, string>;
+  /** Consecutive wrong codes that lock a factor of this kind (default FACTOR_LOCK_THRESHOLD). */
+  lockThreshold?(config: ServiceConfig): number;
+  /**
+   * What the verify handler sends into the workflow for a submitted pass code: a MAC under
+   * the server key, never the code. Undefined when the pass code cannot be one of this kind's
+   * (400 `invalid_request`). Default for codes: 6–8 digits, bound to the transaction.
+   */
+  submittedMac?(key: Uint8Array, target: VerifyTarget, passCode: string): string | undefined;
   /** The proof of an activation code, or undefined when it is wrong. */
   activationProof(deps: ProofDeps, submitted: Submitted): Promise<Proof | undefined>;
   /** The proof of a code for a transaction, or undefined when it is wrong. */

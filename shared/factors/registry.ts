@@ -1,6 +1,7 @@
 import type { FactorType, StoredFactor } from '../domain/entities.js';
 import type { FactorKind } from './kind.js';
 import { emailKind, smsKind } from './out-of-band/kind.js';
+import { pinKind } from './pin/kind.js';
 import { totpKind } from './totp/kind.js';
 
 /** Every factor kind, by type. Adding a kind: README "Adding a factor kind". */
@@ -8,6 +9,7 @@ export const FACTOR_KINDS: Readonly<Record<FactorType, FactorKind>> = {
   sms: smsKind,
   email: emailKind,
   totp: totpKind,
+  pin: pinKind,
 };
 
 export const kindOf = (type: FactorType): FactorKind => FACTOR_KINDS[type];

@@ -1,6 +1,8 @@
-import { challengeBinding, otpMac } from '../domain/otp.js';
+import { factorTypeOf } from '../domain/factor-id.js';
 import { parseStateToken } from '../domain/state-token.js';
 import { MfaError } from '../errors.js';
+import { codeMac } from '../factors/kind.js';
+import { kindOf } from '../factors/registry.js';
 import type { ApiRequest } from './api-handler.js';
 import { factorIdSchema, pathParam } from './schemas.js';
 
@@ -40,11 +42,23 @@ export const factorStep = (
  */
 export const passCodeMac = async (
   request: ApiRequest<{ passCode: string }>,
-  step: { readonly stateTokenHash: string; readonly factorId: string },
-): Promise<string> =>
-  otpMac(
+  step: TransactionStep & { readonly factorId: string },
+): Promise<string> => {
+  const type = factorTypeOf(step.factorId);
+  const kind = type && kindOf(type);
+  if (!kind) throw new MfaError('not_found', 'No such factor in this transaction');
+  const mac = (kind.submittedMac ?? codeMac)(
     await request.deps.otpKeys.otpMacKey(),
-    'challenge',
-    challengeBinding(step.stateTokenHash, step.factorId),
+    step,
     request.body.passCode,
   );
+  if (!mac) {
+    throw new MfaError(
+      'invalid_request',
+      kind.submittedMac
+        ? 'Invalid body: passCode: must be 1-64 characters with no control characters'
+        : 'Invalid body: passCode: must be 6-8 digits',
+    );
+  }
+  return mac;
+};

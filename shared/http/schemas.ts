@@ -69,7 +69,11 @@ const stateToken = pattern(
 const passCode = pattern(/^\d{6,8}$/, 'must be 6-8 digits');
 
 export const stateTokenBody = z.object({ stateToken });
-export const verifyBody = z.object({ stateToken, passCode });
+// A one-time code (6-8 digits) or a PIN: each factor kind checks its own form (flow-request.ts).
+export const verifyBody = z.object({
+  stateToken,
+  passCode: z.string().check(z.minLength(1), z.maxLength(256)),
+});
 export const activateBody = z.object({ passCode });
 
 const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
@@ -78,6 +82,8 @@ export const enrollBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sms'), phoneNumber: bounded(32) }),
   z.object({ type: z.literal('email'), email: bounded(320) }),
   z.object({ type: z.literal('totp') }),
+  // The PIN's own rules (length, weak PINs) answer 400 weak_pin; here only a sane size.
+  z.object({ type: z.literal('pin'), pin: z.string().check(z.minLength(1), z.maxLength(256)) }),
 ]);
 
 /** A path parameter that must match its schema: 400 for userId, 404 for ids of things. */

@@ -1,3 +1,5 @@
+import type { FactorType } from '../domain/entities.js';
+
 /**
  * Port: audit events, one per state change of a transaction or a factor (EventBridge on AWS
  * and locally). An event names the user by `userRef` (SHA-256 of the user id) and never
@@ -29,7 +31,7 @@ export interface AuditDetail {
   /** The authentication operation (the `txn` claim of its token). */
   readonly transactionId?: string;
   readonly factorId?: string;
-  readonly factorType?: 'sms' | 'email' | 'totp';
+  readonly factorType?: FactorType;
   /** `started`: `MFA_REQUIRED` or `MFA_ENROLL`. */
   readonly status?: string;
   /** `failed`: the problem code answered (`invalid_passcode`, `locked_out`). */

@@ -40,7 +40,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       factorId: input.factorId,
       nowSeconds: now,
       maxAttempts: config.MAX_ATTEMPTS,
-      threshold: config.FACTOR_LOCK_THRESHOLD,
+      threshold: kind.lockThreshold?.(config) ?? config.FACTOR_LOCK_THRESHOLD,
       challenge: kind.delivery !== undefined,
       ...(lock ? { lock } : {}),
     });
@@ -83,7 +83,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     nowSeconds: now,
     owner: input.requestId,
     lifting: locking,
-    ...proof,
+    ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
+    ...('step' in proof ? { step: proof.step } : {}),
   });
   if (!done.ok) {
     throw await completionRefusal(input, reserved, seenView(ref, done.seen), deps, now, locking);
@@ -174,7 +175,8 @@ const reservationRefusal = (
     if ((txn.codeExpiresAt ?? 0) <= now)
       return new MfaError('expired', 'The code has expired: request a new one');
   }
-  if (factor.failures >= config.FACTOR_LOCK_THRESHOLD - 1) return LAST_FAILURE;
+  const threshold = kindOf(factor.type).lockThreshold?.(config) ?? config.FACTOR_LOCK_THRESHOLD;
+  if (factor.failures >= threshold - 1) return LAST_FAILURE;
   return new MfaError('invalid_state', 'The transaction cannot be verified now');
 };
 

@@ -123,7 +123,8 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
     submittedMac: otpMac(key, 'activation', binding, ref.passCode),
   });
 
-  if (proof) {
+  // An activation is spent by its code or step; a kind with nothing to spend has no activation.
+  if (proof && !('reusable' in proof)) {
     const activated = await factors.activate(ref.clientId, ref.userId, ref.factorId, proof, {
       nowSeconds: now,
       guard,

@@ -96,6 +96,7 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
             set(next, F(factor.factorId), factor);
             if (hash) set(next, ['byDestination', hash], factor.factorId);
             add(next, ['factorCount'], 1);
+            if (factor.status === 'ACTIVE') add(next, ['activeCount'], 1);
             g.apply(next);
           },
         }),

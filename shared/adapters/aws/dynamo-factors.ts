@@ -106,7 +106,8 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         userId,
         {
           set: [`${F} = :factor`, ...(hash ? ['byDestination.#hash = :fid'] : [])],
-          add: ['factorCount :one'],
+          // A factor active from its enrollment (a PIN) counts as active at once.
+          add: ['factorCount :one', ...(factor.status === ACTIVE ? ['activeCount :one'] : [])],
           condition: [
             'factorCount < :max',
             ...(hash ? ['attribute_not_exists(byDestination.#hash)'] : []),
