@@ -5,14 +5,15 @@ import { apiHandler } from '../shared/http/api-handler.js';
 import { startBody } from '../shared/http/schemas.js';
 
 /**
- * `POST /v1/authn`: starts an authentication transaction through `MfaFlow`. The state token
+ * `POST /v1/authn`: starts an authentication transaction through `MfaFlow`, under the app's
+ * policy (its own, else `DEFAULT_POLICY`; deny → 403 `access_denied`). The state token
  * is made here and only its hash enters the workflow; the raw token goes back to the app
  * only when the user has a factor to prove.
  */
 export const handler = apiHandler(
   { auth: 'client', body: startBody, uses: [clientStore, workflow] },
   async (request) => {
-    const { body, clientId, requestId, deps } = request;
+    const { body, clientId, clientPolicy, requestId, deps } = request;
     const stateToken = newStateToken(deps.random, body.userId);
     const { body: result } = await deps.workflow.run({
       operation: 'start',
@@ -20,6 +21,8 @@ export const handler = apiHandler(
       clientId,
       stateTokenHash: hashStateToken(stateToken),
       ...body,
+      // Read with the app's client record (cached): no extra request.
+      ...(clientPolicy ? { policy: clientPolicy } : {}),
     });
     return {
       status: 200,

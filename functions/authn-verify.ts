@@ -9,7 +9,9 @@ import { signMfaToken } from '../shared/http/sign-token.js';
 
 /**
  * `POST /v1/authn/factors/{factorId}/verify`. The pass code enters the workflow only as an
- * HMAC bound to this transaction and factor. On success the workflow returns the claims and
+ * HMAC bound to this transaction and factor (a PIN: to the factor). When the transaction needs
+ * another factor (its level not met), the answer is `MFA_REQUIRED` with the same state token.
+ * On success the workflow returns the claims and
  * this function signs them: the token never passes through Step Functions, and a signing
  * failure is a 503, never an unsigned token.
  */
@@ -22,6 +24,8 @@ export const handler = apiHandler(
       ...step,
       passCodeMac: await passCodeMac(request, step),
     });
+    // Factor sequencing: more is needed; the same state token goes on.
+    if (!claims) return { status: 200, body: { ...body, stateToken: request.body.stateToken } };
     const token = await signMfaToken(request, claims);
     return { status: 200, body: { ...body, ...token } };
   },

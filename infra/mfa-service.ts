@@ -24,6 +24,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
 import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shared/config.js';
+import { type Policy, parsePolicy } from '../shared/domain/policy/index.js';
 import { routes } from '../shared/routes.js';
 import { addProblemResponses } from './gateway-responses.js';
 import { accountKeyPolicy } from './key-policy.js';
@@ -156,6 +157,14 @@ export interface MfaServiceProps {
   readonly alarmEmails?: readonly string[];
   /** @default - see `MfaAlarmThresholds` */
   readonly alarmThresholds?: MfaAlarmThresholds;
+  /**
+   * The policy (API.md "Policy (per app)") of every app that has none of its own
+   * (`npm run client -- policy set` gives one its own). Validated at synth: a bad document
+   * fails it, naming the path of the first problem. `defaultPolicy()` from
+   * `shared/domain/policy` is a starting point (deny sanctioned jurisdictions, else mfa).
+   * @default - none: apps without a policy of their own get `require: "mfa"`
+   */
+  readonly defaultPolicy?: Policy;
 }
 
 /** Fields of the API access log: the route template, never the path (it holds user ids). */
@@ -205,6 +214,28 @@ const setting = (
   }
   return env;
 };
+
+/**
+ * `DEFAULT_POLICY` from the `defaultPolicy` prop, checked by the policy schema. Lambda allows
+ * 4 KB of environment per function, shared with the other settings: a larger document would
+ * fail the deployment, so it fails the synth instead (give such policies to the apps).
+ */
+const defaultPolicyEnv = (policy: Policy | undefined): Record<string, string> => {
+  if (policy === undefined) return {};
+  let text: string;
+  try {
+    text = JSON.stringify(parsePolicy(policy));
+  } catch (error) {
+    throw new Error(`MfaService: defaultPolicy: invalid_policy at ${(error as Error).message}`);
+  }
+  if (Buffer.byteLength(text) > MAX_DEFAULT_POLICY_BYTES) {
+    throw new Error(
+      `MfaService: defaultPolicy: ${Buffer.byteLength(text)} bytes of JSON, over the ${MAX_DEFAULT_POLICY_BYTES} that fit beside the other settings in a function's 4 KB environment`,
+    );
+  }
+  return { DEFAULT_POLICY: text };
+};
+const MAX_DEFAULT_POLICY_BYTES = 2048;
 
 /**
  * The step-up MFA service: the REST API from the route table, one least-privilege function
@@ -298,6 +329,7 @@ export class MfaService extends Construct {
         props.factorChangeMaxAge?.toSeconds(),
       ),
       ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
+      ...defaultPolicyEnv(props.defaultPolicy),
       SMS_ALLOWED_COUNTRIES: countries.join(','),
       ...(props.smsSenderId ? { SMS_SENDER_ID: props.smsSenderId } : {}),
       EMAIL_SENDER: emailSender,

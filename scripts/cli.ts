@@ -17,6 +17,12 @@ export const processOutput: CliOutput = {
 /** A wrong invocation (exit code 1). */
 export class UsageError extends Error {}
 
+/**
+ * A right invocation with bad input, such as a file that is not a valid policy (exit code 1,
+ * like a usage error, but without the usage text: the message says what to fix).
+ */
+export class InputError extends UsageError {}
+
 /** What `parse` returns for `-h`/`--help`. */
 export const HELP = Symbol('help');
 
@@ -35,7 +41,8 @@ export const runJsonCli = async <P>(
   try {
     parsed = spec.parse(argv);
   } catch (error) {
-    io.stderr(`error: ${(error as Error).message}\n\n${spec.usage}`);
+    const usage = error instanceof InputError ? '' : `\n${spec.usage}`;
+    io.stderr(`error: ${(error as Error).message}\n${usage}`);
     return 1;
   }
   if (parsed === HELP) {

@@ -5,6 +5,7 @@ import { LOCAL_REGION } from '../local/template.js';
 import {
   type ClientAdminStore,
   dynamoClientAdmin,
+  UnknownClientError,
 } from '../shared/adapters/aws/dynamo-client-admin.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -93,6 +94,6 @@ export const describeError = (error: unknown, target?: string): string => {
   if (/ECONNREFUSED|ENOTFOUND|fetch failed/.test(message)) {
     return `${target ?? 'DynamoDB'}: cannot connect (${message})`;
   }
-  if (error instanceof OperationError) return message;
+  if (error instanceof OperationError || error instanceof UnknownClientError) return message;
   return `${target ? `${target}: ` : ''}${name}: ${message}`;
 };

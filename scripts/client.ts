@@ -15,6 +15,7 @@ import {
   runJsonCli,
   UsageError,
 } from './cli.js';
+import { parsePolicyCommand, runPolicyCommand } from './client-policy.js';
 import {
   type ClientTarget,
   describeError,
@@ -33,6 +34,18 @@ Commands:
   list                          registered apps: {clients: [{clientId, name}]} (scans the table)
   rotate-secret --id ID         a new secret for an app; prints {clientId, name, clientSecret}
   delete --id ID                remove an app
+  policy set --id ID --file FILE
+                                validate a policy document (API.md "Policy (per app)") and
+                                store it with the app; prints it as stored. An invalid one:
+                                exit 1, invalid_policy and the path of its first problem
+  policy get --id ID            the app's own policy (null: none; then DEFAULT_POLICY, the
+                                stack's defaultPolicy, applies, else require mfa)
+  policy clear --id ID          remove the app's own policy
+  policy test (--id ID | --policy FILE) (--file START.json | --body JSON) [--state STATE.json]
+                                dry run: what the stored policy (--id) or a policy file
+                                (--policy: no table needed) decides for a start body (API.md
+                                "Start"); prints {decision, rule, exemption, level, trace}.
+                                --state: the user's policy state (default {}: a new user)
 
 Target:
   --local                       the running local runtime (npm start); the default without --table
@@ -47,11 +60,13 @@ recovered; rotate it.
 
 Caching: each warm function (and the local runtime) trusts a client record it has read for
 CLIENT_CACHE_SECONDS (default 60 s). A new or rotated secret works at once; a deleted app,
-and a rotated-out secret in a function that cached it, can keep working up to that long.
+and a rotated-out secret in a function that cached it, can keep working up to that long;
+a policy set or cleared reaches every function within that time too.
 Deleting an app does not delete the factors its users enrolled.
 `;
 
-const COMMANDS = ['create', 'list', 'rotate-secret', 'delete'];
+const COMMANDS = ['create', 'list', 'rotate-secret', 'delete', 'policy'];
+const POLICY_OPTIONS = ['file', 'body', 'state', 'policy'] as const;
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 // The display-text rule of the API: names end up in terminals, logs and consoles.
 const MAX_CLIENT_NAME_CHARACTERS = 128;
@@ -80,13 +95,18 @@ const parse = (argv: string[]) => {
       table: { type: 'string' },
       region: { type: 'string' },
       endpoint: { type: 'string' },
+      file: { type: 'string' },
+      body: { type: 'string' },
+      state: { type: 'string' },
+      policy: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command, ...extra] = positionals;
+  const [command, ...rest] = positionals;
   if (values.help) return HELP;
   if (!command) throw new UsageError('a command is required');
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command: ${command}`);
+  const [action, ...extra] = command === 'policy' ? rest : [undefined, ...rest];
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   if (values.local && values.table) throw new UsageError('--local and --table exclude each other');
   if (!values.table && (values.region || values.endpoint)) {
@@ -95,6 +115,18 @@ const parse = (argv: string[]) => {
   if (values.id !== undefined && !CLIENT_ID.test(values.id)) {
     throw new UsageError('--id must be 1-64 characters of A-Z a-z 0-9 . _ -');
   }
+  const target: TargetOptions = {
+    local: !values.table,
+    table: values.table,
+    region: values.region,
+    endpoint: values.endpoint,
+  };
+  if (command === 'policy') {
+    if (values.name !== undefined) throw new UsageError('--name is only for create');
+    return { command, target, policy: parsePolicyCommand(action, values) };
+  }
+  const option = POLICY_OPTIONS.find((name) => values[name] !== undefined);
+  if (option) throw new UsageError(`--${option} is only for policy commands`);
   const needsId = command === 'rotate-secret' || command === 'delete';
   if (needsId && values.id === undefined) throw new UsageError(`${command} needs --id`);
   let name: string | undefined;
@@ -107,12 +139,6 @@ const parse = (argv: string[]) => {
     throw new UsageError('--name is only for create');
   }
   if (command === 'list' && values.id !== undefined) throw new UsageError('list takes no --id');
-  const target: TargetOptions = {
-    local: !values.table,
-    table: values.table,
-    region: values.region,
-    endpoint: values.endpoint,
-  };
   return { command, id: values.id, name, target };
 };
 
@@ -156,12 +182,20 @@ export const runClientCli = async (argv: string[], io: CliIo = processOutput): P
     usage: USAGE,
     parse,
     run: async (parsed) => {
-      try {
+      const open = async () => {
         target = await (io.openTarget ?? openTarget)(parsed.target);
-        const result = await run(parsed.command, parsed, target);
+        return target;
+      };
+      try {
+        if (parsed.policy) {
+          const admin = async () => (await open()).admin;
+          return await runPolicyCommand(parsed.policy, admin, io, Math.floor(Date.now() / 1000));
+        }
+        const opened = await open();
+        const result = await run(parsed.command, parsed, opened);
         if (parsed.command === 'create' || parsed.command === 'rotate-secret') {
           io.stderr(
-            `Secret shown once; stored only as a salted hash in the ${target.description}.\n`,
+            `Secret shown once; stored only as a salted hash in the ${opened.description}.\n`,
           );
         }
         return result;

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { DECIMAL_DIGITS } from './config-parse.js';
 import { displayText } from './domain/display-text.js';
+import { type Policy, parsePolicy } from './domain/policy/index.js';
 
 /**
  * The one configuration schema. Lambda functions read the `service` part from their
@@ -117,6 +118,27 @@ export const serviceConfigSchema = z.object({
   CLIENT_CACHE_SECONDS: described(
     int(60, 0, 3600),
     'How long a warm function trusts a looked-up app client record',
+  ),
+  DEFAULT_POLICY: described(
+    z.optional(
+      // parsePolicy (the policy schema) names the path of the first problem; the outer pipe
+      // only gives the result its type, so the message reads "DEFAULT_POLICY is invalid (…)".
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((value: string, context) => {
+            try {
+              return parsePolicy(value);
+            } catch (error) {
+              context.issues.push({ code: 'custom', message: (error as Error).message, input: '' });
+              return z.NEVER;
+            }
+          }),
+        ),
+        z.custom<Policy>(),
+      ),
+    ),
+    'JSON policy document of the apps that have none of their own (CDK prop `defaultPolicy`); unset: `require: "mfa"`',
   ),
   EVENT_BUS_NAME: described(
     z.optional(text(1)),

@@ -1,5 +1,6 @@
 import type { PreviousChallenge, TransactionRef } from './domain/entities.js';
 import type { MfaTokenClaims } from './domain/mfa-token.js';
+import type { Policy } from './domain/policy/index.js';
 import { type ErrorCode, isErrorCode, MfaError, type ProblemExtras } from './errors.js';
 
 /**
@@ -23,13 +24,19 @@ export interface StartInput extends FlowBase {
     readonly country?: string;
     /** The SCA category of the app's own sign-in (API.md "Factor categories"). */
     readonly primaryAuth?: 'knowledge' | 'possession' | 'inherence' | 'none';
+    /** The app's transaction risk analysis, 0-100. */
+    readonly riskScore?: number;
   };
   readonly transaction?: {
     readonly amount: string;
     readonly currency: string;
     readonly payee: string;
+    readonly payeeAccount?: string;
+    readonly recurring?: boolean;
   };
   readonly consentId?: string;
+  /** The app's policy (read with its client record; absent: require mfa, as in v1). */
+  readonly policy?: Policy;
 }
 
 /** A step on an existing transaction: the state token names the user item it lives in. */

@@ -3,12 +3,19 @@
  * authentication transactions. Plain data, no AWS and no behaviour; the store ports
  * (`ports/store.ts`) read and write them.
  */
+import type { Policy } from './policy/index.js';
+
 export interface ClientRecord {
   readonly clientId: string;
   readonly name: string;
   /** hex SHA-256 of salt || secret */
   readonly secretHash: string;
   readonly salt: string;
+  /**
+   * The app's policy (API.md "Policy (per app)"), validated by `parsePolicy` on write and on
+   * read. Absent: the deployment's `DEFAULT_POLICY`, else today's behaviour (`require: "mfa"`).
+   */
+  readonly policy?: Policy;
 }
 
 /** The factor kinds there are (`shared/factors/`: one folder per kind, one registry). */
@@ -112,6 +119,14 @@ export interface TransactionRecord {
   readonly consentId?: string;
   /** The SCA category of the app's own sign-in, when it proved one (`context.primaryAuth`). */
   readonly primaryAuth?: 'knowledge' | 'possession' | 'inherence';
+  /** The level the policy requires (absent: `mfa`). */
+  readonly level?: 'mfa' | 'sca';
+  /** SCA categories proven so far: the app's own sign-in, then each verified factor's. */
+  readonly proven?: readonly ('knowledge' | 'possession' | 'inherence')[];
+  /** RFC 8176 methods of the factors verified so far (factor sequencing). */
+  readonly amr?: readonly string[];
+  /** The app's policy counts email as possession (`emailIsPossession`). */
+  readonly emailIsPossession?: boolean;
   /** The factors that were ACTIVE at the start (id → type): only these can be used. */
   readonly factors: Readonly<Record<string, FactorType>>;
   readonly challengeFactorId?: string;

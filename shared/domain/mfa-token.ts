@@ -34,7 +34,9 @@ export const acrSatisfies = (routeAcr: string | undefined, tokenAcr: string): bo
   (routeAcr ?? MFA_ACR)
     .split(' ')
     .filter(Boolean)
-    .some((wanted) => (SATISFIES[wanted] ?? [wanted]).includes(tokenAcr));
+    .some((wanted) =>
+      (Object.hasOwn(SATISFIES, wanted) ? (SATISFIES[wanted] ?? []) : [wanted]).includes(tokenAcr),
+    );
 
 /** RFC 9396 authorization detail for SCA dynamic linking. */
 export interface PaymentInitiationDetail {

@@ -1,6 +1,8 @@
 import type { StartInput } from '../flow.js';
 import { epochSeconds } from '../ports/clock.js';
 import type { FactorType, StoredFactor, TransactionRecord, UserFactors } from './entities.js';
+import type { ScaCategory } from './mfa-token.js';
+import { factorHelps, type Level } from './requirement.js';
 
 /** The statuses of a transaction that can still take a step. */
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
@@ -36,10 +38,24 @@ export const decideStart = (args: {
    * (success, cancelled, locked out) is removed by the next start whatever its age.
    */
   retentionSeconds: number;
+  /** The level the policy requires. @default 'mfa' */
+  level?: Level;
+  /** The app's policy counts email as possession. */
+  emailIsPossession?: boolean;
+  /** The SCA categories a verified factor proves (its kind's, under the app's policy). */
+  categoriesOf: (factor: StoredFactor) => readonly ScaCategory[];
 }): StartDecision => {
   const { input, now, transactionId, user } = args;
+  const level = args.level ?? 'mfa';
+  const primaryAuth =
+    input.context?.primaryAuth && input.context.primaryAuth !== 'none'
+      ? input.context.primaryAuth
+      : undefined;
+  const proven = primaryAuth ? [primaryAuth] : [];
+  // Only factors that bring the transaction closer to its level are offered (and usable).
   const active = Object.values(user?.factors ?? {})
     .filter((factor) => factor.status === 'ACTIVE')
+    .filter((factor) => factorHelps(level, proven, args.categoriesOf(factor)))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (!user || active.length === 0) {
     return { status: 'MFA_ENROLL' };
@@ -55,9 +71,10 @@ export const decideStart = (args: {
     expiresAtEpoch: epochSeconds(expires),
     transaction: input.transaction,
     consentId: input.consentId,
-    ...(input.context?.primaryAuth && input.context.primaryAuth !== 'none'
-      ? { primaryAuth: input.context.primaryAuth }
-      : {}),
+    ...(primaryAuth ? { primaryAuth } : {}),
+    ...(level === 'sca' ? { level } : {}),
+    ...(proven.length ? { proven } : {}),
+    ...(args.emailIsPossession ? { emailIsPossession: true } : {}),
     factors,
     pruneAfter: epochSeconds(expires) + args.retentionSeconds,
   };

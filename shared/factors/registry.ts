@@ -1,4 +1,5 @@
 import type { FactorType, StoredFactor } from '../domain/entities.js';
+import type { ScaCategory } from '../domain/mfa-token.js';
 import type { FactorKind } from './kind.js';
 import { emailKind, smsKind } from './out-of-band/kind.js';
 import { pinKind } from './pin/kind.js';
@@ -13,6 +14,16 @@ export const FACTOR_KINDS: Readonly<Record<FactorType, FactorKind>> = {
 };
 
 export const kindOf = (type: FactorType): FactorKind => FACTOR_KINDS[type];
+
+/**
+ * The SCA categories a verified factor of `type` proves under the app's policy: email proves
+ * none unless the policy says `emailIsPossession` (API.md "Factor categories").
+ */
+export const categoriesOf = (
+  type: FactorType,
+  policy: { readonly emailIsPossession?: boolean } = {},
+): readonly ScaCategory[] =>
+  type === 'email' && policy.emailIsPossession ? ['possession'] : kindOf(type).categories;
 
 /** A factor as the API shows it: its profile always masked by its kind. */
 export interface FactorView {

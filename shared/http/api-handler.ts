@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { composeDeps, type Deps, type Part, serviceConfig } from '../deps.js';
+import type { Policy } from '../domain/policy/index.js';
 import { MfaError, transientProblem } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import type { Logger } from '../log.js';
@@ -16,6 +17,12 @@ export interface ApiRequest<Body> {
   readonly body: Body;
   /** The authenticated app ('' on `auth: 'none'` routes). */
   readonly clientId: string;
+  /**
+   * The policy that applies to the app: its own, else `DEFAULT_POLICY`; undefined when neither
+   * is set (today's behaviour, `require: "mfa"`) and on `auth: 'none'` routes. Read with the
+   * client record: no request of its own.
+   */
+  readonly clientPolicy?: Policy;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly log: Logger;
   readonly deps: Deps;
@@ -67,6 +74,7 @@ interface RequestState {
   log: Logger;
   startedMs: number;
   clientId: string;
+  clientPolicy?: Policy;
   body: unknown;
 }
 type StatefulContext = Context & { mfa: RequestState };
@@ -145,12 +153,14 @@ export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
         const state = request.context.mfa;
         if (options.auth === 'client') {
           const { clients, clock, config } = deps();
-          state.clientId = await authenticateClient(
+          const client = await authenticateClient(
             headerValue(request.event, 'authorization'),
             clients,
             clock.now().getTime(),
             config.CLIENT_CACHE_SECONDS,
           );
+          state.clientId = client.clientId;
+          state.clientPolicy = client.policy ?? config.DEFAULT_POLICY;
           state.log = state.log.child({ clientId: state.clientId });
         }
         if (options.body) state.body = parseJsonBody(request.event, options.body);
@@ -163,6 +173,7 @@ export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
         requestId: state.requestId,
         body: state.body as BodyOf<S>,
         clientId: state.clientId,
+        clientPolicy: state.clientPolicy,
         pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
         log: state.log,
         deps: deps(),

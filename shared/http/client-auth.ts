@@ -1,5 +1,6 @@
 import { clientSecretMatches, parseBasicAuth } from '../domain/client-secret.js';
 import type { ClientRecord } from '../domain/entities.js';
+import type { Policy } from '../domain/policy/index.js';
 import { MfaError } from '../errors.js';
 import type { ClientStore } from '../ports/store.js';
 
@@ -16,17 +17,29 @@ const invalidClient = () =>
     },
   );
 
+/** The calling app, as its (cached) record says: what a request may know of it. */
+export interface AuthenticatedClient {
+  readonly clientId: string;
+  /** The app's own policy; absent when it has none (the deployment default then applies). */
+  readonly policy?: Policy;
+}
+
 /**
  * Authenticates the calling app from `Authorization: Basic`. Found client records are cached
  * for `cacheSeconds` in a warm function, so a deleted client can keep working for that long;
- * a rotated secret takes effect at once (a mismatch re-reads the record).
+ * a rotated secret takes effect at once (a mismatch re-reads the record). The app's policy
+ * comes from the same record, so starting a transaction costs no read of its own; a changed
+ * policy, like a deleted client, takes effect within `cacheSeconds`.
+ *
+ * @example
+ * const { clientId, policy } = await authenticateClient(header, clients, nowMs, 60);
  */
 export const authenticateClient = async (
   header: string | undefined,
   store: ClientStore,
   nowMs: number,
   cacheSeconds: number,
-): Promise<string> => {
+): Promise<AuthenticatedClient> => {
   const credentials = parseBasicAuth(header);
   if (!credentials || !CLIENT_ID.test(credentials.clientId)) throw invalidClient();
   const { clientId, clientSecret } = credentials;
@@ -49,7 +62,8 @@ export const authenticateClient = async (
   // A mismatch against a cached record may be a rotated secret: read it once more.
   if (!matches(entry.record) && entry === cached) entry = await load();
   if (!matches(entry.record)) throw invalidClient();
-  return clientId;
+  const { policy } = entry.record;
+  return policy === undefined ? { clientId } : { clientId, policy };
 };
 
 /** Forgets cached client records (tests; a rotated secret in the local runtime). */

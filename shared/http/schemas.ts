@@ -30,6 +30,12 @@ const transaction = z
         z.refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code such as "EUR"'),
       ),
     payee: displayText(MAX_PAYEE_CHARACTERS),
+    // v1.1: what trusted beneficiaries are keyed by (an IBAN or another account id), and
+    // whether the payment belongs to a recurring series (policy exemptions).
+    payeeAccount: z.optional(
+      pattern(/^[A-Za-z0-9._:/-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : / -'),
+    ),
+    recurring: z.optional(z.boolean()),
   })
   // Runs only when each field is valid on its own, so the currency is a listed one here.
   .check(
@@ -47,6 +53,8 @@ export const startBody = z.object({
       ip: z.optional(displayText(64)),
       userAgent: z.optional(displayText(512)),
       deviceId: z.optional(displayText(128)),
+      // v1.1: the app's own transaction risk analysis, 0-100 (policy rules and TRA).
+      riskScore: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(100))),
       primaryAuth: z.optional(
         z.enum(['knowledge', 'possession', 'inherence', 'none'], {
           error: 'must be one of knowledge, possession, inherence, none',

@@ -10,6 +10,7 @@ export type AuditEventType =
   | 'mfa.challenge.sent'
   | 'mfa.challenge.failed'
   | 'mfa.authn.failed'
+  | 'mfa.authn.factor_verified'
   | 'mfa.authn.succeeded'
   | 'mfa.authn.cancelled'
   | 'mfa.factor.enrolled'
@@ -41,12 +42,14 @@ export interface AuditDetail {
   readonly lockedUntil?: number;
   /** `factor.locked`: locks of this factor in a row, this one included (each doubles the last). */
   readonly lockCount?: number;
+  /** `started`: what the app's policy decided (the token's `sca` claim). */
+  readonly policy?: { decision: string; rule?: string; exemption?: string };
   /** `sms.budget_exceeded`: the app's SMS budget per hour. */
   readonly limit?: number;
   /** Factor changes: the `txn` of the MFA token the user stepped up with. */
   readonly stepUpTransactionId?: string;
   /** `started`: what the app told of the request (ip, user agent, device, country). */
-  readonly context?: Readonly<Record<string, string>>;
+  readonly context?: Readonly<Record<string, string | number>>;
   /** Dynamic linking: what the user approved. */
   readonly transaction?: { amount: string; currency: string; payee: string };
   readonly consentId?: string;

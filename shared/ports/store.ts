@@ -163,6 +163,11 @@ export interface TransactionStore {
       owner: string;
       /** This request set the factor's lock (its last allowed failure): lift it, uncounted. */
       lifting?: boolean;
+      /**
+       * Factor sequencing: this factor does not yet meet the transaction's level. The
+       * transaction stays open (`MFA_REQUIRED`, its code spent) with what it has proven.
+       */
+      partial?: { proven: readonly string[]; amr: readonly string[] };
       codeMac?: string;
       step?: number;
     },

@@ -1,11 +1,12 @@
 import { userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
-import { factorView } from '../factors/registry.js';
+import { categoriesOf, factorView } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
+import { decidePolicy, requirementOf, scaClaim } from './policy-decision.js';
 
 /**
  * Start: reads the user item (one read) and adds the transaction to it (one conditional
@@ -28,6 +29,26 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
     return new MfaError('rate_limited', detail, {}, { 'retry-after': String(wait) });
   };
 
+  const policy = decidePolicy(input, epochSeconds(now), log);
+  if (policy.decision === 'deny') {
+    // The same answer for a known and an unknown user: nothing read, nothing listed.
+    await audit(deps, 'mfa.authn.started', {
+      clientId: input.clientId,
+      userRef: ref.userRef,
+      transactionId,
+      status: 'DENIED',
+      policy: scaClaim(policy),
+      ...(input.transaction ? { transaction: input.transaction } : {}),
+      ...(input.consentId ? { consentId: input.consentId } : {}),
+    });
+    log.info('authn denied by policy', { transactionId, rule: policy.rule });
+    throw new MfaError('access_denied', "The app's policy does not allow this", {
+      transactionId,
+      rule: policy.rule ?? 'default',
+    });
+  }
+  const emailIsPossession = input.policy?.emailIsPossession === true;
+
   let user = await factors.getUser(input.clientId, input.userId);
   for (let attempt = 1; ; attempt += 1) {
     const decision = decideStart({
@@ -37,6 +58,9 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       now,
       stateTokenTtlSeconds: config.STATE_TOKEN_TTL_SECONDS,
       retentionSeconds: config.TRANSACTION_RETENTION_SECONDS,
+      level: policy.level,
+      emailIsPossession,
+      categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
     });
     if (decision.status === 'MFA_REQUIRED' && user) {
       if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
@@ -68,6 +92,7 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       userRef: ref.userRef,
       transactionId,
       status: decision.status,
+      policy: scaClaim(policy),
       ...(input.context ? { context: input.context } : {}),
       ...(input.transaction ? { transaction: input.transaction } : {}),
       ...(input.consentId ? { consentId: input.consentId } : {}),
@@ -82,6 +107,7 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
               transactionId,
               expiresAt: decision.record.expiresAt,
               factors: decision.active.map(factorView),
+              ...requirementOf(decision.record),
             }
           : { status: 'MFA_ENROLL', transactionId, factors: [] },
     };

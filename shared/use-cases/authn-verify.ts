@@ -1,16 +1,18 @@
 import type { StoredFactor, TransactionRecord, TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-lock.js';
-import { acrFor } from '../domain/mfa-token.js';
+import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
+import { factorHelps, type Level, levelMet, union } from '../domain/requirement.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
-import { kindOf } from '../factors/registry.js';
+import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
 import { lockedOut, seenView, transactionRefusal, usableFactor } from './authn-state.js';
+import { requirementOf } from './policy-decision.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
@@ -65,6 +67,16 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const { txn, user } = reserved;
   const factor = user.factors[input.factorId];
   if (txn.factors[input.factorId] !== type || !factor) throw noFactor();
+  // Factor sequencing: what the transaction has proven, and whether this factor adds to it.
+  const level = txn.level ?? 'mfa';
+  const provenBefore = txn.proven ?? (txn.primaryAuth ? [txn.primaryAuth] : []);
+  const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
+  if (!factorHelps(level, provenBefore, categories)) {
+    throw new MfaError(
+      'invalid_state',
+      'This factor proves no category the transaction still needs: use another one',
+    );
+  }
 
   const proof = await kind.challengeProof(deps, {
     clientId: user.clientId,
@@ -78,6 +90,9 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   });
   if (!proof) throw await wrongCode(input, reserved, deps, locking);
 
+  const proven = union(provenBefore, categories);
+  const amr = union(txn.amr ?? [], kind.amr);
+  const finished = levelMet(level, proven);
   const done = await transactions.complete(ref, {
     factorId: input.factorId,
     nowSeconds: now,
@@ -85,10 +100,13 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     lifting: locking,
     ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
     ...('step' in proof ? { step: proof.step } : {}),
+    ...(finished ? {} : { partial: { proven, amr } }),
   });
   if (!done.ok) {
     throw await completionRefusal(input, reserved, seenView(ref, done.seen), deps, now, locking);
   }
+
+  if (!finished) return nextFactor(input, reserved, { level, proven }, deps);
 
   await audit(deps, 'mfa.authn.succeeded', {
     clientId: user.clientId,
@@ -107,12 +125,54 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       sub: user.userId,
       aud: user.clientId,
       auth_time: now,
-      amr: [...kind.amr],
-      // The categories proven: the factor's and the app's own sign-in.
-      acr: acrFor([...kind.categories, ...(txn.primaryAuth ? [txn.primaryAuth] : [])]),
+      amr,
+      // The categories proven: the app's own sign-in and every verified factor's.
+      acr: acrFor(proven),
       txn: txn.transactionId,
       ...(txn.consentId ? { consent_id: txn.consentId } : {}),
       ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
+    },
+  };
+};
+
+/**
+ * One factor verified, the level not met yet (`sca` with one category): the transaction stays
+ * open with the same state token; the answer names what is still needed and the factors that
+ * can give it (not a second one of a category already proven).
+ */
+const nextFactor = async (
+  input: VerifyInput,
+  { txn, user }: TransactionView,
+  progress: { level: Level; proven: ScaCategory[] },
+  deps: TaskDeps,
+): Promise<FlowOutcome> => {
+  const factors = Object.values(user.factors)
+    .filter(
+      (f) => f.status === 'ACTIVE' && txn.factors[f.factorId] && f.factorId !== input.factorId,
+    )
+    .filter((f) =>
+      factorHelps(
+        progress.level,
+        progress.proven,
+        categoriesOf(f.type, { emailIsPossession: txn.emailIsPossession }),
+      ),
+    )
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  await audit(deps, 'mfa.authn.factor_verified', {
+    clientId: user.clientId,
+    userRef: input.userRef,
+    transactionId: txn.transactionId,
+    factorId: input.factorId,
+    factorType: factorTypeOf(input.factorId),
+  });
+  deps.log.info('authn factor verified, more needed', { transactionId: txn.transactionId });
+  return {
+    ok: true,
+    body: {
+      status: 'MFA_REQUIRED',
+      transactionId: txn.transactionId,
+      ...requirementOf({ level: progress.level, proven: progress.proven }),
+      factors: factors.map(factorView),
     },
   };
 };
@@ -237,6 +297,10 @@ const completionRefusal = async (
   if (refusal) return refusal;
   const factor = found?.user.factors[input.factorId];
   if (factor?.status !== 'ACTIVE') return noFactor();
-  if (isLocked(factor, now) && factor.lockOwner !== input.requestId) return lockedOut();
+  // Locked meanwhile by another request of the same burst: answer as that burst's wrong codes
+  // (counted and audited), so a right code is not told apart by its answer.
+  if (isLocked(factor, now) && factor.lockOwner !== input.requestId) {
+    return wrongCode(input, reserved, deps, locking);
+  }
   return wrongCode(input, reserved, deps, locking);
 };

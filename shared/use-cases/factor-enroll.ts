@@ -37,6 +37,11 @@ export const enrollFactor = async (
   const max = config.MAX_FACTORS_PER_USER;
   const user = await userForChange(deps, clientId, userId);
   const stepUp = await requireRecentMfa(deps, { clientId, userId, user, mfaToken: args.mfaToken });
+  // Before any costly drafting (a PIN's slow hash): a kind that sends codes may still resend
+  // to a pending address of a user at the cap, the others cannot add anything.
+  if (!kindOf(body.type).delivery && Object.keys(user?.factors ?? {}).length >= max) {
+    throw tooMany(max);
+  }
   const { factor, shown } = await draftFactor(deps, {
     clientId,
     userId,
@@ -101,7 +106,8 @@ export const enrollFactor = async (
     status: 201,
     body: {
       factor: factorView(factor),
-      activation: { expiresAt: iso(activation?.expiresAt ?? 0), ...shown },
+      // A factor active from its enrollment (a PIN) has no activation to describe.
+      ...(activation ? { activation: { expiresAt: iso(activation.expiresAt), ...shown } } : {}),
     },
   };
 };

@@ -3,6 +3,7 @@ import { checkRecency } from '../authz/recency.js';
 import { createMfaTokenVerifier, InvalidTokenError } from '../authz/token-verifier.js';
 import type { StepUpGuard, UserFactors } from '../domain/entities.js';
 import { MfaError } from '../errors.js';
+import { kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 
@@ -102,6 +103,19 @@ export const requireRecentMfa = async (
       maxAge,
       'This MFA token approved a payment or a consent: step up without a transaction for a factor change',
     );
+  }
+  // A PIN is knowledge, like the password the app already checked: alone it cannot change
+  // the factors of a user who has a factor of another kind (two knowledge factors are not
+  // two categories).
+  const beyondKnowledge =
+    claims.acr === 'sca' || claims.amr.some((m) => m !== 'pin' && m !== 'mfa');
+  const hasOtherKind = Object.values(args.user?.factors ?? {}).some((factor) => {
+    const { categories } = kindOf(factor.type);
+    const knowledgeOnly = categories.length > 0 && categories.every((c) => c === 'knowledge');
+    return factor.status === 'ACTIVE' && !knowledgeOnly;
+  });
+  if (!beyondKnowledge && hasOtherKind) {
+    throw stepUp(maxAge, 'A PIN alone cannot change factors: authenticate with a code');
   }
   const now = epochSeconds(deps.clock.now());
   if (!checkRecency(claims, { maxAge }, now).ok) {

@@ -85,6 +85,8 @@ describe('audit events on the bus', () => {
     expect(start).toEqual({
       ...common,
       status: 'MFA_REQUIRED',
+      // What the app's policy decided (none set: require, as in v1).
+      policy: { decision: 'require' },
       context,
       transaction: payment,
       consentId: 'c-1',

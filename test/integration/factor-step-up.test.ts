@@ -249,6 +249,23 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     }
   });
 
+  it('a PIN-only token cannot change the factors of a user who has a code factor', async () => {
+    const userId = unique('pinonly');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const mine = await mfaToken(userId, factorId, email);
+    const pin = await json(await withToken(userId, { type: 'pin', pin: 'cedar-4417' }, mine.token));
+    const started = await json(await postJson(base, '/v1/authn', { userId }));
+    const verified = await json(
+      await verify(base, started.stateToken, pin.factor.id, 'cedar-4417'),
+    );
+    await expectProblem(
+      await withToken(userId, { type: 'totp' }, verified.token),
+      401,
+      'insufficient_user_authentication',
+    );
+  });
+
   it('two changes racing with one token: exactly one goes through', async () => {
     const userId = unique('tworace');
     const email = `${userId}@example.com`;

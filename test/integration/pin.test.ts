@@ -45,6 +45,18 @@ describe('PIN factors', () => {
     ['a short pattern repeated', '121212'],
     ['a common PIN', '159753'],
     ['65 characters', 'x'.repeat(65)],
+    ['Arabic-Indic digits', '\u0661\u0662\u0663\u0664\u0665\u0666'],
+    ['fullwidth digits of a run (NFKC: 123456)', '\uff11\uff12\uff13\uff14\uff15\uff16'],
+    ['only spaces', '      '],
+    ['zero-width spaces', '\u200b'.repeat(6)],
+    ['Hangul fillers', '\u3164'.repeat(6)],
+    ['a trailing space', '583920 '],
+    ['a wrapping run', '1234567890'],
+    ['a keypad walk', '741852'],
+    ['a letter repeated', 'aaaaaa'],
+    ['a unit repeated', '12341234'],
+    ['a common password', 'Password'],
+    ['lone surrogates', '\ud800'.repeat(6)],
   ])('%s → 400 weak_pin', async (_name, pin) => {
     await expectProblem(await enroll(base, unique('weak'), { type: 'pin', pin }), 400, 'weak_pin');
   });
@@ -120,6 +132,30 @@ describe('PIN factors', () => {
       'invalid_request',
     );
     await expectProblem(await verify(base, stateToken, factor.id, 'a\nb'), 400, 'invalid_request');
+  });
+
+  it('one PIN per user: a second → 409 factor_exists; the answer has no activation', async () => {
+    const { userId } = await withPin();
+    const again = await enroll(base, userId, { type: 'pin', pin: '583920' });
+    await expectProblem(again, 409, 'factor_exists');
+    const first = await json(await enroll(base, unique('pin'), { type: 'pin', pin: '583920' }));
+    expect(first).not.toHaveProperty('activation');
+  });
+
+  it('in a burst over parallel transactions, the right PIN answers like the wrong ones', async () => {
+    const { userId, factor } = await withPin();
+    const tokens = await Promise.all(
+      [0, 1, 2, 3, 4].map(async () => (await startAuthn(base, { userId })).stateToken as string),
+    );
+    const answers = await Promise.all(
+      tokens.map((token, i) => verify(base, token, factor.id, i === 2 ? PIN : `wrong-${i}x`)),
+    );
+    const codes = await Promise.all(
+      answers.map(async (a) => `${a.status} ${(await json(a)).code ?? ''}`),
+    );
+    // Either the right PIN got in before the lock (200), or it answers as a wrong one (401).
+    expect(['200 ', '401 invalid_passcode']).toContain(codes[2]);
+    expect(codes.filter((c) => c.startsWith('403'))).toHaveLength(0);
   });
 
   it('the PIN appears in no log line and no event', () => {

@@ -220,9 +220,17 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             ...(a.step !== undefined ? [WHEN.newStep] : []),
           ],
           (next, old) => {
-            set(next, [...t, 'status'], 'SUCCESS');
-            set(next, [...t, 'verifiedFactorId'], a.factorId);
-            set(next, [...t, 'authTime'], a.nowSeconds);
+            if (a.partial) {
+              set(next, [...t, 'status'], 'MFA_REQUIRED');
+              set(next, [...t, 'proven'], [...a.partial.proven]);
+              set(next, [...t, 'amr'], [...a.partial.amr]);
+              remove(next, [...t, 'challengeFactorId']);
+              remove(next, [...t, 'codeExpiresAt']);
+            } else {
+              set(next, [...t, 'status'], 'SUCCESS');
+              set(next, [...t, 'verifiedFactorId'], a.factorId);
+              set(next, [...t, 'authTime'], a.nowSeconds);
+            }
             set(next, [...f, 'failures'], 0);
             if (a.step !== undefined) set(next, [...f, 'lastStep'], a.step);
             // This request's own lock is lifted as if it never was: it does not count.

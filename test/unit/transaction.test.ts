@@ -43,6 +43,7 @@ const start = (user: UserFactors | undefined, ttl = 300, at = now) =>
     now: at,
     stateTokenTtlSeconds: ttl,
     retentionSeconds: RETENTION,
+    categoriesOf: () => ['possession'],
   });
 const RETENTION = 300;
 

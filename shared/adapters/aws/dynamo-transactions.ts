@@ -225,12 +225,17 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     const byStep = a.step !== undefined;
     return done(
       await table.write<UserFactors>(key(ref), {
-        update: `SET ${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now, ${F}.failures = :zero${
-          byStep ? `, ${F}.lastStep = :step` : ''
-        }${
+        update: `SET ${
+          a.partial
+            ? // Factor sequencing: open for the next factor, with what is proven so far.
+              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr`
+            : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
+        }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
           // This request's own lock is lifted as if it never was: it does not count.
           a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
-        } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner`,
+        } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner${
+          a.partial ? `, ${T}.challengeFactorId, ${T}.codeExpiresAt` : ''
+        }`,
         condition: all(
           WHEN.unexpired,
           WHEN.open,
@@ -242,9 +247,10 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         names: names(ref, a.factorId),
         values: {
           ...OPEN,
-          ':success': 'SUCCESS',
+          ...(a.partial
+            ? { ':proven': a.partial.proven, ':amr': a.partial.amr }
+            : { ':success': 'SUCCESS', ':fid': a.factorId }),
           ':active': 'ACTIVE',
-          ':fid': a.factorId,
           ':now': a.nowSeconds,
           ':owner': a.owner,
           ':zero': 0,

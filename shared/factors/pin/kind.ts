@@ -1,6 +1,7 @@
 import { otpMac } from '../../domain/otp.js';
 import type { FactorKind, VerifyTarget } from '../kind.js';
 import { pinProofMatches } from './pin-hash.js';
+import { malformedPin, normalizePin } from './weak-pin.js';
 
 /**
  * The proof of a PIN: its HMAC under the server-side key, bound to the app, the user and the
@@ -12,12 +13,7 @@ export const pinProof = (
   target: Pick<VerifyTarget, 'clientId' | 'userRef' | 'factorId'>,
   pin: string,
 ): string =>
-  otpMac(
-    key,
-    'pin',
-    `${target.clientId}:${target.userRef}:${target.factorId}`,
-    pin.normalize('NFC'),
-  );
+  otpMac(key, 'pin', `${target.clientId}:${target.userRef}:${target.factorId}`, normalizePin(pin));
 
 /**
  * PIN: the knowledge factor, so the service can reach SCA on its own (PIN and an SMS or TOTP
@@ -33,9 +29,7 @@ export const pinKind: FactorKind = {
   profile: () => ({}),
   lockThreshold: (config) => config.PIN_LOCK_THRESHOLD,
   submittedMac: (key, target, passCode) =>
-    [...passCode].length >= 1 && [...passCode].length <= 64 && !/\p{Cc}/u.test(passCode)
-      ? pinProof(key, target, passCode)
-      : undefined,
+    malformedPin(normalizePin(passCode)) ? undefined : pinProof(key, target, passCode),
   // A PIN factor has no activation: it is active from its enrollment.
   activationProof: async () => undefined,
   challengeProof: async (_deps, { factor, submittedMac }) =>

@@ -1,0 +1,268 @@
+import { generateSync } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashClientSecret } from '../../shared/domain/client-secret.js';
+import { type Policy, parsePolicy } from '../../shared/domain/policy/index.js';
+import { deps } from '../support/deps.js';
+import {
+  activeFactor,
+  challenge,
+  enroll,
+  expectProblem,
+  json,
+  lastCode,
+  unique,
+  uniquePhone,
+  verify,
+} from '../support/flows.js';
+import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+
+/** A payments app's policy on start, and factor sequencing to SCA (API.md v1.1). */
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let base: string;
+const PIN = 'walnut-7741';
+
+// As an operator writes it (a JSON file for `npm run client -- policy set`).
+const policy: Policy = parsePolicy(`{
+  "version": 1,
+  "rules": [
+    { "id": "sanctioned", "if": { "country": { "in": ["KP", "IR"] } }, "then": "deny" },
+    { "id": "big-payment", "if": { "amount": { "gte": "100.00", "currency": "EUR" } }, "then": { "require": "sca" } },
+    { "id": "trusted-office", "if": { "ip": { "inCidr": ["198.51.100.0/24"] } }, "then": "exempt" },
+    { "id": "risky", "if": { "riskScore": { "gt": 70 } }, "then": { "require": "sca" } }
+  ],
+  "default": { "require": "mfa" }
+}`);
+
+/** Registers an app with a policy, as `npm run client -- policy set` stores it. */
+const appWith = async (appPolicy: Policy) => {
+  const clientId = unique('pay');
+  await deps().clients.put({
+    clientId,
+    name: clientId,
+    salt: 's',
+    secretHash: hashClientSecret('pay-secret-1', 's'),
+    policy: appPolicy,
+  });
+  return basicAuth(clientId, 'pay-secret-1');
+};
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  base = runtime.url;
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+    acr: string;
+    amr: string[];
+  };
+const big = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' };
+
+/** A user of `auth`'s app with an SMS factor, a PIN and (optionally) a TOTP factor. */
+const userWithSmsAndPin = async (auth: string) => {
+  const userId = unique('seq');
+  const phone = uniquePhone();
+  const enrolled = await json(
+    await enroll(base, userId, { type: 'sms', phoneNumber: phone }, auth),
+  );
+  await postJson(
+    base,
+    `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`,
+    { passCode: await lastCode(base, phone) },
+    auth,
+  );
+  const pin = await json(await enroll(base, userId, { type: 'pin', pin: PIN }, auth));
+  const totp = await json(await enroll(base, userId, { type: 'totp' }, auth));
+  const code = generateSync({
+    secret: totp.activation.secret,
+    epoch: Math.floor(Date.now() / 1000) - 30,
+  });
+  await postJson(
+    base,
+    `/v1/users/${userId}/factors/${totp.factor.id}/activate`,
+    { passCode: code },
+    auth,
+  );
+  return { userId, phone, sms: enrolled.factor.id, pin: pin.factor.id, totp: totp.factor.id };
+};
+
+describe("the app's policy decides at start", () => {
+  it('deny → 403 access_denied with the rule and a transactionId, the same for an unknown user', async () => {
+    const auth = await appWith(policy);
+    const known = await userWithSmsAndPin(auth);
+    for (const userId of [known.userId, unique('nobody')]) {
+      const answer = await postJson(
+        base,
+        '/v1/authn',
+        { userId, context: { country: 'KP' } },
+        auth,
+      );
+      const problem = await expectProblem(answer, 403, 'access_denied');
+      expect(problem.rule).toBe('sanctioned');
+      expect(problem.transactionId).toEqual(expect.any(String));
+      expect(problem).not.toHaveProperty('factors');
+    }
+    const denied = runtime.events
+      .list({ type: 'mfa.authn.started' })
+      .filter((event) => event.detail.status === 'DENIED');
+    expect(denied.at(-1)?.detail.policy).toEqual({ decision: 'deny', rule: 'sanctioned' });
+  });
+
+  it('an exemption is not applied yet: the start still requires the default level', async () => {
+    const auth = await appWith(policy);
+    const { userId } = await userWithSmsAndPin(auth);
+    const started = await json(
+      await postJson(base, '/v1/authn', { userId, context: { ip: '198.51.100.7' } }, auth),
+    );
+    expect(started).toMatchObject({ status: 'MFA_REQUIRED', requirement: { level: 'mfa' } });
+  });
+});
+
+describe('factor sequencing to SCA', () => {
+  it('sms, then a PIN: MFA_REQUIRED in between (no second possession factor offered), then acr sca naming both', async () => {
+    const auth = await appWith(policy);
+    const u = await userWithSmsAndPin(auth);
+    const started = await json(
+      await postJson(base, '/v1/authn', { userId: u.userId, transaction: big }, auth),
+    );
+    expect(started.requirement).toEqual({
+      level: 'sca',
+      categories: ['knowledge', 'possession', 'inherence'],
+    });
+    expect(started.factors.map((f: { type: string }) => f.type).sort()).toEqual([
+      'pin',
+      'sms',
+      'totp',
+    ]);
+
+    expect((await challenge(base, started.stateToken, u.sms, auth)).status).toBe(200);
+    const first = await verify(
+      base,
+      started.stateToken,
+      u.sms,
+      await lastCode(base, u.phone),
+      auth,
+    );
+    expect(first.status).toBe(200);
+    const more = await json(first);
+    expect(more).toMatchObject({
+      status: 'MFA_REQUIRED',
+      transactionId: started.transactionId,
+      stateToken: started.stateToken,
+      requirement: { level: 'sca', categories: ['knowledge', 'inherence'] },
+    });
+    expect(more.factors.map((f: { id: string }) => f.id)).toEqual([u.pin]);
+    expect(more).not.toHaveProperty('token');
+
+    // A second possession factor adds nothing: 409 invalid_state.
+    await expectProblem(
+      await verify(base, started.stateToken, u.totp, '123456', auth),
+      409,
+      'invalid_state',
+    );
+    const done = await verify(base, started.stateToken, u.pin, PIN, auth);
+    expect(done.status).toBe(200);
+    const { token } = await json(done);
+    expect(claimsOf(token).acr).toBe('sca');
+    expect(claimsOf(token).amr).toEqual(expect.arrayContaining(['sms', 'pin']));
+    const payments = await fetch(`${base}/demo/payments`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(payments.status).toBe(200);
+  });
+
+  it('primaryAuth knowledge + one SMS code meets sca in one step; a small payment needs only mfa', async () => {
+    const auth = await appWith(policy);
+    const u = await userWithSmsAndPin(auth);
+    const started = await json(
+      await postJson(
+        base,
+        '/v1/authn',
+        { userId: u.userId, transaction: big, context: { primaryAuth: 'knowledge' } },
+        auth,
+      ),
+    );
+    expect(started.requirement).toEqual({ level: 'sca', categories: ['possession', 'inherence'] });
+    // The PIN proves knowledge again: not offered.
+    expect(started.factors.map((f: { type: string }) => f.type).sort()).toEqual(['sms', 'totp']);
+    await challenge(base, started.stateToken, u.sms, auth);
+    const done = await json(
+      await verify(base, started.stateToken, u.sms, await lastCode(base, u.phone), auth),
+    );
+    expect(claimsOf(done.token).acr).toBe('sca');
+
+    const small = await json(
+      await postJson(
+        base,
+        '/v1/authn',
+        { userId: u.userId, transaction: { ...big, amount: '10.00' } },
+        auth,
+      ),
+    );
+    expect(small.requirement).toEqual({ level: 'mfa', categories: [] });
+    const pinOnly = await json(await verify(base, small.stateToken, u.pin, PIN, auth));
+    expect(claimsOf(pinOnly.token).acr).toBe('mfa');
+  });
+
+  it('email counts as no category unless the policy says emailIsPossession', async () => {
+    for (const emailIsPossession of [false, true]) {
+      const auth = await appWith({ ...policy, emailIsPossession } as Policy);
+      const userId = unique('mail');
+      const email = `${userId}@example.com`;
+      const enrolled = await json(await enroll(base, userId, { type: 'email', email }, auth));
+      await postJson(
+        base,
+        `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`,
+        { passCode: await lastCode(base, email) },
+        auth,
+      );
+      await enroll(base, userId, { type: 'pin', pin: PIN }, auth);
+      const started = await json(
+        await postJson(base, '/v1/authn', { userId, transaction: big }, auth),
+      );
+      const types = started.factors.map((f: { type: string }) => f.type).sort();
+      expect(types).toEqual(emailIsPossession ? ['email', 'pin'] : ['pin']);
+    }
+  });
+});
+
+describe('the v1.1 start fields the policy reads', () => {
+  it('context.riskScore drives a rule; out of 0-100 → 400 invalid_request naming it', async () => {
+    const auth = await appWith(policy);
+    const { userId } = await userWithSmsAndPin(auth);
+    const risky = await json(
+      await postJson(base, '/v1/authn', { userId, context: { riskScore: 71 } }, auth),
+    );
+    expect(risky.requirement.level).toBe('sca');
+    const calm = await json(
+      await postJson(base, '/v1/authn', { userId, context: { riskScore: 70 } }, auth),
+    );
+    expect(calm.requirement.level).toBe('mfa');
+    const bad = await postJson(base, '/v1/authn', { userId, context: { riskScore: 101 } }, auth);
+    expect((await expectProblem(bad, 400, 'invalid_request')).detail).toContain(
+      'context.riskScore',
+    );
+    const account = await postJson(
+      base,
+      '/v1/authn',
+      { userId, transaction: { ...big, payeeAccount: 'GB33 BUKB' } },
+      auth,
+    );
+    expect((await expectProblem(account, 400, 'invalid_request')).detail).toContain(
+      'transaction.payeeAccount',
+    );
+  });
+});
+
+describe('without a policy', () => {
+  it('is v1: MFA_REQUIRED at level mfa, every active factor offered', async () => {
+    const userId = unique('plain');
+    await activeFactor(base, userId, 'email', `${userId}@example.com`);
+    const started = await json(await postJson(base, '/v1/authn', { userId, transaction: big }));
+    expect(started.requirement).toEqual({ level: 'mfa', categories: [] });
+    expect(started.factors).toHaveLength(1);
+  });
+});
