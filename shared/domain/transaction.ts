@@ -1,6 +1,12 @@
 import type { StartInput } from '../flow.js';
 import { epochSeconds } from '../ports/clock.js';
-import type { FactorType, StoredFactor, TransactionRecord, UserFactors } from './entities.js';
+import type {
+  FactorType,
+  StoredFactor,
+  TransactionRecord,
+  TransactionView,
+  UserFactors,
+} from './entities.js';
 import type { ScaCategory } from './mfa-token.js';
 import { factorHelps, type Level } from './requirement.js';
 
@@ -86,6 +92,15 @@ export const decideStart = (args: {
     .map(([hash]) => hash)
     .slice(0, MAX_PRUNED_PER_START);
   return { status: 'MFA_REQUIRED', record, prune, active };
+};
+
+/** The transaction with this state token hash in a user item, with the item (undefined: none). */
+export const transactionView = (
+  ref: { readonly stateTokenHash: string },
+  user: UserFactors | undefined,
+): TransactionView | undefined => {
+  const txn = user?.txns?.[ref.stateTokenHash];
+  return user && txn ? { txn, user } : undefined;
 };
 
 /** Seconds until the oldest open transaction of a user can be pruned (a start refused for too many). */

@@ -1,16 +1,10 @@
-import type { StoredFactor, TransactionView, UserFactors } from '../domain/entities.js';
+import type { StoredFactor, TransactionView } from '../domain/entities.js';
 import { isLocked } from '../domain/factor-lock.js';
-import { LIVE_STATUSES } from '../domain/transaction.js';
+import { LIVE_STATUSES, transactionView } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 
 /** The transaction a refused write saw in its user item (undefined: none). */
-export const seenView = (
-  ref: { stateTokenHash: string },
-  seen: UserFactors | undefined,
-): TransactionView | undefined => {
-  const txn = seen?.txns?.[ref.stateTokenHash];
-  return seen && txn ? { txn, user: seen } : undefined;
-};
+export const seenView = transactionView;
 
 const unknownToken = () => new MfaError('not_found', 'Unknown state token');
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');

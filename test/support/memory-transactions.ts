@@ -1,7 +1,8 @@
-import type { Written } from '../../shared/adapters/aws/dynamo-table.js';
-import type { TransactionRef, TransactionView, UserFactors } from '../../shared/domain/entities.js';
+import { conditionalDone, conditionalView } from '../../shared/adapters/aws/dynamo-table.js';
+import type { TransactionRef, UserFactors } from '../../shared/domain/entities.js';
 import { DAY_SECONDS } from '../../shared/domain/time.js';
-import type { Conditional, TransactionStore } from '../../shared/ports/store.js';
+import { transactionView } from '../../shared/domain/transaction.js';
+import type { TransactionStore } from '../../shared/ports/store.js';
 import { keys } from '../../shared/table.js';
 import { type Fragment, INLINE, type Values, WHEN } from './memory-conditions.js';
 import {
@@ -22,21 +23,6 @@ import {
  * fragments), its updates, and its return shapes (ALL_OLD for `beginChallenge`, ALL_NEW otherwise; a
  * refusal carries the item its condition saw).
  */
-const view = (ref: TransactionRef, user: UserFactors | undefined): TransactionView | undefined => {
-  const txn = user?.txns?.[ref.stateTokenHash];
-  return user && txn ? { txn, user } : undefined;
-};
-/** As the adapter's `conditional`: the view the write produced, or the item the refusal saw. */
-const conditional = (
-  ref: TransactionRef,
-  written: Written<UserFactors>,
-): Conditional<TransactionView> => {
-  const found = written.ok ? view(ref, written.item) : undefined;
-  return found ? { ok: true, value: found } : { ok: false, seen: written.item };
-};
-const done = (written: Written<UserFactors>): Conditional<void> =>
-  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
-
 export const memoryTransactionStore = (table: ItemTable, log: string[]): TransactionStore => {
   const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
   const T = (ref: TransactionRef) => ['txns', ref.stateTokenHash];
@@ -66,7 +52,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
   return {
     create: async (ref, record, { prune, maxTransactions }) => {
       log.push('transactions.create');
-      return done(
+      return conditionalDone(
         table.write<UserFactors>(key(ref), {
           // `attribute_exists(txns)`, `attribute_not_exists(${T})`, `size(txns) < :limit`, and
           // `attribute_exists(txns.#pN)` for every pruned entry.
@@ -93,7 +79,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
 
     get: async (ref) => {
       log.push('transactions.get');
-      return view(ref, table.get<UserFactors>(key(ref)));
+      return transactionView(ref, table.get<UserFactors>(key(ref)));
     },
 
     beginChallenge: async (ref, a) => {
@@ -106,7 +92,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
         edge: a.nowSeconds - a.cooldownSeconds,
       };
       const { unexpired, open, inTransaction, usable, underSendCap, pastCooldown } = WHEN;
-      return conditional(
+      return conditionalView(
         ref,
         write(
           ref,
@@ -161,7 +147,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
         max: a.maxAttempts,
         last: a.threshold - 1,
       };
-      return conditional(
+      return conditionalView(
         ref,
         write(
           ref,
@@ -206,7 +192,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
         mac: a.codeMac,
         step: a.step,
       };
-      return done(
+      return conditionalDone(
         write(
           ref,
           a.factorId,
@@ -252,7 +238,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
 
     cancel: async (ref, nowSeconds) => {
       log.push('transactions.cancel');
-      return conditional(
+      return conditionalView(
         ref,
         write(ref, undefined, { now: nowSeconds }, [WHEN.unexpired, WHEN.open], (next) => {
           set(next, [...T(ref), 'status'], 'CANCELLED');

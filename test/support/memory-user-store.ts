@@ -1,6 +1,6 @@
-import type { Written } from '../../shared/adapters/aws/dynamo-table.js';
+import { conditionalDone } from '../../shared/adapters/aws/dynamo-table.js';
 import type { StepUpGuard, UserFactors } from '../../shared/domain/entities.js';
-import type { Conditional, FactorStore, RateLimiter } from '../../shared/ports/store.js';
+import type { FactorStore, RateLimiter } from '../../shared/ports/store.js';
 import { type ItemKey, keys } from '../../shared/table.js';
 import {
   add,
@@ -50,8 +50,7 @@ const guardOf = (guard: StepUpGuard | undefined) => {
 };
 
 const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
-  const done = (written: Written<UserFactors>): Conditional<void> =>
-    written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
+  const done = conditionalDone;
   const F = (factorId: string) => ['factors', factorId];
   const write = (clientId: string, userId: string, spec: Parameters<typeof table.write>[1]) =>
     table.write<UserFactors>(keys.userFactors(clientId, userId), spec);

@@ -1,7 +1,7 @@
 import type { StepUpGuard, UserFactors } from '../../domain/entities.js';
-import type { Conditional, FactorStore } from '../../ports/store.js';
+import type { FactorStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
-import type { TableOps, Written } from './dynamo-table.js';
+import { conditionalDone, type TableOps } from './dynamo-table.js';
 
 const PENDING = 'PENDING_ACTIVATION';
 const ACTIVE = 'ACTIVE';
@@ -47,9 +47,6 @@ const merge = (...all: Parts[]): Required<Parts> => ({
   names: Object.assign({}, ...all.map((p) => p.names ?? {})),
   values: Object.assign({}, ...all.map((p) => p.values ?? {})),
 });
-
-const done = (written: Written<UserFactors>): Conditional<void> =>
-  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
 
 /** Factors of a user live in one item (with their transactions), so limits, duplicates and counters are atomic. */
 export const dynamoFactorStore = (table: TableOps): FactorStore => {
@@ -122,11 +119,11 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         },
         guardParts(guard),
       );
-      return done(added);
+      return conditionalDone(added);
     },
 
     renewActivation: async (clientId, userId, factorId, activation, { sentBefore, guard }) =>
-      done(
+      conditionalDone(
         await write(
           clientId,
           userId,
@@ -188,13 +185,13 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         },
         guardParts(guard),
       );
-      return done(activated);
+      return conditionalDone(activated);
     },
 
     remove: async (clientId, userId, factor, guard) => {
       const hash = factor.destinationHash;
       const active = factor.status === ACTIVE;
-      return done(
+      return conditionalDone(
         await write(
           clientId,
           userId,

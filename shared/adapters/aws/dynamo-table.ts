@@ -6,6 +6,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { TransactionView, UserFactors } from '../../domain/entities.js';
+import { transactionView } from '../../domain/transaction.js';
+import type { Conditional } from '../../ports/store.js';
 import type { ItemKey } from '../../table.js';
 
 export interface UpdateSpec {
@@ -24,6 +27,19 @@ export interface UpdateSpec {
 export type Written<T> =
   | { readonly ok: true; readonly item: T }
   | { readonly ok: false; readonly item: T | undefined };
+
+/** A write on a user item as the store ports return it (`Conditional`). */
+export const conditionalDone = (written: Written<UserFactors>): Conditional<void> =>
+  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
+
+/** The transaction a written user item holds as the port's view, or the item a refusal saw. */
+export const conditionalView = (
+  ref: { readonly stateTokenHash: string },
+  written: Written<UserFactors>,
+): Conditional<TransactionView> => {
+  const found = written.ok ? transactionView(ref, written.item) : undefined;
+  return found ? { ok: true, value: found } : { ok: false, seen: written.item };
+};
 
 /** Thin helpers over one table: strongly consistent reads, conditional single-item writes. */
 export const tableOps = (ddb: DynamoDBClient, tableName: string) => {

@@ -1,8 +1,9 @@
-import type { TransactionRef, TransactionView, UserFactors } from '../../domain/entities.js';
+import type { TransactionRef, UserFactors } from '../../domain/entities.js';
 import { DAY_SECONDS } from '../../domain/time.js';
-import type { Conditional, TransactionStore } from '../../ports/store.js';
+import { transactionView } from '../../domain/transaction.js';
+import type { TransactionStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
-import type { TableOps, Written } from './dynamo-table.js';
+import { conditionalDone, conditionalView, type TableOps } from './dynamo-table.js';
 
 /** Paths inside the user item: `T` the transaction, `F` the factor (`#h`, `#f` are set below). */
 const T = 'txns.#h';
@@ -54,22 +55,6 @@ const names = (ref: TransactionRef, factorId?: string) => ({
 
 const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
 
-const view = (ref: TransactionRef, user: UserFactors | undefined): TransactionView | undefined => {
-  const txn = user?.txns?.[ref.stateTokenHash];
-  return user && txn ? { txn, user } : undefined;
-};
-
-/** A write's outcome for the port: the view it produced, or the item the refusal saw. */
-const conditional = (
-  ref: TransactionRef,
-  written: Written<UserFactors>,
-): Conditional<TransactionView> => {
-  const found = written.ok ? view(ref, written.item) : undefined;
-  return found ? { ok: true, value: found } : { ok: false, seen: written.item };
-};
-const done = (written: Written<UserFactors>): Conditional<void> =>
-  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
-
 /**
  * Transactions live in their user's item (`txns`), so every step, with the factor counters it
  * touches, is one conditional update: caps and single use hold under concurrency.
@@ -78,7 +63,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   create: async (ref, record, { prune, maxTransactions }) => {
     const pruneNames = Object.fromEntries(prune.map((hash, i) => [`#p${i}`, hash]));
     const pruned = Object.keys(pruneNames).map((name) => `txns.${name}`);
-    return done(
+    return conditionalDone(
       await table.write<UserFactors>(key(ref), {
         update: `SET ${T} = :txn${pruned.length ? ` REMOVE ${pruned.join(', ')}` : ''}`,
         // Every pruned entry must still be there, so the count is exact: at most
@@ -103,10 +88,10 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     });
   },
 
-  get: async (ref) => view(ref, await table.get<UserFactors>(key(ref))),
+  get: async (ref) => transactionView(ref, await table.get<UserFactors>(key(ref))),
 
   beginChallenge: async (ref, a) =>
-    conditional(
+    conditionalView(
       ref,
       await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.#status = :challenge, ${T}.challengeFactorId = :fid, ${T}.codeMac = :mac, ${T}.codeExpiresAt = :exp, ${T}.lastSentAt = :now, ${T}.sends = if_not_exists(${T}.sends, :zero) + :one`,
@@ -182,7 +167,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
       : a.lock.seenCount === undefined
         ? [`attribute_not_exists(${F}.lockCount)`]
         : [`${F}.lockCount = :seenLocks`];
-    return conditional(
+    return conditionalView(
       ref,
       await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.attempts = if_not_exists(${T}.attempts, :zero) + :one, ${failure}`,
@@ -223,7 +208,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   complete: async (ref, a) => {
     const byCode = a.codeMac !== undefined;
     const byStep = a.step !== undefined;
-    return done(
+    return conditionalDone(
       await table.write<UserFactors>(key(ref), {
         update: `SET ${
           a.partial
@@ -272,7 +257,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   },
 
   cancel: async (ref, nowSeconds) =>
-    conditional(
+    conditionalView(
       ref,
       await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.#status = :cancelled REMOVE ${T}.codeMac`,
