@@ -121,6 +121,8 @@ export interface TransactionRecord {
   readonly primaryAuth?: 'knowledge' | 'possession' | 'inherence';
   /** The level the policy requires (absent: `mfa`). */
   readonly level?: 'mfa' | 'sca';
+  /** The policy rule that decided the start, if one did. */
+  readonly rule?: string;
   /** SCA categories proven so far: the app's own sign-in, then each verified factor's. */
   readonly proven?: readonly ('knowledge' | 'possession' | 'inherence')[];
   /** RFC 8176 methods of the factors verified so far (factor sequencing). */

@@ -65,4 +65,6 @@ export interface MfaTokenClaims {
   readonly txn: string;
   readonly consent_id?: string;
   readonly authorization_details?: readonly PaymentInitiationDetail[];
+  /** What the app's policy decided at the start (API.md v1.1): `decision`, `rule`, `exemption`. */
+  readonly sca?: { readonly decision: string; readonly rule?: string; readonly exemption?: string };
 }

@@ -46,6 +46,8 @@ export const decideStart = (args: {
   retentionSeconds: number;
   /** The level the policy requires. @default 'mfa' */
   level?: Level;
+  /** The policy rule that decided the start, if one did (the token's `sca.rule`). */
+  rule?: string;
   /** The app's policy counts email as possession. */
   emailIsPossession?: boolean;
   /** The SCA categories a verified factor proves (its kind's, under the app's policy). */
@@ -79,6 +81,7 @@ export const decideStart = (args: {
     consentId: input.consentId,
     ...(primaryAuth ? { primaryAuth } : {}),
     ...(level === 'sca' ? { level } : {}),
+    ...(args.rule ? { rule: args.rule } : {}),
     ...(proven.length ? { proven } : {}),
     ...(args.emailIsPossession ? { emailIsPossession: true } : {}),
     factors,

@@ -59,6 +59,7 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
       stateTokenTtlSeconds: config.STATE_TOKEN_TTL_SECONDS,
       retentionSeconds: config.TRANSACTION_RETENTION_SECONDS,
       level: policy.level,
+      ...(policy.rule ? { rule: policy.rule } : {}),
       emailIsPossession,
       categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
     });

@@ -131,6 +131,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       txn: txn.transactionId,
       ...(txn.consentId ? { consent_id: txn.consentId } : {}),
       ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
+      // What the app's policy decided at the start (require: exemptions are not applied yet).
+      sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
     },
   };
 };

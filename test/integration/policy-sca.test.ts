@@ -58,6 +58,7 @@ const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
     acr: string;
     amr: string[];
+    sca?: { decision: string; rule?: string };
   };
 const big = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' };
 
@@ -168,6 +169,7 @@ describe('factor sequencing to SCA', () => {
     const { token } = await json(done);
     expect(claimsOf(token).acr).toBe('sca');
     expect(claimsOf(token).amr).toEqual(expect.arrayContaining(['sms', 'pin']));
+    expect(claimsOf(token).sca).toEqual({ decision: 'require', rule: 'big-payment' });
     const payments = await fetch(`${base}/demo/payments`, {
       headers: { authorization: `Bearer ${token}` },
     });
