@@ -167,7 +167,12 @@ export interface TransactionStore {
        * Factor sequencing: this factor does not yet meet the transaction's level. The
        * transaction stays open (`MFA_REQUIRED`, its code spent) with what it has proven.
        */
-      partial?: { proven: readonly string[]; amr: readonly string[] };
+      partial?: {
+        proven: readonly string[];
+        amr: readonly string[];
+        /** `proven` as this request read it: a concurrent step must not be overwritten. */
+        provenBefore: readonly string[];
+      };
       codeMac?: string;
       step?: number;
     },

@@ -100,9 +100,19 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     lifting: locking,
     ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
     ...('step' in proof ? { step: proof.step } : {}),
-    ...(finished ? {} : { partial: { proven, amr } }),
+    ...(finished ? {} : { partial: { proven, amr, provenBefore: txn.proven ?? [] } }),
   });
   if (!done.ok) {
+    const seenTxn = seenView(ref, done.seen)?.txn;
+    if (
+      !finished &&
+      seenTxn &&
+      JSON.stringify(seenTxn.proven ?? []) !== JSON.stringify(txn.proven ?? [])
+    ) {
+      // Another factor of this transaction was verified at the same moment: its step stands,
+      // this code is not spent; verify again to add this one.
+      throw new MfaError('invalid_state', 'Another factor was verified meanwhile: verify again');
+    }
     throw await completionRefusal(input, reserved, seenView(ref, done.seen), deps, now, locking);
   }
 

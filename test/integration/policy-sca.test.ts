@@ -122,6 +122,53 @@ describe("the app's policy decides at start", () => {
   });
 });
 
+describe('exempt rules and IP forms (after an attacker review)', () => {
+  it('an exempt rule before a require-sca rule does not lower the level it cannot grant', async () => {
+    const auth = await appWith(
+      parsePolicy(`{
+        "version": 1,
+        "rules": [
+          { "id": "office", "if": { "ip": { "inCidr": ["198.51.100.0/24"] } }, "then": "exempt" },
+          { "id": "big", "if": { "amount": { "gte": "100.00", "currency": "EUR" } }, "then": { "require": "sca" } }
+        ]
+      }`),
+    );
+    const { userId } = await userWithSmsAndPin(auth);
+    const started = await json(
+      await postJson(
+        base,
+        '/v1/authn',
+        { userId, transaction: big, context: { ip: '198.51.100.7' } },
+        auth,
+      ),
+    );
+    expect(started.requirement.level).toBe('sca');
+  });
+
+  it.each([
+    '203.0.113.5 ',
+    '203.0.113.5:443',
+    '198.51.100.1, 203.0.113.5',
+    '[2001:db8::1]',
+    '[2001:db8::1]:443',
+    '2001:db8::1%eth0',
+  ])('an IP deny rule holds for %j', async (ip) => {
+    const auth = await appWith(
+      parsePolicy(`{
+        "version": 1,
+        "rules": [{ "id": "blocked", "if": { "ip": { "inCidr": ["203.0.113.0/24", "2001:db8::/32"] } }, "then": "deny" }]
+      }`),
+    );
+    const answer = await postJson(
+      base,
+      '/v1/authn',
+      { userId: unique('ip'), context: { ip } },
+      auth,
+    );
+    expect((await expectProblem(answer, 403, 'access_denied')).rule).toBe('blocked');
+  });
+});
+
 describe('factor sequencing to SCA', () => {
   it('sms, then a PIN: MFA_REQUIRED in between (no second possession factor offered), then acr sca naming both', async () => {
     const auth = await appWith(policy);
@@ -174,6 +221,35 @@ describe('factor sequencing to SCA', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(payments.status).toBe(200);
+  });
+
+  it('two first steps at the same moment: one is recorded, the other answers 409 and counts when repeated', async () => {
+    const auth = await appWith(policy);
+    const u = await userWithSmsAndPin(auth);
+    const started = await json(
+      await postJson(base, '/v1/authn', { userId: u.userId, transaction: big }, auth),
+    );
+    await challenge(base, started.stateToken, u.sms, auth);
+    const code = await lastCode(base, u.phone);
+    const answers = await Promise.all([
+      verify(base, started.stateToken, u.sms, code, auth),
+      verify(base, started.stateToken, u.pin, PIN, auth),
+    ]);
+    const bodies = await Promise.all(answers.map(json));
+    const statuses = answers.map((a, i) => `${a.status} ${bodies[i]?.code ?? bodies[i]?.status}`);
+    if (statuses.includes('409 invalid_state')) {
+      expect(statuses.sort()).toEqual(['200 MFA_REQUIRED', '409 invalid_state']);
+      const lost = answers[0]?.status === 409 ? 0 : 1;
+      const again =
+        lost === 0
+          ? await verify(base, started.stateToken, u.sms, code, auth)
+          : await verify(base, started.stateToken, u.pin, PIN, auth);
+      const { token } = await json(again);
+      expect(claimsOf(token).amr).toEqual(expect.arrayContaining(['sms', 'pin']));
+    } else {
+      // One after the other: the second finished the transaction.
+      expect(statuses.sort()).toEqual(['200 MFA_REQUIRED', '200 SUCCESS']);
+    }
   });
 
   it('primaryAuth knowledge + one SMS code meets sca in one step; a small payment needs only mfa', async () => {

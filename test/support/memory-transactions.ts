@@ -23,6 +23,16 @@ import {
  * fragments), its updates, and its return shapes (ALL_OLD for `beginChallenge`, ALL_NEW otherwise; a
  * refusal carries the item its condition saw).
  */
+/** `${T}.proven = :provenBefore` (or `attribute_not_exists(${T}.proven)` when none was read). */
+const provenAsRead =
+  (before: readonly string[]): Fragment =>
+  (scope) => {
+    const stored = (scope.T as { proven?: readonly string[] } | undefined)?.proven;
+    return before.length === 0
+      ? stored === undefined
+      : JSON.stringify(stored) === JSON.stringify(before);
+  };
+
 export const memoryTransactionStore = (table: ItemTable, log: string[]): TransactionStore => {
   const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
   const T = (ref: TransactionRef) => ['txns', ref.stateTokenHash];
@@ -204,6 +214,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             a.lifting ? INLINE.ownLock : WHEN.unlockedOrOwn,
             ...(a.codeMac !== undefined ? [WHEN.sameCode] : []),
             ...(a.step !== undefined ? [WHEN.newStep] : []),
+            ...(a.partial ? [provenAsRead(a.partial.provenBefore)] : []),
           ],
           (next, old) => {
             if (a.partial) {

@@ -228,12 +228,26 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           a.lifting ? `${F}.lockOwner = :owner` : WHEN.unlockedOrOwn,
           ...(byCode ? [WHEN.sameCode] : []),
           ...(byStep ? [WHEN.newStep] : []),
+          // Factor sequencing: no other step was recorded since this request read the item.
+          ...(a.partial
+            ? [
+                a.partial.provenBefore.length
+                  ? `${T}.proven = :provenBefore`
+                  : `attribute_not_exists(${T}.proven)`,
+              ]
+            : []),
         ),
         names: names(ref, a.factorId),
         values: {
           ...OPEN,
           ...(a.partial
-            ? { ':proven': a.partial.proven, ':amr': a.partial.amr }
+            ? {
+                ':proven': a.partial.proven,
+                ':amr': a.partial.amr,
+                ...(a.partial.provenBefore.length
+                  ? { ':provenBefore': a.partial.provenBefore }
+                  : {}),
+              }
             : { ':success': 'SUCCESS', ':fid': a.factorId }),
           ':active': 'ACTIVE',
           ':now': a.nowSeconds,
