@@ -2,9 +2,10 @@ import type { TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
+import { factorHelps } from '../domain/requirement.js';
 import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
-import { kindOf } from '../factors/registry.js';
+import { categoriesOf, kindOf } from '../factors/registry.js';
 import {
   type ChallengeInput,
   type ChallengeTaskOutput,
@@ -87,6 +88,16 @@ export const issueChallenge = async (
   if (!destination || txn.factors[input.factorId] !== type) {
     await transactions.undoChallenge(ref, codeMac, previous);
     throw noFactor();
+  }
+  // Factor sequencing: no code is sent for a factor that proves nothing still needed.
+  const proven = txn.proven ?? (txn.primaryAuth ? [txn.primaryAuth] : []);
+  const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
+  if (!factorHelps(txn.level ?? 'mfa', proven, categories)) {
+    await transactions.undoChallenge(ref, codeMac, previous);
+    throw new MfaError(
+      'invalid_state',
+      'This factor proves no category the transaction still needs: use another one',
+    );
   }
   let rateKeys: string[];
   try {

@@ -10,6 +10,7 @@ import {
   expectProblem,
   json,
   lastCode,
+  testClock,
   unique,
   uniquePhone,
   verify,
@@ -17,6 +18,7 @@ import {
 import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
 
 /** A payments app's policy on start, and factor sequencing to SCA (API.md v1.1). */
+const clock = testClock();
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let base: string;
 const PIN = 'walnut-7741';
@@ -47,7 +49,7 @@ const appWith = async (appPolicy: Policy) => {
 };
 
 beforeAll(async () => {
-  runtime = await startTestRuntime();
+  runtime = await startTestRuntime({ clock });
   base = runtime.url;
 });
 afterAll(async () => {
@@ -79,7 +81,7 @@ const userWithSmsAndPin = async (auth: string) => {
   const totp = await json(await enroll(base, userId, { type: 'totp' }, auth));
   const code = generateSync({
     secret: totp.activation.secret,
-    epoch: Math.floor(Date.now() / 1000) - 30,
+    epoch: Math.floor(clock.now().getTime() / 1000) - 30,
   });
   await postJson(
     base,
@@ -205,6 +207,19 @@ describe('factor sequencing to SCA', () => {
     expect(more.factors.map((f: { id: string }) => f.id)).toEqual([u.pin]);
     expect(more).not.toHaveProperty('token');
 
+    // The SMS again (past its cooldown) sends nothing: 409 invalid_state, no new message.
+    clock.advance(31);
+    const sent = (
+      await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(u.phone)}`))
+    ).messages.length;
+    await expectProblem(
+      await challenge(base, started.stateToken, u.sms, auth),
+      409,
+      'invalid_state',
+    );
+    expect(
+      (await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(u.phone)}`))).messages,
+    ).toHaveLength(sent);
     // A second possession factor adds nothing: 409 invalid_state.
     await expectProblem(
       await verify(base, started.stateToken, u.totp, '123456', auth),
