@@ -186,10 +186,20 @@ const requestsPerFlow = (env: Record<string, string>) => {
 };
 const withBudget = requestsPerFlow({});
 const withoutBudget = requestsPerFlow({ SMS_PER_APP_PER_HOUR: '0' });
+// A policy is read with the app's client record: it must not add a request.
+const withPolicy = requestsPerFlow({
+  DEFAULT_POLICY: JSON.stringify({
+    version: 1,
+    rules: [{ id: 'sanctioned', if: { country: { in: ['KP'] } }, then: 'deny' }],
+    default: { require: 'mfa' },
+  }),
+});
 console.log('DynamoDB requests per flow (start → challenge → verify), measured:');
-console.log('  factor   SMS budget on   SMS budget off (SMS_PER_APP_PER_HOUR=0)');
+console.log(
+  '  factor   SMS budget on   SMS budget off (SMS_PER_APP_PER_HOUR=0)   with a policy (DEFAULT_POLICY)',
+);
 for (const kind of ['email', 'totp', 'sms']) {
   console.log(
-    `  ${kind.padEnd(8)} ${String(withBudget[kind]?.dynamodb).padStart(13)}   ${String(withoutBudget[kind]?.dynamodb).padStart(14)}`,
+    `  ${kind.padEnd(8)} ${String(withBudget[kind]?.dynamodb).padStart(13)}   ${String(withoutBudget[kind]?.dynamodb).padStart(14)}   ${String(withPolicy[kind]?.dynamodb).padStart(36)}`,
   );
 }
