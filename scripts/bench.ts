@@ -188,11 +188,8 @@ const withBudget = requestsPerFlow({});
 const withoutBudget = requestsPerFlow({ SMS_PER_APP_PER_HOUR: '0' });
 // A policy is read with the app's client record: it must not add a request.
 const withPolicy = requestsPerFlow({
-  DEFAULT_POLICY: JSON.stringify({
-    version: 1,
-    rules: [{ id: 'sanctioned', if: { country: { in: ['KP'] } }, then: 'deny' }],
-    default: { require: 'mfa' },
-  }),
+  DEFAULT_POLICY:
+    '{"version":1,"rules":[{"id":"sanctioned","if":{"country":{"in":["KP"]}},"then":"deny"}],"default":{"require":"mfa"}}',
 });
 console.log('DynamoDB requests per flow (start → challenge → verify), measured:');
 console.log(
