@@ -117,13 +117,14 @@ export interface TransactionRecord {
   readonly expiresAtEpoch: number;
   readonly transaction?: { amount: string; currency: string; payee: string };
   readonly consentId?: string;
-  /** The SCA category of the app's own sign-in, when it proved one (`context.primaryAuth`). */
-  readonly primaryAuth?: 'knowledge' | 'possession' | 'inherence';
   /** The level the policy requires (absent: `mfa`). */
   readonly level?: 'mfa' | 'sca';
   /** The policy rule that decided the start, if one did. */
   readonly rule?: string;
-  /** SCA categories proven so far: the app's own sign-in, then each verified factor's. */
+  /**
+   * SCA categories proven so far: the app's own sign-in (`context.primaryAuth`), then each
+   * verified factor's. Absent: none yet.
+   */
   readonly proven?: readonly ('knowledge' | 'possession' | 'inherence')[];
   /** RFC 8176 methods of the factors verified so far (factor sequencing). */
   readonly amr?: readonly string[];

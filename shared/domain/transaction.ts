@@ -79,7 +79,6 @@ export const decideStart = (args: {
     expiresAtEpoch: epochSeconds(expires),
     transaction: input.transaction,
     consentId: input.consentId,
-    ...(primaryAuth ? { primaryAuth } : {}),
     ...(level === 'sca' ? { level } : {}),
     ...(args.rule ? { rule: args.rule } : {}),
     ...(proven.length ? { proven } : {}),

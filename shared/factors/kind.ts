@@ -22,6 +22,10 @@ export const codeMac = (key: Uint8Array, target: VerifyTarget, passCode: string)
     ? otpMac(key, 'challenge', challengeBinding(target.stateTokenHash, target.factorId), passCode)
     : undefined;
 
+/** Consecutive wrong codes that lock a factor of `kind`. */
+export const lockThresholdOf = (kind: FactorKind, config: ServiceConfig): number =>
+  kind.lockThreshold?.(config) ?? config.FACTOR_LOCK_THRESHOLD;
+
 /** What a submitted pass code is bound to. */
 export interface VerifyTarget {
   readonly clientId: string;

@@ -90,7 +90,7 @@ export const issueChallenge = async (
     throw noFactor();
   }
   // Factor sequencing: no code is sent for a factor that proves nothing still needed.
-  const proven = txn.proven ?? (txn.primaryAuth ? [txn.primaryAuth] : []);
+  const proven = txn.proven ?? [];
   const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
   if (!factorHelps(txn.level ?? 'mfa', proven, categories)) {
     await transactions.undoChallenge(ref, codeMac, previous);

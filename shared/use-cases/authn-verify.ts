@@ -6,6 +6,7 @@ import { challengeBinding } from '../domain/otp.js';
 import { factorHelps, type Level, levelMet, union } from '../domain/requirement.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
+import { lockThresholdOf } from '../factors/kind.js';
 import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
@@ -42,7 +43,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       factorId: input.factorId,
       nowSeconds: now,
       maxAttempts: config.MAX_ATTEMPTS,
-      threshold: kind.lockThreshold?.(config) ?? config.FACTOR_LOCK_THRESHOLD,
+      threshold: lockThresholdOf(kind, config),
       challenge: kind.delivery !== undefined,
       ...(lock ? { lock } : {}),
     });
@@ -69,7 +70,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   if (txn.factors[input.factorId] !== type || !factor) throw noFactor();
   // Factor sequencing: what the transaction has proven, and whether this factor adds to it.
   const level = txn.level ?? 'mfa';
-  const provenBefore = txn.proven ?? (txn.primaryAuth ? [txn.primaryAuth] : []);
+  const provenBefore = txn.proven ?? [];
   const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
   if (!factorHelps(level, provenBefore, categories)) {
     throw new MfaError(
@@ -247,8 +248,7 @@ const reservationRefusal = (
     if ((txn.codeExpiresAt ?? 0) <= now)
       return new MfaError('expired', 'The code has expired: request a new one');
   }
-  const threshold = kindOf(factor.type).lockThreshold?.(config) ?? config.FACTOR_LOCK_THRESHOLD;
-  if (factor.failures >= threshold - 1) return LAST_FAILURE;
+  if (factor.failures >= lockThresholdOf(kindOf(factor.type), config) - 1) return LAST_FAILURE;
   return new MfaError('invalid_state', 'The transaction cannot be verified now');
 };
 
