@@ -1,3 +1,4 @@
+import { consentCheck } from '../shared/compose/consent-check.js';
 import { userStore } from '../shared/compose/dynamo.js';
 import { events } from '../shared/compose/events.js';
 import type { StartInput } from '../shared/flow.js';
@@ -6,7 +7,7 @@ import { startTransaction } from '../shared/use-cases/authn-start.js';
 
 /** `MfaFlow` task for `start`. */
 export const handler = taskHandler<StartInput, unknown>(
-  { uses: [userStore, events] },
+  { uses: [userStore, events, consentCheck] },
   startTransaction,
   (refusal) => refusal,
 );

@@ -38,7 +38,9 @@ export type Access =
   /** states:StartSyncExecution of `MfaFlow`. */
   | 'workflow'
   /** events:PutEvents on the service's bus (audit events). */
-  | 'events';
+  | 'events'
+  /** HTTPS to the app's own consent check (policy `consentCheck`): no AWS permission. */
+  | 'consent:check';
 
 const CLIENT_ROUTE: readonly Access[] = ['clients:read', 'workflow'];
 
@@ -47,7 +49,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   demo: [],
   'well-known-openid': [],
   'well-known-jwks': ['token:publicKeys'],
-  'authn-start': CLIENT_ROUTE,
+  // An exempt start's token is signed here.
+  'authn-start': [...CLIENT_ROUTE, 'token:sign'],
   'authn-challenge': CLIENT_ROUTE,
   'authn-cancel': CLIENT_ROUTE,
   'authn-status': CLIENT_ROUTE,
@@ -87,7 +90,17 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'email',
   ],
   'factors-delete': ['clients:read', 'users:read', 'users:write', 'events', 'token:publicKeys'],
-  'flow-start': ['users:read', 'users:write', 'events'],
+  'trusted-payees-list': ['clients:read', 'users:read'],
+  // Verifies the user's sca token (token:publicKeys) before the change.
+  'trusted-payees-add': ['clients:read', 'users:read', 'users:write', 'events', 'token:publicKeys'],
+  'trusted-payees-remove': [
+    'clients:read',
+    'users:read',
+    'users:write',
+    'events',
+    'token:publicKeys',
+  ],
+  'flow-start': ['users:read', 'users:write', 'events', 'consent:check'],
   'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey', 'events'],
   'flow-undo-challenge': ['users:write', 'rates:write', 'events'],
   'flow-verify': ['users:read', 'users:write', 'otpKey', 'totp:open', 'events'],

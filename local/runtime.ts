@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClientStore } from '../shared/adapters/aws/dynamo-clients.js';
 import { tableOps } from '../shared/adapters/aws/dynamo-table.js';
+import { httpsConsentChecker } from '../shared/adapters/https-consent-checker.js';
 import { parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { overrideDeps } from '../shared/deps.js';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
@@ -62,6 +63,11 @@ export interface LocalRuntimeOptions {
   readonly clock?: Clock;
   /** Where log lines go; stdout when unset. */
   readonly logWrite?: (line: string) => void;
+  /**
+   * A CA certificate (PEM) the consent check trusts besides the system's, for an app consent
+   * service with a certificate of its own (tests). The check still requires HTTPS.
+   */
+  readonly consentCheckCa?: string;
 }
 
 /** What the runtime did, for tests and benchmarks (cost budgets). */
@@ -244,6 +250,9 @@ const start = async (
     logger,
     ddb: serviceDdb,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.consentCheckCa
+      ? { consents: httpsConsentChecker({ extraCa: options.consentCheckCa }) }
+      : {}),
   });
   clearClientCache();
   markReady(createLocalAuthorizer(process.env, logger, options.clock));

@@ -3,12 +3,19 @@ import { parseConfig, type ServiceConfig, serviceConfigSchema } from './config.j
 import type { Workflow } from './flow.js';
 import { createLogger, type Logger } from './log.js';
 import { type Clock, systemClock } from './ports/clock.js';
+import type { ConsentChecker } from './ports/consent.js';
 import type { EventPublisher } from './ports/events.js';
 import type { Messenger } from './ports/messenger.js';
 import { cryptoRandom, type Random } from './ports/random.js';
 import type { OtpKeyProvider, SecretBox } from './ports/secret-box.js';
 import type { TokenSigner } from './ports/signer.js';
-import type { ClientStore, FactorStore, RateLimiter, TransactionStore } from './ports/store.js';
+import type {
+  ClientStore,
+  FactorStore,
+  PolicyStateStore,
+  RateLimiter,
+  TransactionStore,
+} from './ports/store.js';
 
 /**
  * What use cases are given. Every function composes its own (`composeDeps`): the core
@@ -26,6 +33,7 @@ export interface Deps {
   readonly clients: ClientStore;
   readonly factors: FactorStore;
   readonly transactions: TransactionStore;
+  readonly policyStates: PolicyStateStore;
   readonly rates: RateLimiter;
   readonly workflow: Workflow;
   readonly messenger: Messenger;
@@ -33,6 +41,7 @@ export interface Deps {
   readonly secretBox: SecretBox;
   readonly otpKeys: OtpKeyProvider;
   readonly signer: TokenSigner;
+  readonly consents: ConsentChecker;
 }
 
 /** The dependencies that come from a part (an AWS client behind them), not from the core. */
@@ -44,6 +53,7 @@ const PROVIDER: Readonly<Record<PartKey, string>> = {
   clients: 'clientStore (shared/compose/dynamo.ts)',
   factors: 'userStore (shared/compose/dynamo.ts)',
   transactions: 'userStore (shared/compose/dynamo.ts)',
+  policyStates: 'userStore (shared/compose/dynamo.ts)',
   rates: 'rateLimiter (shared/compose/dynamo.ts)',
   workflow: 'workflow (shared/compose/workflow.ts)',
   messenger: 'messenger (shared/compose/messenger.ts)',
@@ -51,6 +61,7 @@ const PROVIDER: Readonly<Record<PartKey, string>> = {
   secretBox: 'secretBox (shared/compose/secret-box.ts)',
   otpKeys: 'otpKeys (shared/compose/otp-key.ts)',
   signer: 'signer (shared/compose/signer.ts)',
+  consents: 'consentCheck (shared/compose/consent-check.ts)',
 };
 const PART_KEYS = Object.keys(PROVIDER) as PartKey[];
 

@@ -65,6 +65,25 @@ export const routes: readonly Route[] = [
     handler: 'factors-delete',
     auth: 'client',
   },
+  // Trusted beneficiaries (API.md v1.1, PSD2 RTS Art. 13).
+  {
+    method: 'GET',
+    path: '/v1/users/{userId}/trusted-payees',
+    handler: 'trusted-payees-list',
+    auth: 'client',
+  },
+  {
+    method: 'POST',
+    path: '/v1/users/{userId}/trusted-payees',
+    handler: 'trusted-payees-add',
+    auth: 'client',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/users/{userId}/trusted-payees/{payeeAccount}',
+    handler: 'trusted-payees-remove',
+    auth: 'client',
+  },
   // The cats-and-dogs demo of the MFA authorizer (API.md).
   { method: 'GET', path: '/demo', handler: 'demo', auth: 'none' },
   { method: 'GET', path: '/demo/dogs', handler: 'demo', auth: 'mfa' },

@@ -1,8 +1,8 @@
-import { acrSatisfies, type MfaTokenClaims } from '../domain/mfa-token.js';
+import { acrSatisfies, authenticatedAt, type MfaTokenClaims } from '../domain/mfa-token.js';
 
 /** What a protected route demands of a verified MFA token. */
 export interface RoutePolicy {
-  /** Seconds since `auth_time` after which the user must authenticate again. */
+  /** Seconds since `auth_time` (an exempt token: `iat`) after which the user must authenticate again. */
   readonly maxAge: number;
   /**
    * The level the route needs (space-separated `acr` values, any one will do; none: `mfa`):
@@ -37,14 +37,14 @@ const stepUpChallenge = (description: string, policy: RoutePolicy): string => {
  * if (!result.ok) deny(result.wwwAuthenticate);
  */
 export const checkRecency = (
-  claims: Pick<MfaTokenClaims, 'auth_time' | 'acr'>,
+  claims: Pick<MfaTokenClaims, 'auth_time' | 'iat' | 'acr'>,
   policy: RoutePolicy,
   nowSeconds: number,
 ): RecencyResult => {
   if (!acrSatisfies(policy.acr, claims.acr)) {
     return { ok: false, reason: 'acr', wwwAuthenticate: stepUpChallenge(WRONG_LEVEL, policy) };
   }
-  if (nowSeconds - claims.auth_time > policy.maxAge) {
+  if (nowSeconds - authenticatedAt(claims) > policy.maxAge) {
     return { ok: false, reason: 'max_age', wwwAuthenticate: stepUpChallenge(STALE, policy) };
   }
   return { ok: true };

@@ -3,6 +3,7 @@ import type {
   APIGatewayAuthorizerResultContext,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { authenticatedAt } from '../domain/mfa-token.js';
 import type { Logger } from '../log.js';
 import { type Clock, epochSeconds } from '../ports/clock.js';
 import { checkRecency, INVALID_TOKEN_CHALLENGE } from './recency.js';
@@ -110,9 +111,9 @@ export const createAuthorizerHandler = (deps: AuthorizerDeps): AuthorizerHandler
       sub: claims.sub,
       clientId: claims.aud,
       txn: claims.txn,
-      authTime: claims.auth_time,
+      authTime: authenticatedAt(claims),
       acr: claims.acr,
-      amr: claims.amr.join(' '),
+      amr: (claims.amr ?? []).join(' '),
     });
   };
 };

@@ -1,6 +1,11 @@
 import { type KeyObject, verify as verifySignature } from 'node:crypto';
 import { isLowSP256 } from '../domain/ecdsa-signature.js';
-import { MFA_TOKEN_ALG, MFA_TOKEN_TYPE, type MfaTokenClaims } from '../domain/mfa-token.js';
+import {
+  EXEMPT_ACR,
+  MFA_TOKEN_ALG,
+  MFA_TOKEN_TYPE,
+  type MfaTokenClaims,
+} from '../domain/mfa-token.js';
 import type { KeySource } from './jwks-source.js';
 
 /** Why a token was refused: short, stable, safe to log (never token content). */
@@ -155,15 +160,21 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
     if (exp <= nowSeconds - skew) fail('exp');
     if (nbf !== undefined && (!isNumber(nbf) || nbf > nowSeconds + skew)) fail('nbf');
     const { iat, auth_time: authTime, sub, jti, txn, amr, acr } = payload;
+    // An exempt token (a policy exemption) says nobody authenticated: no auth_time, no amr.
+    // Any other token has both; a token of neither shape is refused.
+    const authenticated =
+      acr === EXEMPT_ACR
+        ? authTime === undefined && amr === undefined
+        : isNumber(authTime) &&
+          authTime <= nowSeconds + skew &&
+          Array.isArray(amr) &&
+          amr.every((value) => typeof value === 'string');
     const valid =
       isNumber(iat) &&
-      isNumber(authTime) &&
-      authTime <= nowSeconds + skew &&
+      authenticated &&
       isText(sub) &&
       isText(jti) &&
       isText(txn) &&
-      Array.isArray(amr) &&
-      amr.every((value) => typeof value === 'string') &&
       typeof acr === 'string' &&
       (payload.consent_id === undefined || typeof payload.consent_id === 'string') &&
       (payload.authorization_details === undefined || Array.isArray(payload.authorization_details));

@@ -3,7 +3,7 @@
  * authentication transactions. Plain data, no AWS and no behaviour; the store ports
  * (`ports/store.ts`) read and write them.
  */
-import type { Policy } from './policy/index.js';
+import type { Policy, PolicyState, PolicyTransaction } from './policy/index.js';
 
 export interface ClientRecord {
   readonly clientId: string;
@@ -83,6 +83,13 @@ export interface UserFactors {
   readonly activeCount?: number;
   /** jti of the MFA tokens spent on factor changes (absent on older items). */
   readonly stepUps?: Readonly<Record<string, StepUpUse>>;
+  /**
+   * What the app's policy remembers of this user (API.md "Policy"): payments since the last
+   * SCA, trusted payees, recurring series, remembered devices. Absent: nothing yet.
+   */
+  readonly policyState?: PolicyState;
+  /** Revision of `policyState`: every write of it is conditioned on the one it read. */
+  readonly policyRev?: number;
 }
 
 /**
@@ -115,7 +122,7 @@ export interface TransactionRecord {
   readonly expiresAt: string;
   /** epoch seconds, for conditions */
   readonly expiresAtEpoch: number;
-  readonly transaction?: { amount: string; currency: string; payee: string };
+  readonly transaction?: PolicyTransaction;
   readonly consentId?: string;
   /** The level the policy requires (absent: `mfa`). */
   readonly level?: 'mfa' | 'sca';
@@ -130,6 +137,10 @@ export interface TransactionRecord {
   readonly amr?: readonly string[];
   /** The app's policy counts email as possession (`emailIsPossession`). */
   readonly emailIsPossession?: boolean;
+  /** `deviceRef(context.deviceId)`: the device a successful SCA remembers. */
+  readonly deviceRef?: string;
+  /** The policy's `rememberDevice.days` at the start (absent: no device is remembered). */
+  readonly rememberDays?: number;
   /** The factors that were ACTIVE at the start (id → type): only these can be used. */
   readonly factors: Readonly<Record<string, FactorType>>;
   readonly challengeFactorId?: string;

@@ -7,6 +7,8 @@ export const MFA_TOKEN_ALG = 'ES256';
 export const MFA_ACR = 'mfa';
 /** Strong Customer Authentication: two distinct categories proven (API.md "Factor sequencing"). */
 export const SCA_ACR = 'sca';
+/** A policy exemption: nobody authenticated (no `auth_time`, no `amr`; API.md "Start"). */
+export const EXEMPT_ACR = 'exempt';
 
 /** The SCA categories an authentication can prove (API.md "Factor categories"). */
 export type ScaCategory = 'knowledge' | 'possession' | 'inherence';
@@ -15,7 +17,7 @@ export type ScaCategory = 'knowledge' | 'possession' | 'inherence';
  * The `acr` of a token from the categories its transaction proved (the verified factors' and
  * the app's own sign-in, `context.primaryAuth`): `sca` for two or more distinct ones, else `mfa`.
  */
-export const acrFor = (categories: Iterable<ScaCategory>): string =>
+export const acrFor = (categories: Iterable<ScaCategory>): typeof SCA_ACR | typeof MFA_ACR =>
   new Set(categories).size >= 2 ? SCA_ACR : MFA_ACR;
 
 /**
@@ -56,10 +58,10 @@ export interface MfaTokenClaims {
   readonly exp: number;
   /** Unique token id. */
   readonly jti: string;
-  /** Epoch seconds when the factor was verified. */
-  readonly auth_time: number;
-  /** RFC 8176 values, e.g. ["sms","otp","mfa"], ["otp","mfa"] for totp. */
-  readonly amr: readonly string[];
+  /** Epoch seconds when the factor was verified. Absent exactly when `acr` is `exempt`. */
+  readonly auth_time?: number;
+  /** RFC 8176 values, e.g. ["sms","otp","mfa"], ["otp","mfa"] for totp. Absent exactly when `acr` is `exempt`. */
+  readonly amr?: readonly string[];
   readonly acr: string;
   /** The transaction id (the authentication operation id). */
   readonly txn: string;
@@ -68,3 +70,10 @@ export interface MfaTokenClaims {
   /** What the app's policy decided at the start (API.md v1.1): `decision`, `rule`, `exemption`. */
   readonly sca?: { readonly decision: string; readonly rule?: string; readonly exemption?: string };
 }
+
+/**
+ * When the user last authenticated for this token: `auth_time`, or for an exempt token (no
+ * authentication) the time it was issued, so a route's max age still bounds its use.
+ */
+export const authenticatedAt = (claims: Pick<MfaTokenClaims, 'auth_time' | 'iat'>): number =>
+  claims.auth_time ?? claims.iat;

@@ -50,6 +50,10 @@ export const decideStart = (args: {
   rule?: string;
   /** The app's policy counts email as possession. */
   emailIsPossession?: boolean;
+  /** The start's device id as stored (`deviceRef`), remembered by a successful SCA. */
+  deviceRef?: string;
+  /** The policy's `rememberDevice.days` (absent: no device is remembered). */
+  rememberDays?: number;
   /** The SCA categories a verified factor proves (its kind's, under the app's policy). */
   categoriesOf: (factor: StoredFactor) => readonly ScaCategory[];
 }): StartDecision => {
@@ -83,6 +87,8 @@ export const decideStart = (args: {
     ...(args.rule ? { rule: args.rule } : {}),
     ...(proven.length ? { proven } : {}),
     ...(args.emailIsPossession ? { emailIsPossession: true } : {}),
+    ...(args.deviceRef ? { deviceRef: args.deviceRef } : {}),
+    ...(args.rememberDays === undefined ? {} : { rememberDays: args.rememberDays }),
     factors,
     pruneAfter: epochSeconds(expires) + args.retentionSeconds,
   };

@@ -18,6 +18,12 @@ export const userIdSchema = pattern(
 /** SEPA's limit for a creditor name (ISO 20022 Max70Text), so a payee fits any bank's record. */
 export const MAX_PAYEE_CHARACTERS = 70;
 
+/** The payee's account id (an IBAN or another account id): what trusted payees are keyed by. */
+export const payeeAccountSchema = pattern(
+  /^[A-Za-z0-9._:/-]{1,64}$/,
+  'must be 1-64 characters of A-Z a-z 0-9 . _ : / -',
+);
+
 const transaction = z
   .object({
     amount: pattern(
@@ -32,9 +38,7 @@ const transaction = z
     payee: displayText(MAX_PAYEE_CHARACTERS),
     // v1.1: what trusted beneficiaries are keyed by (an IBAN or another account id), and
     // whether the payment belongs to a recurring series (policy exemptions).
-    payeeAccount: z.optional(
-      pattern(/^[A-Za-z0-9._:/-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : / -'),
-    ),
+    payeeAccount: z.optional(payeeAccountSchema),
     recurring: z.optional(z.boolean()),
   })
   // Runs only when each field is valid on its own, so the currency is a listed one here.
@@ -108,5 +112,11 @@ export const pathParam = (
     onMismatch === 'not_found' ? 'No such resource' : `Invalid ${name}`,
   );
 };
+
+/** `POST /v1/users/{userId}/trusted-payees` (API.md "Trusted beneficiaries"). */
+export const trustedPayeeBody = z.object({
+  payeeAccount: payeeAccountSchema,
+  payee: displayText(MAX_PAYEE_CHARACTERS),
+});
 
 export const factorIdSchema = z.string().check(z.regex(FACTOR_ID));

@@ -18,7 +18,9 @@ export type AuditEventType =
   | 'mfa.factor.deleted'
   | 'mfa.factor.activation_failed'
   | 'mfa.factor.locked'
-  | 'mfa.sms.budget_exceeded';
+  | 'mfa.sms.budget_exceeded'
+  | 'mfa.payee.trusted'
+  | 'mfa.payee.untrusted';
 
 export interface AuditDetail {
   /** Unique per event. */
@@ -33,7 +35,7 @@ export interface AuditDetail {
   readonly transactionId?: string;
   readonly factorId?: string;
   readonly factorType?: FactorType;
-  /** `started`: `MFA_REQUIRED` or `MFA_ENROLL`. */
+  /** `started`: `MFA_REQUIRED`, `MFA_ENROLL`, `SUCCESS` (an exemption) or `DENIED`. */
   readonly status?: string;
   /** `failed`: the problem code answered (`invalid_passcode`, `locked_out`). */
   readonly code?: string;
@@ -51,7 +53,15 @@ export interface AuditDetail {
   /** `started`: what the app told of the request (ip, user agent, device, country). */
   readonly context?: Readonly<Record<string, string | number>>;
   /** Dynamic linking: what the user approved. */
-  readonly transaction?: { amount: string; currency: string; payee: string };
+  readonly transaction?: {
+    amount: string;
+    currency: string;
+    payee: string;
+    payeeAccount?: string;
+    recurring?: boolean;
+  };
+  /** `payee.trusted` / `payee.untrusted`: the payee's account id, masked (`…1234`). */
+  readonly payeeAccount?: string;
   readonly consentId?: string;
 }
 

@@ -9,6 +9,7 @@ import type {
   TransactionView,
   UserFactors,
 } from '../domain/entities.js';
+import type { PolicyState } from '../domain/policy/index.js';
 
 /** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
 /**
@@ -175,12 +176,36 @@ export interface TransactionStore {
       };
       codeMac?: string;
       step?: number;
+      /** The user's policy state after this success, if it changes (`PolicyStateWrite`). */
+      policyState?: PolicyStateWrite;
     },
   ): Promise<Conditional<void>>;
   /** After its last allowed wrong code: the transaction ends (`LOCKED_OUT`, if still live). */
   endTransaction(ref: TransactionRef): Promise<void>;
   /** Cancels a live transaction; returns it as cancelled (undefined: it was not live). */
   cancel(ref: TransactionRef, nowSeconds: number): Promise<Conditional<TransactionView>>;
+}
+
+/**
+ * A new policy state for a user item, written only if the item's `policyRev` is still
+ * `seenRev` (undefined: never written), so two decisions made on the same state cannot both
+ * count (the 5th low-value payment is exempt once).
+ */
+export interface PolicyStateWrite {
+  readonly state: PolicyState;
+  readonly seenRev: number | undefined;
+}
+
+/** The user's policy state (API.md "Policy"), in the user item. */
+export interface PolicyStateStore {
+  /**
+   * Replaces the policy state (`PolicyStateWrite`); creates the user item when there is none
+   * (a user without factors can be exempt: the counters must still count).
+   */
+  save(
+    user: { readonly clientId: string; readonly userId: string },
+    write: PolicyStateWrite,
+  ): Promise<Conditional<void>>;
 }
 
 /** Fixed-window counters (conditional `ADD`), e.g. codes per destination per hour. */

@@ -49,3 +49,12 @@ export const auditFactor = (
     factorType: factor.factorType,
     ...(factor.stepUpTransactionId ? { stepUpTransactionId: factor.stepUpTransactionId } : {}),
   });
+
+/** An account id (an IBAN) as the audit trail shows it: its last four characters only. */
+export const maskedAccount = (payeeAccount: string) => `…${payeeAccount.slice(-4)}`;
+
+/** A transaction as the audit trail shows it: the payee's account id masked. */
+export const auditedTransaction = (transaction: NonNullable<AuditDetail['transaction']>) =>
+  transaction.payeeAccount === undefined
+    ? transaction
+    : { ...transaction, payeeAccount: maskedAccount(transaction.payeeAccount) };

@@ -1,3 +1,6 @@
+import type { UserFactors } from '../domain/entities.js';
+import { EXEMPT_ACR } from '../domain/mfa-token.js';
+import type { PolicyDecision } from '../domain/policy/index.js';
 import { userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
@@ -5,101 +8,208 @@ import { categoriesOf, factorView } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit } from './audit.js';
-import { decidePolicy, requirementOf, scaClaim } from './policy-decision.js';
+import { audit, auditedTransaction } from './audit.js';
+import { paymentDetails } from './authorization-details.js';
+import {
+  decidePolicy,
+  deviceRefOf,
+  exemptStateWrite,
+  requirementOf,
+  scaClaim,
+} from './policy-decision.js';
+
+/** Decisions made again on the item a refused write saw, before giving up (429). */
+const MAX_ROUNDS = 3;
 
 /**
- * Start: reads the user item (one read) and adds the transaction to it (one conditional
- * write), removing finished transactions and those past their retention. The write holds
- * only if every removed entry is still there (the cap is exact); a start that raced another
- * adds without removing, or decides again on the item its refused write saw. Nothing is written for a user who has no active
- * factor.
+ * Start: reads the user item (one read), decides under the app's policy on the user's policy
+ * state, and writes once: an exempt start its policy state (the RTS counters), a required one
+ * the transaction (removing finished transactions and those past their retention). Each write
+ * is conditioned on what was read; a refused one decides again on the item it saw (no second
+ * read). A deny, a refused consent or a user without an active factor writes nothing.
  */
 export const startTransaction = async (input: StartInput, deps: TaskDeps): Promise<FlowOutcome> => {
-  const { factors, transactions, clock, random, config, log } = deps;
+  const { factors, clock } = deps;
   const now = clock.now();
-  const transactionId = random.uuid();
-  const ref = {
-    clientId: input.clientId,
-    userRef: userRef(input.userId),
-    stateTokenHash: input.stateTokenHash,
-  };
-  const refusal = (detail: string, wait: number) => {
-    log.warn('authn refused', { transactionId, reason: detail });
-    return new MfaError('rate_limited', detail, {}, { 'retry-after': String(wait) });
-  };
+  const transactionId = deps.random.uuid();
+  let user = await factors.getUser(input.clientId, input.userId);
+  let consentChecked = false;
+  for (let round = 1; ; round += 1) {
+    const policy = decidePolicy(input, user, epochSeconds(now));
+    if (policy.decision === 'deny') throw await denied(input, transactionId, policy, deps);
+    if (!consentChecked) {
+      await checkConsent(input, transactionId, deps);
+      consentChecked = true;
+    }
+    const written =
+      policy.decision === 'exempt'
+        ? await exempt(input, user, transactionId, policy, deps)
+        : await requireMfa(input, user, transactionId, policy, deps, now);
+    if (written.ok) return written.outcome;
+    // Another request changed the user item first: decide again on what it saw.
+    if (round >= MAX_ROUNDS || !written.seen) throw busy(deps, transactionId);
+    user = written.seen;
+  }
+};
 
-  const policy = decidePolicy(input, epochSeconds(now), log);
-  if (policy.decision === 'deny') {
-    // The same answer for a known and an unknown user: nothing read, nothing listed.
-    await audit(deps, 'mfa.authn.started', {
-      clientId: input.clientId,
-      userRef: ref.userRef,
+type Written =
+  | { readonly ok: true; readonly outcome: FlowOutcome }
+  | { readonly ok: false; readonly seen: UserFactors | undefined };
+
+const startedEvent = (
+  input: StartInput,
+  transactionId: string,
+  status: string,
+  policy: PolicyDecision,
+) => ({
+  clientId: input.clientId,
+  userRef: userRef(input.userId),
+  transactionId,
+  status,
+  policy: scaClaim(policy),
+  ...(input.context ? { context: input.context } : {}),
+  ...(input.transaction ? { transaction: auditedTransaction(input.transaction) } : {}),
+  ...(input.consentId ? { consentId: input.consentId } : {}),
+});
+
+/** A deny: the same answer for a known and an unknown user (nothing listed, nothing written). */
+const denied = async (
+  input: StartInput,
+  transactionId: string,
+  policy: PolicyDecision,
+  deps: TaskDeps,
+): Promise<MfaError> => {
+  await audit(deps, 'mfa.authn.started', startedEvent(input, transactionId, 'DENIED', policy));
+  deps.log.info('authn denied by policy', { transactionId, rule: policy.rule });
+  return new MfaError('access_denied', "The app's policy does not allow this", {
+    transactionId,
+    rule: policy.rule ?? 'default',
+  });
+};
+
+/**
+ * The app's consent check (policy `consentCheck`), for a start that names a consent, before
+ * anything is written: refused → 403 `invalid_consent`, no answer → 503.
+ */
+const checkConsent = async (input: StartInput, transactionId: string, deps: TaskDeps) => {
+  const url = input.policy?.consentCheck?.url;
+  if (url === undefined || input.consentId === undefined) return;
+  const verdict = await deps.consents.check(url, {
+    consentId: input.consentId,
+    userId: input.userId,
+    ...(input.transaction ? { transaction: input.transaction } : {}),
+  });
+  if (verdict === 'valid') return;
+  deps.log.warn('authn refused: consent check', { transactionId, verdict });
+  if (verdict === 'invalid') {
+    throw new MfaError('invalid_consent', "The app's consent check refused this consent", {
       transactionId,
-      status: 'DENIED',
-      policy: scaClaim(policy),
-      ...(input.transaction ? { transaction: input.transaction } : {}),
-      ...(input.consentId ? { consentId: input.consentId } : {}),
-    });
-    log.info('authn denied by policy', { transactionId, rule: policy.rule });
-    throw new MfaError('access_denied', "The app's policy does not allow this", {
-      transactionId,
-      rule: policy.rule ?? 'default',
     });
   }
-  const emailIsPossession = input.policy?.emailIsPossession === true;
+  throw new MfaError('service_unavailable', "The app's consent check did not answer; try again");
+};
 
-  let user = await factors.getUser(input.clientId, input.userId);
-  for (let attempt = 1; ; attempt += 1) {
-    const decision = decideStart({
-      input,
-      user,
-      transactionId,
-      now,
-      stateTokenTtlSeconds: config.STATE_TOKEN_TTL_SECONDS,
-      retentionSeconds: config.TRANSACTION_RETENTION_SECONDS,
-      level: policy.level,
-      ...(policy.rule ? { rule: policy.rule } : {}),
-      emailIsPossession,
-      categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
-    });
-    if (decision.status === 'MFA_REQUIRED' && user) {
-      if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
-        const wait = secondsUntilPrunable(user, epochSeconds(now));
-        throw refusal(`Too many open transactions for this user; try again in ${wait} s`, wait);
-      }
-      if (!user.txns) await transactions.prepare(ref);
-      const maxTransactions = config.MAX_TRANSACTIONS_PER_USER;
-      // Pruning loses when another start removed an entry first: then add without pruning,
-      // if there is room.
-      let created = await transactions.create(ref, decision.record, {
-        prune: decision.prune,
-        maxTransactions,
-      });
-      if (!created.ok && decision.prune.length > 0) {
-        created = await transactions.create(ref, decision.record, { prune: [], maxTransactions });
-      }
-      if (!created.ok) {
-        // Decide again on the item the refused write saw: no second read.
-        if (attempt < 3 && created.seen) {
-          user = created.seen;
-          continue;
-        }
-        throw refusal("The user's transactions changed meanwhile; try again", 1);
-      }
+/**
+ * An exemption: the payment counts towards the RTS Art. 16 counters (one conditional write of
+ * the policy state, none without a payment) and the app gets a token with `acr: "exempt"` and
+ * no `auth_time` or `amr`: nobody authenticated.
+ */
+const exempt = async (
+  input: StartInput,
+  user: UserFactors | undefined,
+  transactionId: string,
+  policy: PolicyDecision,
+  deps: TaskDeps,
+): Promise<Written> => {
+  const write = exemptStateWrite(input, user);
+  if (write) {
+    const saved = await deps.policyStates.save(input, write);
+    if (!saved.ok) return saved;
+  }
+  await audit(deps, 'mfa.authn.started', startedEvent(input, transactionId, 'SUCCESS', policy));
+  deps.log.info('authn exempt', { transactionId, exemption: policy.exemption });
+  return {
+    ok: true,
+    outcome: {
+      ok: true,
+      body: { status: 'SUCCESS', transactionId, exemption: policy.exemption },
+      claims: {
+        sub: input.userId,
+        aud: input.clientId,
+        acr: EXEMPT_ACR,
+        txn: transactionId,
+        ...(input.consentId ? { consent_id: input.consentId } : {}),
+        ...(input.transaction ? { authorization_details: paymentDetails(input.transaction) } : {}),
+        sca: scaClaim(policy),
+      },
+    },
+  };
+};
+
+/** MFA required: the transaction is added to the user item (none for a user without factors). */
+const requireMfa = async (
+  input: StartInput,
+  user: UserFactors | undefined,
+  transactionId: string,
+  policy: PolicyDecision,
+  deps: TaskDeps,
+  now: Date,
+): Promise<Written> => {
+  const { transactions, config } = deps;
+  const emailIsPossession = input.policy?.emailIsPossession === true;
+  const deviceRef = deviceRefOf(input);
+  const rememberDays = input.policy?.rememberDevice?.days;
+  const decision = decideStart({
+    input,
+    user,
+    transactionId,
+    now,
+    stateTokenTtlSeconds: config.STATE_TOKEN_TTL_SECONDS,
+    retentionSeconds: config.TRANSACTION_RETENTION_SECONDS,
+    level: policy.level,
+    ...(policy.rule ? { rule: policy.rule } : {}),
+    emailIsPossession,
+    ...(deviceRef ? { deviceRef } : {}),
+    ...(rememberDays === undefined ? {} : { rememberDays }),
+    categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
+  });
+  if (decision.status === 'MFA_REQUIRED' && user) {
+    if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
+      const wait = secondsUntilPrunable(user, epochSeconds(now));
+      throw rateLimited(
+        deps,
+        transactionId,
+        `Too many open transactions for this user; try again in ${wait} s`,
+        wait,
+      );
     }
-    await audit(deps, 'mfa.authn.started', {
+    const ref = {
       clientId: input.clientId,
-      userRef: ref.userRef,
-      transactionId,
-      status: decision.status,
-      policy: scaClaim(policy),
-      ...(input.context ? { context: input.context } : {}),
-      ...(input.transaction ? { transaction: input.transaction } : {}),
-      ...(input.consentId ? { consentId: input.consentId } : {}),
+      userRef: userRef(input.userId),
+      stateTokenHash: input.stateTokenHash,
+    };
+    if (!user.txns) await transactions.prepare(ref);
+    const maxTransactions = config.MAX_TRANSACTIONS_PER_USER;
+    // Pruning loses when another start removed an entry first: then add without pruning,
+    // if there is room.
+    let created = await transactions.create(ref, decision.record, {
+      prune: decision.prune,
+      maxTransactions,
     });
-    log.info('authn started', { transactionId, status: decision.status });
-    return {
+    if (!created.ok && decision.prune.length > 0) {
+      created = await transactions.create(ref, decision.record, { prune: [], maxTransactions });
+    }
+    if (!created.ok) return created;
+  }
+  await audit(
+    deps,
+    'mfa.authn.started',
+    startedEvent(input, transactionId, decision.status, policy),
+  );
+  deps.log.info('authn started', { transactionId, status: decision.status });
+  return {
+    ok: true,
+    outcome: {
       ok: true,
       body:
         decision.status === 'MFA_REQUIRED'
@@ -111,6 +221,14 @@ export const startTransaction = async (input: StartInput, deps: TaskDeps): Promi
               ...requirementOf(decision.record),
             }
           : { status: 'MFA_ENROLL', transactionId, factors: [] },
-    };
-  }
+    },
+  };
 };
+
+const rateLimited = (deps: TaskDeps, transactionId: string, detail: string, wait: number) => {
+  deps.log.warn('authn refused', { transactionId, reason: detail });
+  return new MfaError('rate_limited', detail, {}, { 'retry-after': String(wait) });
+};
+
+const busy = (deps: TaskDeps, transactionId: string) =>
+  rateLimited(deps, transactionId, "The user's transactions changed meanwhile; try again", 1);

@@ -1,4 +1,4 @@
-import type { StoredFactor, TransactionRecord, TransactionView } from '../domain/entities.js';
+import type { StoredFactor, TransactionView, UserFactors } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-lock.js';
 import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
@@ -11,9 +11,10 @@ import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit } from './audit.js';
+import { audit, auditedTransaction } from './audit.js';
 import { lockedOut, seenView, transactionRefusal, usableFactor } from './authn-state.js';
-import { requirementOf } from './policy-decision.js';
+import { paymentDetails } from './authorization-details.js';
+import { requirementOf, verifiedStateWrite } from './policy-decision.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
@@ -94,15 +95,27 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const proven = union(provenBefore, categories);
   const amr = union(txn.amr ?? [], kind.amr);
   const finished = levelMet(level, proven);
-  const done = await transactions.complete(ref, {
-    factorId: input.factorId,
-    nowSeconds: now,
-    owner: input.requestId,
-    lifting: locking,
-    ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
-    ...('step' in proof ? { step: proof.step } : {}),
-    ...(finished ? {} : { partial: { proven, amr, provenBefore: txn.proven ?? [] } }),
-  });
+  const acr = acrFor(proven);
+  const complete = (seen: UserFactors) => {
+    // The user's policy state after this success (RTS counters, device, series), if it changes.
+    const policyState = finished ? verifiedStateWrite(txn, seen, acr, now) : undefined;
+    return transactions.complete(ref, {
+      factorId: input.factorId,
+      nowSeconds: now,
+      owner: input.requestId,
+      lifting: locking,
+      ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
+      ...('step' in proof ? { step: proof.step } : {}),
+      ...(finished ? {} : { partial: { proven, amr, provenBefore: txn.proven ?? [] } }),
+      ...(policyState ? { policyState } : {}),
+    });
+  };
+  let done = await complete(user);
+  // The policy state changed meanwhile (an exempt payment, a trusted payee): complete again on
+  // the state the refused write saw. The code is still unspent: single use holds.
+  for (let round = 1; !done.ok && round < 3 && stateMoved(user, done.seen); round += 1) {
+    done = await complete(done.seen as UserFactors);
+  }
   if (!done.ok) {
     const seenTxn = seenView(ref, done.seen)?.txn;
     if (
@@ -125,7 +138,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     transactionId: txn.transactionId,
     factorId: input.factorId,
     factorType: type,
-    ...(txn.transaction ? { transaction: txn.transaction } : {}),
+    ...(txn.transaction ? { transaction: auditedTransaction(txn.transaction) } : {}),
     ...(txn.consentId ? { consentId: txn.consentId } : {}),
   });
   deps.log.info('authn succeeded', { transactionId: txn.transactionId, factorType: type });
@@ -138,11 +151,11 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       auth_time: now,
       amr,
       // The categories proven: the app's own sign-in and every verified factor's.
-      acr: acrFor(proven),
+      acr,
       txn: txn.transactionId,
       ...(txn.consentId ? { consent_id: txn.consentId } : {}),
       ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
-      // What the app's policy decided at the start (require: exemptions are not applied yet).
+      // What the app's policy decided at the start.
       sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
     },
   };
@@ -190,14 +203,6 @@ const nextFactor = async (
   };
 };
 
-const paymentDetails = (payment: NonNullable<TransactionRecord['transaction']>) => [
-  {
-    type: 'payment_initiation' as const,
-    instructedAmount: { amount: payment.amount, currency: payment.currency },
-    creditorName: payment.payee,
-  },
-];
-
 type LockArgs = NonNullable<Parameters<TaskDeps['transactions']['reserveAttempt']>[1]['lock']>;
 
 /**
@@ -220,6 +225,10 @@ const nextLock = (
     ...(factor?.lockCount === undefined ? {} : { seenCount: factor.lockCount }),
   };
 };
+
+/** Whether a refused write saw another policy state than the one this request read. */
+const stateMoved = (read: UserFactors, seen: UserFactors | undefined): seen is UserFactors =>
+  seen !== undefined && seen.policyRev !== read.policyRev;
 
 /** The one refusal that is not final: the factor's last failure, reserved with its lock. */
 const LAST_FAILURE = Symbol('last failure');

@@ -1,11 +1,11 @@
-import { importJwks } from '../authz/jwks-source.js';
 import { checkRecency } from '../authz/recency.js';
-import { createMfaTokenVerifier, InvalidTokenError } from '../authz/token-verifier.js';
 import type { StepUpGuard, UserFactors } from '../domain/entities.js';
+import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import { MfaError } from '../errors.js';
 import { kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
+import { verifyUserToken } from './user-token.js';
 
 /** The request header that carries the user's MFA token on a factor change. */
 export const MFA_TOKEN_HEADER = 'x-mfa-token';
@@ -73,29 +73,16 @@ export const requireRecentMfa = async (
       `This user has an active factor: send their MFA token (header X-MFA-Token) from the last ${maxAge} s`,
     );
   }
-  const issuer = deps.config.MFA_ISSUER;
-  if (!issuer) throw new Error('Invalid configuration: MFA_ISSUER');
-  const keys = importJwks(await deps.signer.publicJwks());
-  const verifier = createMfaTokenVerifier({
-    issuer,
-    audiences: [args.clientId],
-    keys: { getKey: async (kid) => keys.get(kid) },
-    now: () => deps.clock.now().getTime(),
-    cacheSize: 0,
-  });
-  let claims: Awaited<ReturnType<typeof verifier.verify>>;
-  try {
-    claims = await verifier.verify(args.mfaToken);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) {
-      deps.log.info('factor change refused: invalid MFA token', { reason: error.reason });
-      throw new MfaError('invalid_token', 'The MFA token is not valid for this app');
-    }
-    throw error;
+  const verified = await verifyUserToken(deps, { ...args, mfaToken: args.mfaToken });
+  if (!verified.ok) {
+    throw new MfaError(
+      'invalid_token',
+      verified.reason === 'user'
+        ? 'The MFA token is for another user'
+        : 'The MFA token is not valid for this app',
+    );
   }
-  if (claims.sub !== args.userId) {
-    throw new MfaError('invalid_token', 'The MFA token is for another user');
-  }
+  const { claims } = verified;
   // A token is the proof of what the user approved: a payment or a consent is not a factor
   // change, so its token cannot authorize one (else approving a 0.00 payment would).
   if (claims.authorization_details !== undefined || claims.consent_id !== undefined) {
@@ -104,11 +91,18 @@ export const requireRecentMfa = async (
       'This MFA token approved a payment or a consent: step up without a transaction for a factor change',
     );
   }
+  // An exempt token proves nobody authenticated: it changes nothing.
+  if (claims.acr === EXEMPT_ACR || claims.amr === undefined || claims.auth_time === undefined) {
+    throw stepUp(
+      maxAge,
+      'This MFA token comes from a policy exemption: authenticate with a factor',
+    );
+  }
+  const { amr, auth_time: authTime } = claims;
   // A PIN is knowledge, like the password the app already checked: alone it cannot change
   // the factors of a user who has a factor of another kind (two knowledge factors are not
   // two categories).
-  const beyondKnowledge =
-    claims.acr === 'sca' || claims.amr.some((m) => m !== 'pin' && m !== 'mfa');
+  const beyondKnowledge = claims.acr === 'sca' || amr.some((m) => m !== 'pin' && m !== 'mfa');
   const hasOtherKind = Object.values(args.user?.factors ?? {}).some((factor) => {
     const { categories } = kindOf(factor.type);
     const knowledgeOnly = categories.length > 0 && categories.every((c) => c === 'knowledge');
@@ -122,7 +116,7 @@ export const requireRecentMfa = async (
     throw stepUp(maxAge, `The MFA token is older than ${maxAge} s: authenticate again`);
   }
   const spent = args.user?.stepUps ?? {};
-  const until = Math.min(claims.exp, claims.auth_time + maxAge) + SKEW_SECONDS;
+  const until = Math.min(claims.exp, authTime + maxAge) + SKEW_SECONDS;
   const prune = Object.entries(spent)
     .filter(([, use]) => use.until < now)
     .map(([jti]) => jti)

@@ -73,6 +73,8 @@ describe('events and audit', () => {
       'flow-start',
       'flow-undo-challenge',
       'flow-verify',
+      'trusted-payees-add',
+      'trusted-payees-remove',
     ]);
   });
 });

@@ -27,7 +27,14 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'well-known-openid': [],
   authorizer: [],
   'well-known-jwks': ['kms:GetPublicKey'],
-  'authn-start': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
+  // An exempt start's token is signed here.
+  'authn-start': [
+    'dynamodb:GetItem',
+    'kms:Decrypt',
+    'kms:GetPublicKey',
+    'kms:Sign',
+    'states:StartSyncExecution',
+  ],
   'authn-challenge': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
   'authn-cancel': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
   'authn-status': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
@@ -75,6 +82,21 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'kms:Decrypt',
     'kms:GetPublicKey',
   ],
+  'trusted-payees-list': ['dynamodb:GetItem', 'kms:Decrypt'],
+  'trusted-payees-add': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'events:PutEvents',
+    'kms:Decrypt',
+    'kms:GetPublicKey',
+  ],
+  'trusted-payees-remove': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'events:PutEvents',
+    'kms:Decrypt',
+    'kms:GetPublicKey',
+  ],
   'flow-start': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'kms:Decrypt'],
   'flow-challenge': [
     'dynamodb:GetItem',
@@ -95,9 +117,16 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'flow-status': ['dynamodb:GetItem', 'kms:Decrypt'],
 };
 
+/** The functions that sign MFA tokens: verify, and start for an exempt start. */
+const SIGNERS = ['authn-start', 'authn-verify'];
+
 /** The item kinds (`dynamodb:LeadingKeys`) each function may touch, by action. */
 const EXPECTED_ITEMS: Record<string, Record<string, string[]>> = {
   'authn-start': { 'dynamodb:GetItem': ['CLIENT#*'] },
+  'trusted-payees-add': {
+    'dynamodb:GetItem': ['CLIENT#*', 'USER#*'],
+    'dynamodb:UpdateItem': ['USER#*'],
+  },
   'factors-list': { 'dynamodb:GetItem': ['CLIENT#*', 'USER#*'] },
   'factors-enroll': {
     'dynamodb:GetItem': ['CLIENT#*', 'USER#*'],
@@ -143,17 +172,22 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
       if (signing === 'envelope' && handler === 'well-known-jwks') {
         expected = ['dynamodb:GetItem', 'kms:Decrypt'];
       }
-      // Factor changes read the public keys (step-up tokens): from the key item in envelope mode.
-      if (signing === 'envelope' && handler.startsWith('factors-') && handler !== 'factors-list') {
+      // Factor and trusted-payee changes read the public keys (step-up tokens): from the key
+      // item in envelope mode.
+      if (
+        signing === 'envelope' &&
+        /^(factors|trusted-payees)-/.test(handler) &&
+        !handler.endsWith('-list')
+      ) {
         expected = expected.filter((action) => action !== 'kms:GetPublicKey');
       }
-      if (signing === 'envelope' && handler === 'authn-verify') {
+      if (signing === 'envelope' && SIGNERS.includes(handler)) {
         expected = [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'kms:Decrypt',
           'kms:GenerateDataKey',
-          'secretsmanager:GetSecretValue',
+          ...(handler === 'authn-verify' ? ['secretsmanager:GetSecretValue'] : []),
           'states:StartSyncExecution',
         ];
       }
@@ -193,7 +227,9 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
       for (const [action, kinds] of Object.entries(items)) {
         const statement = statements.find((s) => s.Action[0] === action);
         const signingItem =
-          signing === 'envelope' && handler === 'factors-enroll' && action === 'dynamodb:GetItem'
+          signing === 'envelope' &&
+          ['factors-enroll', 'trusted-payees-add', ...SIGNERS].includes(handler) &&
+          action === 'dynamodb:GetItem'
             ? ['KEYS#token-signing']
             : [];
         expect(statement && leadingKeys(statement), `${handler} ${action}`).toEqual(
@@ -313,19 +349,21 @@ describe('token signing key (kms signing)', () => {
     });
   });
 
-  it('lets only the signing function sign: in the key policy and in IAM', () => {
-    const signerRole = handlerResources(resources).get('authn-verify')?.roleId;
+  it('lets only the signing functions sign: in the key policy and in IAM', () => {
+    const roles = SIGNERS.map((handler) => ({
+      'Fn::GetAtt': [handlerResources(resources).get(handler)?.roleId, 'Arn'],
+    }));
     const { statements, id } = signingKey();
     const allowsSign = statements.filter(
       (s) => s.Effect === 'Allow' && s.Action.some((a) => a === 'kms:Sign' || a === 'kms:*'),
     );
     expect(allowsSign).toHaveLength(1);
-    expect(allowsSign[0]?.Principal).toEqual({ AWS: { 'Fn::GetAtt': [signerRole, 'Arn'] } });
+    expect(allowsSign[0]?.Principal).toEqual({ AWS: roles });
     const deny = statements.find((s) => s.Effect === 'Deny');
     expect(deny).toMatchObject({
       Action: ['kms:Sign'],
       Principal: { AWS: '*' },
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [signerRole, 'Arn'] }] } },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': roles } },
     });
     // The account may administer the key, never use it to sign.
     for (const statement of statements.filter((s) => s.Sid === 'KeyAdministration')) {
@@ -336,7 +374,7 @@ describe('token signing key (kms signing)', () => {
         st.some((s) => s.Action.includes('kms:Sign') && s.Resource.map(refOf).includes(id)),
       )
       .map(([handler]) => handler);
-    expect(signers).toEqual(['authn-verify']);
+    expect(signers).toEqual(SIGNERS);
   });
 
   it('publishes its public key through the JWKS function, which cannot sign', () => {
@@ -424,7 +462,7 @@ describe('envelope signing', () => {
     }
   });
 
-  it('lets only the signing function create and open the sealed signing key', () => {
+  it('lets only the signing functions create and open the sealed signing key', () => {
     const byHandler = handlerStatements(resources);
     const withPurpose = [...byHandler]
       .filter(([, st]) =>
@@ -433,10 +471,11 @@ describe('envelope signing', () => {
         ),
       )
       .map(([handler]) => handler);
-    expect(withPurpose).toEqual(['authn-verify']);
-    const verify = byHandler.get('authn-verify') ?? [];
-    const put = verify.find((s) => s.Action.includes('dynamodb:PutItem'));
-    expect(put && leadingKeys(put)).toEqual(['KEYS#token-signing']);
+    expect(withPurpose).toEqual(SIGNERS);
+    for (const signer of SIGNERS) {
+      const put = (byHandler.get(signer) ?? []).find((s) => s.Action.includes('dynamodb:PutItem'));
+      expect(put && leadingKeys(put)).toEqual(['KEYS#token-signing']);
+    }
     const jwks = byHandler.get('well-known-jwks') ?? [];
     const get = jwks.find((s) => s.Action.includes('dynamodb:GetItem'));
     expect(get && leadingKeys(get)).toEqual(['KEYS#token-signing']);

@@ -114,37 +114,66 @@ describe("the app's policy decides at start", () => {
     expect(denied.at(-1)?.detail.policy).toEqual({ decision: 'deny', rule: 'sanctioned' });
   });
 
-  it('an exemption is not applied yet: the start still requires the default level', async () => {
+  it('an exempt rule answers SUCCESS with an exempt token (no auth_time, no amr) that /demo/dogs refuses', async () => {
     const auth = await appWith(policy);
     const { userId } = await userWithSmsAndPin(auth);
-    const started = await json(
-      await postJson(base, '/v1/authn', { userId, context: { ip: '198.51.100.7' } }, auth),
+    const answer = await postJson(
+      base,
+      '/v1/authn',
+      { userId, context: { ip: '198.51.100.7' } },
+      auth,
     );
-    expect(started).toMatchObject({ status: 'MFA_REQUIRED', requirement: { level: 'mfa' } });
+    expect(answer.status).toBe(200);
+    const started = await json(answer);
+    expect(started).toMatchObject({
+      status: 'SUCCESS',
+      transactionId: expect.any(String),
+      exemption: 'policy_rule',
+      tokenType: 'Bearer',
+    });
+    expect(started).not.toHaveProperty('stateToken');
+    const claims = claimsOf(started.token) as Record<string, unknown>;
+    expect(claims).toMatchObject({
+      sub: userId,
+      acr: 'exempt',
+      txn: started.transactionId,
+      sca: { decision: 'exempt', rule: 'trusted-office', exemption: 'policy_rule' },
+    });
+    expect(claims).not.toHaveProperty('auth_time');
+    expect(claims).not.toHaveProperty('amr');
+    for (const route of ['/demo/dogs', '/demo/payments']) {
+      const refused = await fetch(`${base}${route}`, {
+        headers: { authorization: `Bearer ${started.token}` },
+      });
+      expect(refused.status, route).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain(
+        'error="insufficient_user_authentication"',
+      );
+    }
   });
 });
 
 describe('exempt rules and IP forms (after an attacker review)', () => {
-  it('an exempt rule before a require-sca rule does not lower the level it cannot grant', async () => {
+  it('rules are tried in order: a require-sca rule before an exempt rule holds for a big payment', async () => {
     const auth = await appWith(
       parsePolicy(`{
         "version": 1,
         "rules": [
-          { "id": "office", "if": { "ip": { "inCidr": ["198.51.100.0/24"] } }, "then": "exempt" },
-          { "id": "big", "if": { "amount": { "gte": "100.00", "currency": "EUR" } }, "then": { "require": "sca" } }
+          { "id": "big", "if": { "amount": { "gte": "100.00", "currency": "EUR" } }, "then": { "require": "sca" } },
+          { "id": "office", "if": { "ip": { "inCidr": ["198.51.100.0/24"] } }, "then": "exempt" }
         ]
       }`),
     );
     const { userId } = await userWithSmsAndPin(auth);
-    const started = await json(
-      await postJson(
+    const start = (transaction?: typeof big) =>
+      postJson(
         base,
         '/v1/authn',
-        { userId, transaction: big, context: { ip: '198.51.100.7' } },
+        { userId, ...(transaction ? { transaction } : {}), context: { ip: '198.51.100.7' } },
         auth,
-      ),
-    );
-    expect(started.requirement.level).toBe('sca');
+      ).then(json);
+    expect((await start(big)).requirement.level).toBe('sca');
+    expect(await start()).toMatchObject({ status: 'SUCCESS', exemption: 'policy_rule' });
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { consentCheck } from '../../shared/compose/consent-check.js';
 import { clientStore, rateLimiter, userStore } from '../../shared/compose/dynamo.js';
 import { events } from '../../shared/compose/events.js';
 import { messenger } from '../../shared/compose/messenger.js';
@@ -18,6 +19,7 @@ export const ALL_PARTS: readonly Part[] = [
   messenger,
   events,
   workflow,
+  consentCheck,
 ];
 
 /**

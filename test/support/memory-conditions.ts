@@ -23,6 +23,8 @@ export interface Values {
 }
 /** What a condition sees: the transaction `T` (`txns.#h`) and the factor `F` (`factors.#f`). */
 export interface Scope {
+  /** The whole item ({} when there is none). */
+  readonly item: Record<string, unknown>;
   readonly T: unknown;
   readonly F: unknown;
   readonly v: Values;

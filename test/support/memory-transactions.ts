@@ -4,7 +4,8 @@ import { DAY_SECONDS } from '../../shared/domain/time.js';
 import { transactionView } from '../../shared/domain/transaction.js';
 import type { TransactionStore } from '../../shared/ports/store.js';
 import { keys } from '../../shared/table.js';
-import { type Fragment, INLINE, type Values, WHEN } from './memory-conditions.js';
+import { type Fragment, INLINE, type Scope, type Values, WHEN } from './memory-conditions.js';
+import { revAsRead, writePolicyState } from './memory-policy-state.js';
 import {
   at,
   type Doc,
@@ -49,6 +50,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
     table.write<UserFactors>(key(ref), {
       when: (item) => {
         const scope = {
+          item,
           T: at(item, ...T(ref)),
           F: factorId === undefined ? undefined : at(item, ...F(factorId)),
           v,
@@ -194,6 +196,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
 
     complete: async (ref, a) => {
       log.push('transactions.complete');
+      const policy = a.policyState;
       const [t, f] = [T(ref), F(a.factorId)];
       const v = {
         fid: a.factorId,
@@ -215,6 +218,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             ...(a.codeMac !== undefined ? [WHEN.sameCode] : []),
             ...(a.step !== undefined ? [WHEN.newStep] : []),
             ...(a.partial ? [provenAsRead(a.partial.provenBefore)] : []),
+            ...(policy ? [({ item }: Scope) => revAsRead(item, policy)] : []),
           ],
           (next, old) => {
             if (a.partial) {
@@ -232,6 +236,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             if (a.step !== undefined) set(next, [...f, 'lastStep'], a.step);
             // This request's own lock is lifted as if it never was: it does not count.
             if (a.lifting) set(next, [...f, 'lockCount'], operand(old, [...f, 'lockCount']) - 1);
+            if (a.policyState) writePolicyState(next, a.policyState);
             remove(next, [...t, 'codeMac']);
             remove(next, [...f, 'lockedUntil']);
             remove(next, [...f, 'lockOwner']);

@@ -2,6 +2,7 @@ import { conditionalDone } from '../../shared/adapters/aws/dynamo-table.js';
 import type { StepUpGuard, UserFactors } from '../../shared/domain/entities.js';
 import type { FactorStore, RateLimiter } from '../../shared/ports/store.js';
 import { type ItemKey, keys } from '../../shared/table.js';
+import { memoryPolicyStateStore } from './memory-policy-state.js';
 import {
   add,
   at,
@@ -221,6 +222,7 @@ export const memoryStores = () => {
   return {
     factors: memoryFactorStore(userTable, calls),
     transactions: memoryTransactionStore(userTable, calls),
+    policyStates: memoryPolicyStateStore(userTable, calls),
     rates: memoryRateLimiter(rateTable, calls),
     users,
     counters,

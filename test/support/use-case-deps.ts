@@ -10,6 +10,7 @@ import type { ChallengeInput, StartInput, VerifyInput } from '../../shared/flow.
 import type { TaskDeps } from '../../shared/flow-task.js';
 import { createLogger } from '../../shared/log.js';
 import { epochSeconds } from '../../shared/ports/clock.js';
+import type { ConsentQuery, ConsentVerdict } from '../../shared/ports/consent.js';
 import type { AuditEvent } from '../../shared/ports/events.js';
 import type { Random } from '../../shared/ports/random.js';
 import type { SecretBox } from '../../shared/ports/secret-box.js';
@@ -94,6 +95,15 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
     },
   };
   const events: AuditEvent[] = [];
+  /** The app's consent service: answers `verdict`, records what it was asked. */
+  const consents = {
+    verdict: 'valid' as ConsentVerdict,
+    asked: [] as { url: string; query: ConsentQuery }[],
+    check: async (url: string, query: ConsentQuery) => {
+      consents.asked.push({ url, query });
+      return consents.verdict;
+    },
+  };
   const issuer = createTestIssuer('test-key');
   const random = countingRandom();
   const deps: TaskDeps = {
@@ -106,6 +116,8 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
     workflow: unused('workflow'),
     factors: stores.factors,
     transactions: stores.transactions,
+    policyStates: stores.policyStates,
+    consents,
     rates: stores.rates,
     messenger,
     events: { publish: async (event) => void events.push(event) },
@@ -134,6 +146,7 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
     events,
     lines,
     messenger,
+    consents,
     now,
     advance: (seconds: number) => {
       nowMs += seconds * 1000;

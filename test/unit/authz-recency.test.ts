@@ -3,9 +3,27 @@ import { checkRecency, INVALID_TOKEN_CHALLENGE } from '../../shared/authz/recenc
 import { createRoutePolicies, parseRoutePolicies } from '../../shared/authz/route-policies.js';
 
 const NOW = 1_767_225_600;
-const claims = (ageSeconds: number, acr = 'mfa') => ({ auth_time: NOW - ageSeconds, acr });
+const claims = (ageSeconds: number, acr = 'mfa') => ({
+  auth_time: NOW - ageSeconds,
+  iat: NOW - ageSeconds,
+  acr,
+});
+/** An exempt token: no authentication, so its age is its `iat`'s. */
+const exempt = (ageSeconds: number) => ({ iat: NOW - ageSeconds, acr: 'exempt' });
 
 describe('checkRecency (RFC 9470)', () => {
+  it('ages an exempt token from its iat, and passes it only where the route lists exempt', () => {
+    expect(checkRecency(exempt(60), { maxAge: 60, acr: 'sca exempt' }, NOW)).toEqual({ ok: true });
+    expect(checkRecency(exempt(61), { maxAge: 60, acr: 'exempt' }, NOW)).toMatchObject({
+      ok: false,
+      reason: 'max_age',
+    });
+    expect(checkRecency(exempt(0), { maxAge: 60 }, NOW)).toMatchObject({
+      ok: false,
+      reason: 'acr',
+    });
+  });
+
   it('passes a fresh token, and one exactly maxAge seconds old', () => {
     expect(checkRecency(claims(0), { maxAge: 60 }, NOW)).toEqual({ ok: true });
     expect(checkRecency(claims(60), { maxAge: 60 }, NOW)).toEqual({ ok: true });

@@ -38,6 +38,7 @@ const PART_OF: Record<Access, string> = {
   email: 'messenger',
   workflow: 'workflow',
   events: 'events',
+  'consent:check': 'consentCheck',
 };
 
 const DYNAMO = ['@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb'];
@@ -146,11 +147,13 @@ describe('per-function composition', () => {
     expect([...keys.keys()].sort()).toEqual(
       [
         'clients',
+        'consents',
         'ddb',
         'events',
         'factors',
         'messenger',
         'otpKeys',
+        'policyStates',
         'rates',
         'secretBox',
         'signer',

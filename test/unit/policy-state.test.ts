@@ -65,7 +65,11 @@ describe('stateAfterExempt (RTS Art. 16 counters)', () => {
       state = stateAfterExempt(state, pay('20.00'));
     }
     expect(decide()).toMatchObject({ decision: 'require', level: 'sca' });
-    state = stateAfterSca(state, { policy: POLICY, transaction: pay('20.00'), now: NOW });
+    state = stateAfterSca(state, {
+      rememberDays: POLICY.rememberDevice?.days,
+      transaction: pay('20.00'),
+      now: NOW,
+    });
     expect(state.sinceSca).toStrictEqual({ count: 0, cumulative: {} });
     expect(decide().exemption).toBe('low_value');
   });
@@ -75,7 +79,10 @@ describe('stateAfterSca', () => {
   const device = deviceRef('device-1');
 
   it('remembers the device for rememberDevice.days, then not', () => {
-    const state = stateAfterSca({}, { policy: POLICY, deviceRef: device, now: NOW });
+    const state = stateAfterSca(
+      {},
+      { rememberDays: POLICY.rememberDevice?.days, deviceRef: device, now: NOW },
+    );
     expect(state.rememberedDevices).toStrictEqual({ [device]: NOW });
     const at = (now: number) =>
       evaluatePolicy({ policy: POLICY, start: { context: { deviceId: 'device-1' } }, state, now });
@@ -88,7 +95,7 @@ describe('stateAfterSca', () => {
     const expired = { gone: NOW - 30 * DAY };
     const state = stateAfterSca(
       { rememberedDevices: { ...old, ...expired } },
-      { policy: POLICY, deviceRef: 'new', now: NOW + 1 },
+      { rememberDays: POLICY.rememberDevice?.days, deviceRef: 'new', now: NOW + 1 },
     );
     const kept = Object.keys(state.rememberedDevices ?? {});
     expect(kept).toHaveLength(MAX_REMEMBERED_DEVICES);
@@ -99,7 +106,7 @@ describe('stateAfterSca', () => {
     const noDays = parsePolicy({ version: 1, rules: [] });
     const state = stateAfterSca(
       { rememberedDevices: { [device]: NOW } },
-      { policy: noDays, deviceRef: 'new', now: NOW },
+      { rememberDays: noDays.rememberDevice?.days, deviceRef: 'new', now: NOW },
     );
     expect(state.rememberedDevices).toStrictEqual({});
     expect(stateAfterSca({}, { deviceRef: 'x', now: NOW }).rememberedDevices).toStrictEqual({});
@@ -108,10 +115,14 @@ describe('stateAfterSca', () => {
   it('records a recurring series, keeping its first approval', () => {
     const first = stateAfterSca(
       {},
-      { policy: POLICY, transaction: pay('45.00', 'EUR', true), now: NOW },
+      {
+        rememberDays: POLICY.rememberDevice?.days,
+        transaction: pay('45.00', 'EUR', true),
+        now: NOW,
+      },
     );
     const again = stateAfterSca(first, {
-      policy: POLICY,
+      rememberDays: POLICY.rememberDevice?.days,
       transaction: pay('45.00', 'EUR', true),
       now: NOW + DAY,
     });
@@ -127,7 +138,10 @@ describe('stateAfterSca', () => {
   });
 
   it('records no series for a payment not marked recurring', () => {
-    const state = stateAfterSca({}, { policy: POLICY, transaction: pay('45.00'), now: NOW });
+    const state = stateAfterSca(
+      {},
+      { rememberDays: POLICY.rememberDevice?.days, transaction: pay('45.00'), now: NOW },
+    );
     expect(state.recurringSeries).toStrictEqual({});
   });
 
@@ -138,7 +152,7 @@ describe('stateAfterSca', () => {
       trustedPayees: { A: { payee: 'A', addedAt: '2026-01-01T00:00:00.000Z' } },
     });
     const after = stateAfterSca(state, {
-      policy: POLICY,
+      rememberDays: POLICY.rememberDevice?.days,
       deviceRef: 'x',
       transaction: pay('1', 'EUR', true),
       now: NOW,
@@ -154,7 +168,7 @@ describe('stateAfterVerify', () => {
   it('acr sca resets the counters', () => {
     const state = stateAfterVerify(counted, {
       acr: 'sca',
-      policy: POLICY,
+      rememberDays: POLICY.rememberDevice?.days,
       transaction: pay('5.00'),
       now: NOW,
     });
@@ -164,7 +178,7 @@ describe('stateAfterVerify', () => {
   it('acr mfa is not SCA: the payment counts like an exempt one and no device is remembered', () => {
     const state = stateAfterVerify(counted, {
       acr: 'mfa',
-      policy: POLICY,
+      rememberDays: POLICY.rememberDevice?.days,
       transaction: pay('5.00'),
       deviceRef: 'x',
       now: NOW,

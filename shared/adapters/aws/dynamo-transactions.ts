@@ -3,6 +3,7 @@ import { DAY_SECONDS } from '../../domain/time.js';
 import { transactionView } from '../../domain/transaction.js';
 import type { TransactionStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
+import { policyStateParts } from './dynamo-policy-state.js';
 import { conditionalDone, conditionalView, type TableOps } from './dynamo-table.js';
 
 /** Paths inside the user item: `T` the transaction, `F` the factor (`#h`, `#f` are set below). */
@@ -208,6 +209,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   complete: async (ref, a) => {
     const byCode = a.codeMac !== undefined;
     const byStep = a.step !== undefined;
+    // The user's policy state after this success (RTS counters, devices, series), if it changes.
+    const policy = a.policyState ? policyStateParts(a.policyState) : undefined;
     return conditionalDone(
       await table.write<UserFactors>(key(ref), {
         update: `SET ${
@@ -216,6 +219,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
               `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr`
             : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
         }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
+          policy ? `, ${policy.set}` : ''
+        }${
           // This request's own lock is lifted as if it never was: it does not count.
           a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
         } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner${
@@ -236,6 +241,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
                   : `attribute_not_exists(${T}.proven)`,
               ]
             : []),
+          ...(policy ? [policy.condition] : []),
         ),
         names: names(ref, a.factorId),
         values: {
@@ -256,6 +262,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ...(a.lifting ? { ':one': 1 } : {}),
           ...(byCode ? { ':mac': a.codeMac } : {}),
           ...(byStep ? { ':step': a.step } : {}),
+          ...policy?.values,
         },
       }),
     );

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DAY_SECONDS } from '../time.js';
 import { addAmounts, amountUnits } from './money.js';
-import type { Policy } from './schema.js';
 import type { PolicyState, PolicyTransaction, SinceSca } from './types.js';
 
 /** At most this many remembered devices per user: the oldest goes first. */
@@ -83,8 +82,8 @@ const newest = <T>(
   );
 
 export interface AfterScaInput {
-  /** The app's policy (undefined: none). */
-  readonly policy?: Policy;
+  /** The policy's `rememberDevice.days` (undefined: the app remembers no device). */
+  readonly rememberDays?: number;
   readonly transaction?: PolicyTransaction;
   /** `deviceRef(context.deviceId)`, when the start named a device. */
   readonly deviceRef?: string;
@@ -99,7 +98,7 @@ export interface AfterScaInput {
  * (its first SCA approval is kept when it already exists).
  */
 export const stateAfterSca = (state: PolicyState, input: AfterScaInput): PolicyState => {
-  const days = input.policy?.rememberDevice?.days;
+  const days = input.rememberDays;
   const devices: Record<string, number> = {};
   if (days !== undefined) {
     for (const [ref, at] of Object.entries(state.rememberedDevices ?? {})) {

@@ -1,0 +1,35 @@
+import type { UserFactors } from '../../domain/entities.js';
+import type { PolicyStateStore, PolicyStateWrite } from '../../ports/store.js';
+import { keys } from '../../table.js';
+import { conditionalDone, type TableOps } from './dynamo-table.js';
+
+/**
+ * A policy state write as expression parts: the new state and the next revision, on the
+ * condition that the revision is still the one read (`policyRev`), so decisions made on the
+ * same state cannot both be written. Shared by `save` and the transaction's `complete`.
+ */
+export const policyStateParts = (write: PolicyStateWrite) => ({
+  set: 'policyState = :policyState, policyRev = :policyRev',
+  condition:
+    write.seenRev === undefined ? 'attribute_not_exists(policyRev)' : 'policyRev = :seenRev',
+  values: {
+    ':policyState': write.state,
+    ':policyRev': (write.seenRev ?? 0) + 1,
+    ...(write.seenRev === undefined ? {} : { ':seenRev': write.seenRev }),
+  },
+});
+
+/** The policy state lives in the user item (`policyState`, `policyRev`). */
+export const dynamoPolicyStateStore = (table: TableOps): PolicyStateStore => ({
+  save: async (user, write) => {
+    const parts = policyStateParts(write);
+    return conditionalDone(
+      await table.write<UserFactors>(keys.userFactors(user.clientId, user.userId), {
+        // A user without an item gets one, with the maps the factor writes expect.
+        update: `SET ${parts.set}, clientId = :c, userId = :u, factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty)`,
+        condition: parts.condition,
+        values: { ...parts.values, ':c': user.clientId, ':u': user.userId, ':empty': {} },
+      }),
+    );
+  },
+});

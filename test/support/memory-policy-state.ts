@@ -1,0 +1,36 @@
+import { conditionalDone } from '../../shared/adapters/aws/dynamo-table.js';
+import type { UserFactors } from '../../shared/domain/entities.js';
+import type { PolicyStateStore, PolicyStateWrite } from '../../shared/ports/store.js';
+import { keys } from '../../shared/table.js';
+import { type Doc, exists, type ItemTable, ifNotExists, set } from './memory-table.js';
+
+/**
+ * `policyStateParts` of shared/adapters/aws/dynamo-policy-state.ts: the condition
+ * (`attribute_not_exists(policyRev)` / `policyRev = :seenRev`) and the update.
+ */
+export const revAsRead = (item: Doc, write: PolicyStateWrite): boolean =>
+  write.seenRev === undefined ? !exists(item.policyRev) : item.policyRev === write.seenRev;
+
+export const writePolicyState = (next: Doc, write: PolicyStateWrite) => {
+  set(next, ['policyState'], structuredClone(write.state));
+  set(next, ['policyRev'], (write.seenRev ?? 0) + 1);
+};
+
+/** The in-memory `PolicyStateStore`: `dynamoPolicyStateStore`'s condition and update. */
+export const memoryPolicyStateStore = (table: ItemTable, log: string[]): PolicyStateStore => ({
+  save: async (user, write) => {
+    log.push('policyStates.save');
+    return conditionalDone(
+      table.write<UserFactors>(keys.userFactors(user.clientId, user.userId), {
+        when: (item) => revAsRead(item, write),
+        update: (next, old) => {
+          writePolicyState(next, write);
+          set(next, ['clientId'], user.clientId);
+          set(next, ['userId'], user.userId);
+          set(next, ['factors'], ifNotExists(old, ['factors'], {}));
+          set(next, ['byDestination'], ifNotExists(old, ['byDestination'], {}));
+        },
+      }),
+    );
+  },
+});
