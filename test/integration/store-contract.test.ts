@@ -188,6 +188,28 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
   );
 
   scenario(
+    'policy state: saved on the revision read (creating the user item), and with a completing verify',
+    'ok item refused ok refused refused ok item',
+    async (t) => {
+      const user = { clientId: CLIENT, userId: t.userId };
+      const state = (count: number) => ({
+        sinceSca: { count, cumulative: { EUR: `${count}.00` } },
+      });
+      // No user item yet (an exempt payment of a user without factors): one is made.
+      await t.step(t.stores.policyStates.save(user, { state: state(1), seenRev: undefined }));
+      await t.look();
+      await t.step(t.stores.policyStates.save(user, { state: state(9), seenRev: undefined })); // rev 1 now
+      await t.step(t.stores.policyStates.save(user, { state: state(2), seenRev: 1 }));
+      await t.step(t.stores.policyStates.save(user, { state: state(9), seenRev: 1 })); // stale
+      await seed(t, [factor('f1')], ['h1']);
+      const withState = (seenRev: number) => ({ policyState: { state: state(0), seenRev } });
+      await t.step(complete(t, 'h1', 'f1', 'r1', withState(1))); // stale revision: not completed
+      await t.step(complete(t, 'h1', 'f1', 'r1', withState(2)));
+      await t.look();
+    },
+  );
+
+  scenario(
     'cancel and endTransaction: only an open, unexpired transaction',
     'ok ok refused - - refused refused - item',
     async (t) => {

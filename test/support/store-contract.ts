@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { expect, it } from 'vitest';
 import { ensureTable, startDynamo } from '../../local/dynamo.js';
 import { dynamoFactorStore } from '../../shared/adapters/aws/dynamo-factors.js';
+import { dynamoPolicyStateStore } from '../../shared/adapters/aws/dynamo-policy-state.js';
 import { dynamoRateLimiter } from '../../shared/adapters/aws/dynamo-rates.js';
 import { tableOps } from '../../shared/adapters/aws/dynamo-table.js';
 import { dynamoTransactionStore } from '../../shared/adapters/aws/dynamo-transactions.js';
@@ -12,7 +13,12 @@ import type {
   TransactionRef,
 } from '../../shared/domain/entities.js';
 import { userRef } from '../../shared/domain/state-token.js';
-import type { FactorStore, RateLimiter, TransactionStore } from '../../shared/ports/store.js';
+import type {
+  FactorStore,
+  PolicyStateStore,
+  RateLimiter,
+  TransactionStore,
+} from '../../shared/ports/store.js';
 import { type ItemKey, keys, tableDefinition } from '../../shared/table.js';
 import { memoryStores } from './memory-user-store.js';
 
@@ -23,6 +29,7 @@ import { memoryStores } from './memory-user-store.js';
 export interface Stores {
   readonly factors: FactorStore;
   readonly transactions: TransactionStore;
+  readonly policyStates: PolicyStateStore;
   readonly rates: RateLimiter;
   /** An item as stored, without `pk`/`sk`. */
   item(key: ItemKey): Promise<Record<string, unknown> | undefined>;
@@ -55,6 +62,7 @@ export const startDynamoStores = async () => {
   const stores: Stores = {
     factors: dynamoFactorStore(table),
     transactions: dynamoTransactionStore(table),
+    policyStates: dynamoPolicyStateStore(table),
     rates: dynamoRateLimiter(table),
     item: (key) => table.get(key),
   };
