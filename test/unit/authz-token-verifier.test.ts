@@ -214,6 +214,25 @@ describe('MFA token verifier: forged and invalid tokens', () => {
     }
   });
 
+  it('accepts an exempt token only without auth_time and amr, and any other only with both', async () => {
+    const { verifier } = setup();
+    const exempt = { acr: 'exempt', auth_time: undefined, amr: undefined };
+    const claims = await verifier.verify(await issuer.sign(exempt));
+    expect(claims.acr).toBe('exempt');
+    expect(claims).not.toHaveProperty('auth_time');
+    for (const shape of [
+      { ...exempt, auth_time: NOW_SECONDS }, // an exemption that claims an authentication
+      { ...exempt, amr: ['otp'] },
+      { acr: 'mfa', auth_time: undefined, amr: undefined }, // an authentication without one
+      { acr: 'sca', amr: undefined },
+    ]) {
+      expect(
+        await refusal(verifier.verify(await issuer.sign(shape))),
+        JSON.stringify(shape),
+      ).toBe('claims');
+    }
+  });
+
   it('refuses garbage', async () => {
     const { verifier } = setup();
     const good = await issuer.sign();
