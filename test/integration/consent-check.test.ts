@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashClientSecret } from '../../shared/domain/client-secret.js';
 import { parsePolicy } from '../../shared/domain/policy/index.js';
 import { deps } from '../support/deps.js';
 import { enroll, expectProblem, json, lastCode, unique, uniquePhone } from '../support/flows.js';
-import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { postJson, registerClient, startTestRuntime } from '../support/local.js';
 import { selfSignedCertificate } from '../support/tls.js';
 
 /**
@@ -33,19 +32,13 @@ const answerFor: Record<string, (res: import('node:http').ServerResponse) => voi
 
 const appWithCheck = async (url: string) => {
   const clientId = unique('psp');
-  await deps().clients.put({
-    clientId,
-    name: clientId,
-    salt: 's',
-    secretHash: hashClientSecret('psp-secret-1', 's'),
-    // As an operator writes it: a JSON document.
-    policy: parsePolicy(`{
-      "version": 1,
-      "rules": [{ "id": "sanctioned", "if": { "country": { "in": ["KP"] } }, "then": "deny" }],
-      "consentCheck": { "url": ${JSON.stringify(url)} }
-    }`),
-  });
-  return { clientId, auth: basicAuth(clientId, 'psp-secret-1') };
+  // As an operator writes it: a JSON document.
+  const policy = parsePolicy(`{
+    "version": 1,
+    "rules": [{ "id": "sanctioned", "if": { "country": { "in": ["KP"] } }, "then": "deny" }],
+    "consentCheck": { "url": ${JSON.stringify(url)} }
+  }`);
+  return { clientId, auth: await registerClient(clientId, 'psp-secret-1', policy) };
 };
 
 beforeAll(async () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashClientSecret } from '../../shared/domain/client-secret.js';
 import { type Policy, parsePolicy } from '../../shared/domain/policy/index.js';
 import { deps } from '../support/deps.js';
 import {
@@ -13,7 +12,7 @@ import {
   uniquePhone,
   verify,
 } from '../support/flows.js';
-import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { postJson, registerClient, startTestRuntime } from '../support/local.js';
 
 /**
  * PSD2 exemptions over HTTP (API.md "Start", "Policy", "Trusted beneficiaries"): each one
@@ -49,14 +48,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime({ clock });
   base = runtime.url;
   clientId = unique('bank');
-  await deps().clients.put({
-    clientId,
-    name: clientId,
-    salt: 's',
-    secretHash: hashClientSecret('bank-secret-1', 's'),
-    policy: POLICY,
-  });
-  auth = basicAuth(clientId, 'bank-secret-1');
+  auth = await registerClient(clientId, 'bank-secret-1', POLICY);
 });
 afterAll(async () => {
   await runtime?.close();

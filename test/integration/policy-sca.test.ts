@@ -1,8 +1,6 @@
 import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashClientSecret } from '../../shared/domain/client-secret.js';
 import { type Policy, parsePolicy } from '../../shared/domain/policy/index.js';
-import { deps } from '../support/deps.js';
 import {
   activeFactor,
   challenge,
@@ -15,7 +13,7 @@ import {
   uniquePhone,
   verify,
 } from '../support/flows.js';
-import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { postJson, registerClient, startTestRuntime } from '../support/local.js';
 
 /** A payments app's policy on start, and factor sequencing to SCA (API.md v1.1). */
 const clock = testClock();
@@ -36,17 +34,7 @@ const policy: Policy = parsePolicy(`{
 }`);
 
 /** Registers an app with a policy, as `npm run client -- policy set` stores it. */
-const appWith = async (appPolicy: Policy) => {
-  const clientId = unique('pay');
-  await deps().clients.put({
-    clientId,
-    name: clientId,
-    salt: 's',
-    secretHash: hashClientSecret('pay-secret-1', 's'),
-    policy: appPolicy,
-  });
-  return basicAuth(clientId, 'pay-secret-1');
-};
+const appWith = (appPolicy: Policy) => registerClient(unique('pay'), 'pay-secret-1', appPolicy);
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ clock });

@@ -3,6 +3,7 @@ import {
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../../local/runtime.js';
+import type { Policy } from '../../shared/domain/policy/index.js';
 
 export const CLIENT = { id: 'demo', secret: 'demo-secret' };
 
@@ -32,8 +33,11 @@ export const postJson = (base: string, path: string, body: unknown, auth = basic
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-/** Registers another app the way an operator would: its secret stored salted and hashed. */
-export const registerClient = async (clientId: string, secret: string) => {
+/**
+ * Registers another app the way an operator would: its secret stored salted and hashed, and
+ * its policy (as `npm run client -- policy set` stores it), if given. Returns its Basic auth.
+ */
+export const registerClient = async (clientId: string, secret: string, policy?: Policy) => {
   const { hashClientSecret } = await import('../../shared/domain/client-secret.js');
   const { deps } = await import('./deps.js');
   await deps().clients.put({
@@ -41,6 +45,7 @@ export const registerClient = async (clientId: string, secret: string) => {
     name: clientId,
     salt: 's',
     secretHash: hashClientSecret(secret, 's'),
+    ...(policy ? { policy } : {}),
   });
   return basicAuth(clientId, secret);
 };

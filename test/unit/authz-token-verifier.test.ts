@@ -226,10 +226,9 @@ describe('MFA token verifier: forged and invalid tokens', () => {
       { acr: 'mfa', auth_time: undefined, amr: undefined }, // an authentication without one
       { acr: 'sca', amr: undefined },
     ]) {
-      expect(
-        await refusal(verifier.verify(await issuer.sign(shape))),
-        JSON.stringify(shape),
-      ).toBe('claims');
+      expect(await refusal(verifier.verify(await issuer.sign(shape))), JSON.stringify(shape)).toBe(
+        'claims',
+      );
     }
   });
 
