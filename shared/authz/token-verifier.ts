@@ -170,7 +170,9 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
           Array.isArray(amr) &&
           amr.every((value) => typeof value === 'string');
     const valid =
+      // Not issued in the future: an exempt token's age counts from `iat`.
       isNumber(iat) &&
+      iat <= nowSeconds + skew &&
       authenticated &&
       isText(sub) &&
       isText(jti) &&

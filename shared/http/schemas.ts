@@ -18,10 +18,14 @@ export const userIdSchema = pattern(
 /** SEPA's limit for a creditor name (ISO 20022 Max70Text), so a payee fits any bank's record. */
 export const MAX_PAYEE_CHARACTERS = 70;
 
-/** The payee's account id (an IBAN or another account id): what trusted payees are keyed by. */
+/**
+ * The payee's account id (an IBAN or another account id): what trusted payees are keyed by,
+ * and a path segment of `DELETE …/trusted-payees/{payeeAccount}`. It starts with a letter or
+ * digit (no `.`, `..` or `__proto__`) and has no `/`.
+ */
 export const payeeAccountSchema = pattern(
-  /^[A-Za-z0-9._:/-]{1,64}$/,
-  'must be 1-64 characters of A-Z a-z 0-9 . _ : / -',
+  /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/,
+  'must be 1-64 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
 );
 
 const transaction = z

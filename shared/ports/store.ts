@@ -3,6 +3,7 @@ import type {
   ClientRecord,
   PreviousChallenge,
   StepUpGuard,
+  StepUpUse,
   StoredFactor,
   TransactionRecord,
   TransactionRef,
@@ -205,7 +206,19 @@ export interface PolicyStateStore {
   save(
     user: { readonly clientId: string; readonly userId: string },
     write: PolicyStateWrite,
+    spend?: TokenSpend,
   ): Promise<Conditional<void>>;
+}
+
+/**
+ * An MFA token spent by the write (a trusted-payee change): recorded in `stepUps` under its
+ * `jti`, which must not be there yet (one change per token, factor changes included), with
+ * expired entries removed. The user item must have its `stepUps` map.
+ */
+export interface TokenSpend {
+  readonly jti: string;
+  readonly use: StepUpUse;
+  readonly prune: readonly string[];
 }
 
 /** Fixed-window counters (conditional `ADD`), e.g. codes per destination per hour. */

@@ -1,5 +1,7 @@
 import type { FactorType } from '../domain/entities.js';
+import { deviceRef } from '../domain/policy/index.js';
 import { userRef } from '../domain/state-token.js';
+import type { StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import type { AuditDetail, AuditEvent, AuditEventType } from '../ports/events.js';
 
@@ -58,3 +60,12 @@ export const auditedTransaction = (transaction: NonNullable<AuditDetail['transac
   transaction.payeeAccount === undefined
     ? transaction
     : { ...transaction, payeeAccount: maskedAccount(transaction.payeeAccount) };
+
+/**
+ * The app's context as the audit trail shows it: the device id as its SHA-256 (`deviceRef`,
+ * the form the remembered devices are kept in), since a remembered device exempts a step-up.
+ */
+export const auditedContext = (context: NonNullable<StartInput['context']>) => {
+  const { deviceId, ...rest } = context;
+  return deviceId === undefined ? rest : { ...rest, deviceRef: deviceRef(deviceId) };
+};

@@ -8,7 +8,7 @@ import { categoriesOf, factorView } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit, auditedTransaction } from './audit.js';
+import { audit, auditedContext, auditedTransaction } from './audit.js';
 import { paymentDetails } from './authorization-details.js';
 import {
   decidePolicy,
@@ -67,7 +67,7 @@ const startedEvent = (
   transactionId,
   status,
   policy: scaClaim(policy),
-  ...(input.context ? { context: input.context } : {}),
+  ...(input.context ? { context: auditedContext(input.context) } : {}),
   ...(input.transaction ? { transaction: auditedTransaction(input.transaction) } : {}),
   ...(input.consentId ? { consentId: input.consentId } : {}),
 });

@@ -110,11 +110,17 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       ...(policyState ? { policyState } : {}),
     });
   };
-  let done = await complete(user);
+  let read = user;
+  let done = await complete(read);
   // The policy state changed meanwhile (an exempt payment, a trusted payee): complete again on
   // the state the refused write saw. The code is still unspent: single use holds.
-  for (let round = 1; !done.ok && round < 3 && stateMoved(user, done.seen); round += 1) {
-    done = await complete(done.seen as UserFactors);
+  for (let round = 1; !done.ok && stateMoved(read, done.seen); round += 1) {
+    if (round >= MAX_STATE_ROUNDS) {
+      // Never a wrong code: the code was right, the user's payments kept changing.
+      throw new MfaError('invalid_state', "The user's payments changed meanwhile: verify again");
+    }
+    read = done.seen;
+    done = await complete(read);
   }
   if (!done.ok) {
     const seenTxn = seenView(ref, done.seen)?.txn;
@@ -225,6 +231,9 @@ const nextLock = (
     ...(factor?.lockCount === undefined ? {} : { seenCount: factor.lockCount }),
   };
 };
+
+/** Completing writes made again on a policy state that moved, before asking for a retry. */
+const MAX_STATE_ROUNDS = 8;
 
 /** Whether a refused write saw another policy state than the one this request read. */
 const stateMoved = (read: UserFactors, seen: UserFactors | undefined): seen is UserFactors =>

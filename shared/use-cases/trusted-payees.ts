@@ -1,4 +1,3 @@
-import type { UserFactors } from '../domain/entities.js';
 import { SCA_ACR } from '../domain/mfa-token.js';
 import { EMPTY_POLICY_STATE, type PolicyState } from '../domain/policy/index.js';
 import { userRef } from '../domain/state-token.js';
@@ -6,6 +5,7 @@ import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit, maskedAccount } from './audit.js';
+import { userForChange } from './factor-step-up.js';
 import { verifyUserToken } from './user-token.js';
 
 /** API.md "Trusted beneficiaries": an `sca` token no older than this adds or removes one. */
@@ -14,6 +14,10 @@ export const TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS = 300;
 export const MAX_TRUSTED_PAYEES = 100;
 /** Writes made again on the item a refused one saw, before giving up. */
 const MAX_ROUNDS = 3;
+/** Spent-token entries one write removes at most. */
+const MAX_PRUNED = 10;
+/** What a token spent on a trusted-payee change is recorded for (never a factor id). */
+const PAYEE_CHANGE = 'trusted-payees';
 
 interface UserArgs {
   readonly clientId: string;
@@ -41,7 +45,10 @@ const insufficient = (detail: string) =>
  * most 300 s ago, and approved no payment and no consent (what the user approved with it was
  * that payment, not trusting its payee). Anything else: 401 `insufficient_user_authentication`.
  */
-const requireRecentSca = async (deps: TaskDeps, args: UserArgs & { mfaToken?: string }) => {
+const requireRecentSca = async (
+  deps: TaskDeps,
+  args: UserArgs & { mfaToken?: string },
+): Promise<ScaStepUp> => {
   if (!args.mfaToken) {
     throw insufficient(
       `Send the user's MFA token (header X-MFA-Token) with acr "sca" from the last ${TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS} s`,
@@ -58,28 +65,54 @@ const requireRecentSca = async (deps: TaskDeps, args: UserArgs & { mfaToken?: st
       'This MFA token approved a payment or a consent: authenticate without a transaction to change trusted payees',
     );
   }
-  if (epochSeconds(deps.clock.now()) - claims.auth_time > TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS) {
+  const now = epochSeconds(deps.clock.now());
+  if (now - claims.auth_time > TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS) {
     throw insufficient(
       `The MFA token is older than ${TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS} s: authenticate again`,
     );
   }
-  return claims.txn;
+  // Spent by the change's own write: good for one change (of payees or factors) only.
+  const until = Math.min(claims.exp, claims.auth_time + TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS) + 60;
+  return { transactionId: claims.txn, jti: claims.jti, until, now };
 };
+
+interface ScaStepUp {
+  readonly transactionId: string;
+  readonly jti: string;
+  /** epoch seconds after which the token can no longer pass: its spent entry may go */
+  readonly until: number;
+  readonly now: number;
+}
+
+const spentToken = () =>
+  insufficient('This MFA token was already used for a change: authenticate again');
 
 /**
  * Changes the user's trusted payees: `change` gives the new state from the one read (or throws
- * a refusal); the write holds only on that state's revision, else it runs again on the state
- * the refused write saw.
+ * a refusal); the write holds only on that state's revision and spends the token (its `jti`
+ * in `stepUps`), else it runs again on the item the refused write saw.
  */
 const changePayees = async (
   deps: TaskDeps,
   args: UserArgs,
+  stepUp: ScaStepUp,
   change: (state: PolicyState) => PolicyState,
 ) => {
-  let user: UserFactors | undefined = await deps.factors.getUser(args.clientId, args.userId);
+  // A token of this user comes from a transaction in their item: it exists.
+  let user = await userForChange(deps, args.clientId, args.userId);
   for (let round = 1; ; round += 1) {
-    const state = change(user?.policyState ?? EMPTY_POLICY_STATE);
-    const saved = await deps.policyStates.save(args, { state, seenRev: user?.policyRev });
+    if (!user) throw insufficient('No such user');
+    if (user.stepUps?.[stepUp.jti]) throw spentToken();
+    const state = change(user.policyState ?? EMPTY_POLICY_STATE);
+    const prune = Object.entries(user.stepUps ?? {})
+      .filter(([, use]) => use.until < stepUp.now)
+      .map(([jti]) => jti)
+      .slice(0, MAX_PRUNED);
+    const saved = await deps.policyStates.save(
+      args,
+      { state, seenRev: user.policyRev },
+      { jti: stepUp.jti, use: { factorId: PAYEE_CHANGE, until: stepUp.until }, prune },
+    );
     if (saved.ok) return;
     if (round >= MAX_ROUNDS) {
       throw new MfaError('invalid_state', "The user's trusted payees changed meanwhile; try again");
@@ -93,27 +126,28 @@ export const addTrustedPayee = async (
   deps: TaskDeps,
   args: UserArgs & { payeeAccount: string; payee: string; mfaToken?: string },
 ) => {
-  const stepUpTransactionId = await requireRecentSca(deps, args);
+  const stepUp = await requireRecentSca(deps, args);
   const entry = { payee: args.payee, addedAt: deps.clock.now().toISOString() };
-  await changePayees(deps, args, (state) => {
-    const payees = { ...state.trustedPayees };
+  await changePayees(deps, args, stepUp, (state) => {
+    const before = state.trustedPayees ?? {};
     if (
-      !Object.hasOwn(payees, args.payeeAccount) &&
-      Object.keys(payees).length >= MAX_TRUSTED_PAYEES
+      !Object.hasOwn(before, args.payeeAccount) &&
+      Object.keys(before).length >= MAX_TRUSTED_PAYEES
     ) {
       throw new MfaError(
         'too_many_payees',
         `A user has at most ${MAX_TRUSTED_PAYEES} trusted payees: remove one first`,
       );
     }
-    payees[args.payeeAccount] = entry;
+    // Own data properties only, whatever the key (never the prototype).
+    const payees = Object.fromEntries([...Object.entries(before), [args.payeeAccount, entry]]);
     return { ...state, trustedPayees: payees };
   });
   await audit(deps, 'mfa.payee.trusted', {
     clientId: args.clientId,
     userRef: userRef(args.userId),
     payeeAccount: maskedAccount(args.payeeAccount),
-    stepUpTransactionId,
+    stepUpTransactionId: stepUp.transactionId,
   });
   return { payeeAccount: args.payeeAccount, ...entry };
 };
@@ -123,8 +157,8 @@ export const removeTrustedPayee = async (
   deps: TaskDeps,
   args: UserArgs & { payeeAccount: string; mfaToken?: string },
 ) => {
-  const stepUpTransactionId = await requireRecentSca(deps, args);
-  await changePayees(deps, args, (state) => {
+  const stepUp = await requireRecentSca(deps, args);
+  await changePayees(deps, args, stepUp, (state) => {
     if (!Object.hasOwn(state.trustedPayees ?? {}, args.payeeAccount)) {
       throw new MfaError('not_found', 'This user does not trust this payee');
     }
@@ -135,6 +169,6 @@ export const removeTrustedPayee = async (
     clientId: args.clientId,
     userRef: userRef(args.userId),
     payeeAccount: maskedAccount(args.payeeAccount),
-    stepUpTransactionId,
+    stepUpTransactionId: stepUp.transactionId,
   });
 };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceRef } from '../../shared/domain/policy/index.js';
 import {
   activeFactor,
   challenge,
@@ -87,7 +88,8 @@ describe('audit events on the bus', () => {
       status: 'MFA_REQUIRED',
       // What the app's policy decided (none set: require, as in v1).
       policy: { decision: 'require' },
-      context,
+      // The device id as its SHA-256, as remembered devices are kept.
+      context: { ip: '203.0.113.7', country: 'GB', deviceRef: deviceRef('d-1') },
       transaction: payment,
       consentId: 'c-1',
     });

@@ -263,9 +263,8 @@ describe('trusted beneficiaries (RTS Art. 13)', () => {
       401,
       'insufficient_user_authentication',
     );
-    const fresh = await scaToken(user);
-    expect((await send('DELETE', removePath, fresh)).status).toBe(204);
-    await expectProblem(await send('DELETE', removePath, fresh), 404, 'not_found');
+    expect((await send('DELETE', removePath, await scaToken(user))).status).toBe(204);
+    await expectProblem(await send('DELETE', removePath, await scaToken(user)), 404, 'not_found');
     expect(await json(await send('GET', payeesPath(user.userId)))).toEqual({ payees: [] });
     expect((await start(user.userId, rent)).status).toBe('MFA_REQUIRED');
   });
@@ -284,15 +283,31 @@ describe('trusted beneficiaries (RTS Art. 13)', () => {
     );
   });
 
-  it('a bad body is 400 naming the field', async () => {
+  it.each(['has space', '..', '__proto__', 'GB/123', ''])(
+    'payeeAccount %j is 400 naming the field, before the token is even read',
+    async (payeeAccount) => {
+      const user = await newUser();
+      const bad = await expectProblem(
+        await send('POST', payeesPath(user.userId), 'x', { payeeAccount, payee: 'X' }),
+        400,
+        'invalid_request',
+      );
+      expect(bad.detail).toContain('payeeAccount');
+    },
+  );
+
+  it('one sca token makes one change', async () => {
     const user = await newUser();
     const token = await scaToken(user);
-    const bad = await expectProblem(
-      await send('POST', payeesPath(user.userId), token, { payeeAccount: 'has space', payee: 'X' }),
-      400,
-      'invalid_request',
+    expect((await send('POST', payeesPath(user.userId), token, payee)).status).toBe(201);
+    await expectProblem(
+      await send('POST', payeesPath(user.userId), token, {
+        ...payee,
+        payeeAccount: 'FR7630006000011234567890189',
+      }),
+      401,
+      'insufficient_user_authentication',
     );
-    expect(bad.detail).toContain('payeeAccount');
   });
 });
 
@@ -333,6 +348,9 @@ describe('remembered device', () => {
     await passSca(user, await start(user.userId, on('phone-1')));
     expectExempt(await start(user.userId, on('phone-1')), 'remembered_device');
     expect((await start(user.userId, on('laptop-2'))).status).toBe('MFA_REQUIRED');
+    // Not a payment exemption: a payment from the remembered device still needs SCA.
+    const payment = { ...on('phone-1'), transaction: eur('250000.00', { payee: 'Mule Ltd' }) };
+    expect((await start(user.userId, payment)).status).toBe('MFA_REQUIRED');
     clock.advance(30 * DAY);
     expect((await start(user.userId, on('phone-1'))).status).toBe('MFA_REQUIRED');
     // The item holds the device's hash, never its id.

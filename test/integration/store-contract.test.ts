@@ -189,7 +189,7 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
 
   scenario(
     'policy state: saved on the revision read (creating the user item), and with a completing verify',
-    'ok item refused ok refused refused ok item',
+    'ok item refused ok refused refused ok item ok refused item',
     async (t) => {
       const user = { clientId: CLIENT, userId: t.userId };
       const state = (count: number) => ({
@@ -205,6 +205,16 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
       const withState = (seenRev: number) => ({ policyState: { state: state(0), seenRev } });
       await t.step(complete(t, 'h1', 'f1', 'r1', withState(1))); // stale revision: not completed
       await t.step(complete(t, 'h1', 'f1', 'r1', withState(2)));
+      await t.look();
+      // A token spent by the write: once only (and an expired entry pruned).
+      const spend = (seenRev: number) =>
+        t.stores.policyStates.save(
+          user,
+          { state: state(3), seenRev },
+          { jti: 'j1', use: { factorId: 'trusted-payees', until: NOW + 360 }, prune: ['j0'] },
+        );
+      await t.step(spend(3));
+      await t.step(spend(4)); // the revision is right, the token is spent
       await t.look();
     },
   );

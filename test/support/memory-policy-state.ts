@@ -2,7 +2,7 @@ import { conditionalDone } from '../../shared/adapters/aws/dynamo-table.js';
 import type { UserFactors } from '../../shared/domain/entities.js';
 import type { PolicyStateStore, PolicyStateWrite } from '../../shared/ports/store.js';
 import { keys } from '../../shared/table.js';
-import { type Doc, exists, type ItemTable, ifNotExists, set } from './memory-table.js';
+import { at, type Doc, exists, type ItemTable, ifNotExists, remove, set } from './memory-table.js';
 
 /**
  * `policyStateParts` of shared/adapters/aws/dynamo-policy-state.ts: the condition
@@ -18,12 +18,18 @@ export const writePolicyState = (next: Doc, write: PolicyStateWrite) => {
 
 /** The in-memory `PolicyStateStore`: `dynamoPolicyStateStore`'s condition and update. */
 export const memoryPolicyStateStore = (table: ItemTable, log: string[]): PolicyStateStore => ({
-  save: async (user, write) => {
+  save: async (user, write, spend) => {
     log.push('policyStates.save');
     return conditionalDone(
       table.write<UserFactors>(keys.userFactors(user.clientId, user.userId), {
-        when: (item) => revAsRead(item, write),
+        // ... AND attribute_not_exists(stepUps.#jti)
+        when: (item) =>
+          revAsRead(item, write) && (!spend || !exists(at(item, 'stepUps', spend.jti))),
         update: (next, old) => {
+          if (spend) {
+            set(next, ['stepUps', spend.jti], structuredClone(spend.use));
+            for (const jti of spend.prune) if (jti !== spend.jti) remove(next, ['stepUps', jti]);
+          }
           writePolicyState(next, write);
           set(next, ['clientId'], user.clientId);
           set(next, ['userId'], user.userId);

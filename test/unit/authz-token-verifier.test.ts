@@ -205,6 +205,7 @@ describe('MFA token verifier: forged and invalid tokens', () => {
       { iat: '0' },
       { exp: undefined },
       { auth_time: NOW_SECONDS + 61 },
+      { iat: NOW_SECONDS + 61 },
       { consent_id: 5 },
     ]) {
       expect(

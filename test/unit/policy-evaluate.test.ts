@@ -179,7 +179,12 @@ const cases: Case[] = [
   e('remembered device, last second', device(), seen(NOW - 30 * DAY + 1), REMEMBERED),
   e('remembered device, expired at 30 days', device(), seen(NOW - 30 * DAY), SCA),
   e('no deviceId: nothing remembered', scored(90, '900.00'), seen(NOW), SCA),
-  e('remembered device pays', tx('900.00', 'EUR', OTHER, DEV), seen(NOW), REMEMBERED),
+  e(
+    'a remembered device does not exempt a payment',
+    tx('900.00', 'EUR', OTHER, DEV),
+    seen(NOW),
+    SCA,
+  ),
   e('another device is not remembered', device('device-2'), seen(NOW), SCA),
 ];
 
@@ -236,7 +241,7 @@ describe('evaluatePolicy', () => {
       { step: 'exemption:trusted_beneficiary', outcome: 'payee not trusted' },
       { step: 'exemption:recurring', outcome: 'not marked recurring' },
       { step: 'exemption:transaction_risk_analysis', outcome: 'riskScore above maxRiskScore' },
-      { step: 'exemption:remembered_device', outcome: 'no deviceId' },
+      { step: 'exemption:remembered_device', outcome: 'a payment (only RTS exemptions apply)' },
       { step: 'default', outcome: 'require sca' },
     ]);
   });

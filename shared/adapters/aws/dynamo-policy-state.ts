@@ -21,14 +21,36 @@ export const policyStateParts = (write: PolicyStateWrite) => ({
 
 /** The policy state lives in the user item (`policyState`, `policyRev`). */
 export const dynamoPolicyStateStore = (table: TableOps): PolicyStateStore => ({
-  save: async (user, write) => {
+  save: async (user, write, spend) => {
     const parts = policyStateParts(write);
+    const pruned = (spend?.prune ?? []).filter((jti) => jti !== spend?.jti);
+    const spent = spend
+      ? {
+          set: ', stepUps.#jti = :use',
+          remove: pruned.length
+            ? ` REMOVE ${pruned.map((_, i) => `stepUps.#spent${i}`).join(', ')}`
+            : '',
+          condition: ' AND attribute_not_exists(stepUps.#jti)',
+          names: {
+            '#jti': spend.jti,
+            ...Object.fromEntries(pruned.map((jti, i) => [`#spent${i}`, jti])),
+          },
+          values: { ':use': spend.use },
+        }
+      : { set: '', remove: '', condition: '', names: undefined, values: {} };
     return conditionalDone(
       await table.write<UserFactors>(keys.userFactors(user.clientId, user.userId), {
         // A user without an item gets one, with the maps the factor writes expect.
-        update: `SET ${parts.set}, clientId = :c, userId = :u, factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty)`,
-        condition: parts.condition,
-        values: { ...parts.values, ':c': user.clientId, ':u': user.userId, ':empty': {} },
+        update: `SET ${parts.set}, clientId = :c, userId = :u, factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty)${spent.set}${spent.remove}`,
+        condition: `${parts.condition}${spent.condition}`,
+        ...(spent.names ? { names: spent.names } : {}),
+        values: {
+          ...parts.values,
+          ...spent.values,
+          ':c': user.clientId,
+          ':u': user.userId,
+          ':empty': {},
+        },
       }),
     );
   },

@@ -60,8 +60,8 @@ const thenText = (rule: PolicyRule): string =>
  * 2. The other rules in order, first match wins: "exempt" → `policy_rule`; a `require` sets
  *    the level and stops (no exemption is tried).
  * 3. The exemptions, in API.md's order: lowValue, trustedBeneficiaries, recurring, tra (each
- *    needs a transaction), then rememberedDevice (which does not: it is no RTS payment
- *    exemption, and also spares a remembered device a step-up without a payment).
+ *    needs a transaction), then rememberedDevice, which is no RTS payment exemption: it
+ *    spares a remembered device a step-up for a start without a payment, never a payment.
  * 4. `default`, else `require: "mfa"`.
  *
  * @example
@@ -143,10 +143,14 @@ const firstExemption = (
     [
       'remembered_device',
       config.rememberedDevice === true,
-      () =>
-        isRemembered(facts.state, facts.deviceRef, facts.rememberDays, facts.nowSeconds)
+      () => {
+        // No RTS exemption: it spares a known device a step-up for an action, never a
+        // payment (else one SCA on a device would let any amount to any payee through).
+        if (payment) return { applies: false, why: 'a payment (only RTS exemptions apply)' };
+        return isRemembered(facts.state, facts.deviceRef, facts.rememberDays, facts.nowSeconds)
           ? { applies: true }
-          : { applies: false, why: facts.deviceRef ? 'device not remembered' : 'no deviceId' },
+          : { applies: false, why: facts.deviceRef ? 'device not remembered' : 'no deviceId' };
+      },
     ],
   ];
   for (const [name, enabled, attempt] of attempts) {
