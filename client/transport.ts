@@ -65,7 +65,11 @@ export const createTransport = (options: TransportOptions) => {
     };
     if (call.auth) headers.authorization = authorization;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
-    if (call.mfaToken) headers['x-mfa-token'] = call.mfaToken;
+    if (call.mfaToken) {
+      // A header value with a line break or non-ASCII would make fetch throw: say why instead.
+      if (!/^[!-~]+$/.test(call.mfaToken)) throw invalidArgument('mfaToken must be a JWS');
+      headers['x-mfa-token'] = call.mfaToken;
+    }
     if (call.signal?.aborted) throw aborted(label, call.signal.reason);
 
     const controller = new AbortController();

@@ -199,7 +199,7 @@ describe('MfaClient requests', () => {
     expect([...served].sort()).toEqual(appFacing.sort());
   });
 
-  it('keeps `/ ? # %` inside one segment; refuses "." and ".." (URL parsing drops them) without sending', async () => {
+  it('keeps `/ ? # %` inside one segment; refuses "." and ".." (URL parsing drops them) and a token with a line break, sending nothing', async () => {
     const { sent, client } = recording(() => answer(200, { factors: [] }));
     await client.listFactors('a/b?c#d%e');
     expect(sent[0]?.url).toBe('https://api.example/live/v1/users/a%2Fb%3Fc%23d%25e/factors');
@@ -210,6 +210,8 @@ describe('MfaClient requests', () => {
         code: 'invalid_argument',
       });
     }
+    const header = client.deleteFactor('u', 'sms_1', { mfaToken: 'eyJ.a\r\nx-evil: 1' });
+    await expect(header).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(sent).toHaveLength(1);
   });
 
