@@ -2,10 +2,13 @@
  * The smoke flow (`npm run smoke`): the whole step-up flow against one deployment, purely over
  * HTTP: enroll and activate a factor for a fresh user, start a payment authentication,
  * challenge, verify, check the MFA token against the published keys, and call the demo routes
- * the MFA authorizer protects. One line per step; the first failure stops the run.
+ * the MFA authorizer protects. One line per step; the first failure stops the run. The API
+ * calls go through the typed client (`client/`), as an app's would; health, the demo routes
+ * and the message stores are plain HTTP.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { type FetchLike, MfaApiError, MfaClient } from '../client/index.js';
 import { TOTP_PERIOD_SECONDS, totpCode } from '../shared/domain/totp.js';
 import {
   check,
@@ -52,10 +55,29 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const base = options.baseUrl.replace(/\/+$/, '');
   const clientId = options.clientId ?? 'demo';
-  const basic = `Basic ${Buffer.from(`${clientId}:${options.clientSecret ?? 'demo-secret'}`).toString('base64')}`;
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const deadline = AbortSignal.timeout(options.totalTimeoutMs ?? 60_000);
   const http = createHttp({ timeoutMs, deadline });
+  // The client's fetch: inside the run's deadline, and the status kept for the steps to check.
+  let lastStatus = 0;
+  const fetchInRun: FetchLike = async (url, init) => {
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const response = await fetch(url, { ...init, signal });
+    lastStatus = response.status;
+    return response;
+  };
+  // Made at its first use: a base URL it refuses fails the health step first, as before.
+  let client: MfaClient | undefined;
+  const mfa = () => {
+    client ??= new MfaClient({
+      baseUrl: base,
+      clientId,
+      clientSecret: options.clientSecret ?? 'demo-secret',
+      fetch: fetchInRun,
+      timeoutMs,
+    });
+    return client;
+  };
   const outboxBase = (
     options.outboxUrl ?? (options.localstack ? 'http://localhost:4566' : base)
   ).replace(/\/+$/, '');
@@ -73,12 +95,22 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
     print(`✓ ${name} (${ms} ms)`);
     return value;
   };
-  const post = (path: string, body: unknown) =>
-    http(`${base}${path}`, {
-      method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  /** One API call that must answer `status`; a refusal reads as before: status and code. */
+  const api = async <T>(status: number, call: (client: MfaClient) => Promise<T>): Promise<T> => {
+    lastStatus = 0;
+    try {
+      const body = await call(mfa());
+      check(lastStatus === status, `expected HTTP ${status}, got ${lastStatus}`);
+      return body;
+    } catch (error) {
+      if (deadline.aborted) throw new Error('the whole run took too long');
+      if (!(error instanceof MfaApiError)) throw error;
+      // No answer: the client's own words (the route, never the user or a secret).
+      if (error.status === 0) throw new Error(error.detail);
+      const problem = error.code === 'invalid_response' ? '' : ` ${error.code} (${error.detail})`;
+      throw new Error(`expected HTTP ${status}, got ${error.status}${problem}`);
+    }
+  };
 
   const totp = options.factor === 'totp';
   const userId = `smoke-${randomUUID()}`;
@@ -92,8 +124,8 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
       check(body.status === 'ok', 'health status is not "ok"');
     });
     const enrolled = await step(`enroll ${totp ? 'totp' : 'email'} factor`, async () => {
-      const request = totp ? { type: 'totp' } : { type: 'email', email };
-      const body = expectStatus(await post(`/v1/users/${userId}/factors`, request), 201);
+      const request = totp ? ({ type: 'totp' } as const) : ({ type: 'email', email } as const);
+      const body = await api(201, (c) => c.enrollFactor(userId, request));
       check(
         body.factor?.status === 'PENDING_ACTIVATION',
         'the new factor is not PENDING_ACTIVATION',
@@ -112,17 +144,19 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
           return code as string;
         });
     await step('activate factor', async () => {
-      const path = `/v1/users/${userId}/factors/${factorId}/activate`;
-      const body = expectStatus(await post(path, { passCode: activationCode }), 200);
+      const request = { passCode: activationCode };
+      const body = await api(200, (c) => c.activateFactor(userId, factorId, request));
       check(body.factor?.status === 'ACTIVE', 'the factor is not ACTIVE');
     });
     const started = await step('start authn (payment)', async () => {
       const context = { ip: '203.0.113.7', userAgent: 'mfa-smoke' };
       const request = { userId, context, transaction: PAYMENT, consentId };
-      const body = expectStatus(await post('/v1/authn', request), 200);
-      check(body.status === 'MFA_REQUIRED', `status ${body.status}, expected MFA_REQUIRED`);
+      const body = await api(200, (c) => c.startAuthn(request));
+      if (body.status !== 'MFA_REQUIRED') {
+        throw new Error(`status ${body.status}, expected MFA_REQUIRED`);
+      }
       check(
-        body.factors?.some((factor: { id?: string }) => factor.id === factorId),
+        body.factors?.some((factor) => factor.id === factorId),
         'the active factor is not offered',
       );
       check(typeof body.stateToken === 'string', 'no stateToken');
@@ -130,8 +164,7 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
     });
     const { stateToken } = started;
     await step(`challenge ${totp ? 'totp' : 'email'} factor`, async () => {
-      const path = `/v1/authn/factors/${factorId}/challenge`;
-      const body = expectStatus(await post(path, { stateToken }), 200);
+      const body = await api(200, (c) => c.challenge(factorId, { stateToken }));
       check(body.status === 'MFA_CHALLENGE', `status ${body.status}, expected MFA_CHALLENGE`);
     });
     // TOTP: the next time step, since activation used (and so spent) the current one.
@@ -147,15 +180,14 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
           return code as string;
         });
     const token = await step('verify code', async () => {
-      const path = `/v1/authn/factors/${factorId}/verify`;
-      const body = expectStatus(await post(path, { stateToken, passCode }), 200);
-      check(body.status === 'SUCCESS' && typeof body.token === 'string', 'no token');
+      const body = await api(200, (c) => c.verify(factorId, { stateToken, passCode }));
+      if (body.status !== 'SUCCESS' || typeof body.token !== 'string') throw new Error('no token');
       check(body.tokenType === 'Bearer', `tokenType ${body.tokenType}`);
       check(body.transactionId === started.transactionId, 'another transactionId');
       return String(body.token);
     });
     const issuer = await step('openid configuration', async () => {
-      const body = expectStatus(await http(`${base}/.well-known/openid-configuration`), 200);
+      const body = await api(200, (c) => c.openidConfiguration());
       check(typeof body.issuer === 'string', 'no issuer');
       check(String(body.jwks_uri).endsWith('/.well-known/jwks.json'), 'unexpected jwks_uri');
       return String(body.issuer);
@@ -163,7 +195,7 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
     // The keys are read from the base URL given, not from jwks_uri: the smoke run talks to
     // nothing else (on LocalStack the issuer URL is the AWS-style one, not reachable).
     const jwks = await step('jwks', async () => {
-      const body = expectStatus(await http(`${base}/.well-known/jwks.json`), 200) as JSONWebKeySet;
+      const body = (await api(200, (c) => c.jwks())) as JSONWebKeySet;
       check(Array.isArray(body.keys) && body.keys.length > 0, 'no keys');
       for (const key of body.keys) {
         check(!('d' in key), 'a private key member is published');
