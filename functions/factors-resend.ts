@@ -1,16 +1,16 @@
-import * as z from 'zod/mini';
 import { clientStore, rateLimiter, userStore } from '../shared/compose/dynamo.js';
 import { messenger } from '../shared/compose/messenger.js';
 import { otpKeys } from '../shared/compose/otp-key.js';
 import { signer } from '../shared/compose/signer.js';
 import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { emptyBody } from '../shared/http/schemas.js';
 import { resendFactorCode } from '../shared/use-cases/factor-manage.js';
 
 /** `POST /v1/users/{userId}/factors/{factorId}/resend`: a fresh activation code (sms/email). */
 export const handler = apiHandler(
   {
     auth: 'client',
-    body: z.object({}),
+    body: emptyBody,
     uses: [clientStore, userStore, rateLimiter, otpKeys, signer, messenger],
   },
   async (request) => ({

@@ -541,7 +541,7 @@ export class MfaService extends Construct {
 const acknowledgeOpenMethod = (method: Method, auth: 'none' | 'client') => {
   const reason =
     auth === 'none'
-      ? 'Public by design: health check, JWKS and OpenID discovery (published keys), and the anonymous demo page.'
+      ? 'Public by design: health check, JWKS and OpenID discovery (published keys), the API description (OpenAPI) and the anonymous demo page.'
       : 'Apps authenticate in the handler with HTTP Basic client credentials checked against a salted hash (API.md: 401 invalid_client with WWW-Authenticate: Basic); an API Gateway authorizer cannot answer with that contract.';
   Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
   Validations.of(method).acknowledge({

@@ -48,6 +48,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   health: [],
   demo: [],
   'well-known-openid': [],
+  openapi: [],
   'well-known-jwks': ['token:publicKeys'],
   // An exempt start's token is signed here.
   'authn-start': [...CLIENT_ROUTE, 'token:sign'],

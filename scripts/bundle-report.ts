@@ -5,9 +5,9 @@
  * AWS SDK resolved from node_modules as Lambda's runtime provides it, with the function's
  * `NODE_OPTIONS` and its config read at load. The last line is the slowest import of the API
  * and task functions (`api`, the authorizer included) and of the light ones (`light`: health,
- * well-known-*, demo). Synthesizes the stack with bundling into a temporary assembly (local
- * esbuild, no Docker), or reads an existing bundled one with `--cdk-out`. It reports and exits
- * 0 whatever the sizes and times; only a failed synth or an unreadable assembly exits 1.
+ * well-known-*, demo, openapi). Synthesizes the stack with bundling into a temporary assembly
+ * (local esbuild, no Docker), or reads an existing bundled one with `--cdk-out`. It reports and
+ * exits 0 whatever the sizes and times; only a failed synth or an unreadable assembly exits 1.
  */
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
@@ -97,7 +97,10 @@ export const bundleSizes = async (cdkOut: string): Promise<BundleSize[]> => {
 
 /** Functions that serve no flow: they should load no AWS client they do not need. */
 export const isLight = (handler: string): boolean =>
-  handler === 'health' || handler === 'demo' || handler.startsWith('well-known-');
+  handler === 'health' ||
+  handler === 'demo' ||
+  handler === 'openapi' ||
+  handler.startsWith('well-known-');
 
 /**
  * What a function module reads when it loads on Lambda: the service config (`TABLE_NAME` is

@@ -90,6 +90,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/demo/cats', handler: 'demo', auth: 'mfa', maxAge: 60 },
   // Strong Customer Authentication: two categories, max age as /demo/dogs (API.md v1.1).
   { method: 'GET', path: '/demo/payments', handler: 'demo', auth: 'mfa', acr: 'sca' },
+  // The OpenAPI 3.1 description of this table (API.md v1.1 "Description"): shared/openapi/.
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', auth: 'none' },
 ];
 
 export interface RouteMatch {

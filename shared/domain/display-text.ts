@@ -138,4 +138,8 @@ export const displayText = (maxCodePoints: number) =>
     }),
     // Runs after the check; on refused text its output is discarded with the issue.
     z.overwrite((value) => value.normalize('NFC')),
+    // What the API description says of the field (JSON Schema cannot express these rules).
+    z.describe(
+      `Display text: 1-${maxCodePoints} characters (code points after NFC), with a letter, digit or emoji; no control, format (bidi, zero-width), separator, private-use, unassigned or invisible characters. Stored and shown as NFC.`,
+    ),
   );

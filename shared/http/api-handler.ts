@@ -105,7 +105,7 @@ const accessLog = (
  * logged and answered with a generic 500. Called when the function module loads, it reads the
  * config: a bad setting fails the Lambda init (`ConfigError`), not every request. The
  * function's dependencies are the core and `options.uses` only (`composeDeps`); the returned
- * handler names them in `parts`.
+ * handler names them in `parts`, and carries its `auth` and `body` schema.
  *
  * @example
  * export const handler = apiHandler(
@@ -189,5 +189,6 @@ export const apiHandler = <S extends z.ZodMiniType | undefined = undefined>(
       accessLog(state, event, result.status);
       return response;
     });
-  return Object.assign(handler, { parts: deps.parts });
+  // `auth` and `body` are what the API description (shared/openapi/) must say of the route.
+  return Object.assign(handler, { parts: deps.parts, auth: options.auth, body: options.body });
 };

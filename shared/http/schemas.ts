@@ -38,6 +38,7 @@ const transaction = z
       .string()
       .check(
         z.refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code such as "EUR"'),
+        z.describe('ISO 4217 alphabetic code of a current currency, e.g. "EUR"'),
       ),
     payee: displayText(MAX_PAYEE_CHARACTERS),
     // v1.1: what trusted beneficiaries are keyed by (an IBAN or another account id), and
@@ -51,6 +52,7 @@ const transaction = z
       message: "must have no more decimal places than the currency's minor unit (JPY 0, EUR 2)",
       path: ['amount'],
     }),
+    z.describe("`amount` has no more decimals than the currency's minor unit (JPY 0, EUR 2)."),
   );
 
 export const startBody = z.object({
@@ -101,6 +103,9 @@ export const enrollBody = z.discriminatedUnion('type', [
   // The PIN's own rules (length, weak PINs) answer 400 weak_pin; here only a sane size.
   z.object({ type: z.literal('pin'), pin: z.string().check(z.minLength(1), z.maxLength(256)) }),
 ]);
+
+/** A body with no fields (`POST .../resend`); a POST with no body reads as `{}`. */
+export const emptyBody = z.object({});
 
 /** A path parameter that must match its schema: 400 for userId, 404 for ids of things. */
 export const pathParam = (

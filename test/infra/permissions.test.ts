@@ -25,6 +25,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   health: [],
   demo: [],
   'well-known-openid': [],
+  openapi: [],
   authorizer: [],
   'well-known-jwks': ['kms:GetPublicKey'],
   // An exempt start's token is signed here.
