@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
@@ -8,7 +9,33 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { HANDLER_TAG } from '../shared/flow.js';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The nearest folder at or above `dir` holding a package.json. */
+const packageRootOf = (dir: string): string => {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (existsSync(path.join(current, 'package.json'))) return current;
+    if (path.dirname(current) === current) throw new Error(`No package.json above ${dir}`);
+  }
+};
+
+/**
+ * The package root, where `functions/` and `package.json` are: this module runs from `infra/`
+ * (this repository, through tsx) or from `dist/infra/` (the built package, e.g. in another
+ * app's node_modules), so the root is found, not counted in `..`s.
+ */
+export const PROJECT_ROOT = packageRootOf(path.dirname(fileURLToPath(import.meta.url)));
+
+/**
+ * What `NodejsFunction` takes as the lock file. With local bundling it reads only its name, to
+ * choose how to run esbuild (npm: `npx --no-install esbuild`, started in `PROJECT_ROOT`, so it
+ * finds the esbuild this package depends on); it would also install `nodeModules`, which these
+ * functions do not use. An installed copy of the package has no package-lock.json (npm pack
+ * always leaves it out), so its package.json stands in: the same npm choice, and a file
+ * inside `PROJECT_ROOT`, as `NodejsFunction` demands.
+ */
+const NPM_LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
+const DEPS_LOCK_FILE = existsSync(NPM_LOCK_FILE)
+  ? NPM_LOCK_FILE
+  : path.join(PROJECT_ROOT, 'package.json');
 
 export interface MfaFunctionProps {
   /** Module name under `functions/` (exports `handler`). */
@@ -63,7 +90,7 @@ export class MfaFunction extends NodejsFunction {
     super(scope, id, {
       entry: path.join(PROJECT_ROOT, 'functions', `${props.handler}.ts`),
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      depsLockFilePath: DEPS_LOCK_FILE,
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
