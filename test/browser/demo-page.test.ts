@@ -81,9 +81,17 @@ describe('demo page (Debian Chromium)', () => {
     await page.getByRole('radio', { name: 'Email' }).check();
     await page.getByRole('button', { name: 'Enroll' }).click();
     const activation = await codeInOutbox(page, 1);
-    await page.keyboard.type(activation.code); // the activation code field has the focus
+    const wrong = String((Number(activation.code) + 1) % 1_000_000).padStart(6, '0');
+    await page.keyboard.type(wrong); // the activation code field has the focus
+    await page.keyboard.press('Enter');
+    // A refusal reads as the problem's detail, code and status, in an alert.
+    expect(await shows(page, '#enroll-error', 'invalid_passcode')).toMatch(
+      /^Error: .+ \(invalid_passcode, HTTP 401\) 4 attempts left\.$/,
+    );
+    await page.getByLabel('Activation code').fill(activation.code);
     await page.keyboard.press('Enter');
     await shows(page, '#enroll-status', 'is ACTIVE');
+    expect(await page.getByRole('alert').filter({ hasText: 'Error' }).count()).toBe(0);
 
     await page.getByLabel('Amount').fill('42.50');
     await page.getByLabel('Payee').fill('Bakery Ltd');
