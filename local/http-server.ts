@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { problem } from '../shared/http/problem.js';
 import { router } from '../shared/routes.js';
 import type { LocalAuthorizer } from './authorizer.js';
+import { DEMO_PAGE_PATHS, type DemoPage } from './demo-page-assets.js';
 import type { EventLog } from './event-log.js';
 import type { Outbox } from './outbox.js';
 import { fromProxyResult, type LocalResponse, toProxyEvent } from './proxy-event.js';
@@ -32,6 +33,25 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
 
 const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
 
+/** An asset of the demo page; a build that fails is the developer's to see, in the terminal. */
+const demoPageAnswer = async (
+  page: DemoPage,
+  method: string,
+  pathname: string,
+  requestId: string,
+): Promise<LocalResponse> => {
+  if (method !== 'GET') {
+    const response = fromResult(problem('method_not_allowed', requestId));
+    return { ...response, headers: { ...response.headers, allow: 'GET' } };
+  }
+  try {
+    return (await page.serve(pathname)) ?? fromResult(problem('not_found', requestId));
+  } catch (error) {
+    process.stderr.write(`demo page: ${error instanceof Error ? error.message : 'failed'}\n`);
+    return fromResult(problem('internal_error', requestId));
+  }
+};
+
 /**
  * The local API Gateway: routes come from the one route table and each request runs the
  * same handler module the route's Lambda runs, with the same proxy event shape.
@@ -42,6 +62,8 @@ export const createLocalHttpServer = (deps: {
   events: EventLog;
   /** Resolves with the MFA authorizer once the runtime is configured. */
   ready: Promise<LocalAuthorizer>;
+  /** The demo page at `/` (not a route of the API: it exists only here). */
+  demoPage?: DemoPage;
 }): Server =>
   createServer(async (req, res) => {
     const authorize = await deps.ready;
@@ -67,6 +89,10 @@ export const createLocalHttpServer = (deps: {
       if (url.pathname === '/_local/events' && method === 'GET') {
         const { transactionId, type } = Object.fromEntries(url.searchParams);
         local({ events: deps.events.list({ transactionId, type }) });
+        return;
+      }
+      if (deps.demoPage && Object.values<string>(DEMO_PAGE_PATHS).includes(url.pathname)) {
+        send(await demoPageAnswer(deps.demoPage, method, url.pathname, requestId));
         return;
       }
       let found: ReturnType<typeof router.match>;

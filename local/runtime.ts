@@ -16,6 +16,7 @@ import { clearClientCache } from '../shared/http/client-auth.js';
 import { createLogger, type LogLevel } from '../shared/log.js';
 import type { Clock } from '../shared/ports/clock.js';
 import { createLocalAuthorizer, type LocalAuthorizer } from './authorizer.js';
+import { createDemoPage, type DemoPage } from './demo-page-assets.js';
 import { ensureTable, startDynamo } from './dynamo.js';
 import { EventLog } from './event-log.js';
 import { createLocalHttpServer } from './http-server.js';
@@ -86,6 +87,8 @@ export interface LocalRuntime {
   readonly events: EventLog;
   readonly workflow: LocalWorkflow;
   readonly template: CfnTemplate;
+  /** The demo page served at `/` (built on first request, or by its `build()`). */
+  readonly demoPage: DemoPage;
   close(): Promise<void>;
 }
 
@@ -216,7 +219,15 @@ const start = async (
   const ready = new Promise<LocalAuthorizer>((resolve) => {
     markReady = resolve;
   });
-  const server = createLocalHttpServer({ loadHandler, outbox, events, ready });
+  const routePolicies = localRoutePolicies(
+    process.env.MFA_ROUTE_POLICIES,
+    options.demoCatsMaxAgeSeconds,
+  );
+  const catsMaxAge = (JSON.parse(routePolicies) as Record<string, { maxAge?: number }>)[
+    'GET /demo/cats'
+  ]?.maxAge;
+  const demoPage = createDemoPage({ catsMaxAgeSeconds: catsMaxAge });
+  const server = createLocalHttpServer({ loadHandler, outbox, events, ready, demoPage });
   // Longer than clients' idle keep-alive (undici: 4 s), so a client never reuses a socket
   // the server is closing (ECONNRESET).
   server.keepAliveTimeout = 65_000;
@@ -234,10 +245,7 @@ const start = async (
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   process.env.MFA_ISSUER = options.env?.MFA_ISSUER ?? url;
   process.env.MFA_JWKS_URL = `${process.env.MFA_ISSUER}/.well-known/jwks.json`;
-  process.env.MFA_ROUTE_POLICIES = localRoutePolicies(
-    process.env.MFA_ROUTE_POLICIES,
-    options.demoCatsMaxAgeSeconds,
-  );
+  process.env.MFA_ROUTE_POLICIES = routePolicies;
   const countedWorkflow = {
     ...workflow,
     run: (input: Parameters<LocalWorkflow['run']>[0]) => {
@@ -270,6 +278,7 @@ const start = async (
     workflow,
     template,
     stats,
+    demoPage,
     close: stopAll,
   };
 };

@@ -34,7 +34,7 @@ const groupAlive = (pgid: number) => {
 
 describe('npm start', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
-    'serves /health, then stops cleanly on %s leaving no process behind',
+    'serves /health and the demo page, then stops cleanly on %s leaving no process behind',
     async (signal) => {
       const child = spawn('npm', ['start', '--silent'], {
         cwd: root,
@@ -48,6 +48,14 @@ describe('npm start', () => {
         const health = await fetch(`${url}/health`);
         expect(health.status).toBe(200);
         expect(await health.json()).toEqual({ status: 'ok' });
+        // The demo page's address, its script built before the runtime said it was ready.
+        expect(output).toContain(`demo page:  ${url}/\n`);
+        const page = await fetch(`${url}/`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(await page.text()).toContain(
+          '<script type="module" src="/_local/demo-page/app.js">',
+        );
         const stopped = exited(child);
         // As a terminal does on Ctrl-C: the signal reaches npm, tsx and the service alike.
         process.kill(-pgid, signal);

@@ -131,22 +131,26 @@ describe('a full flow: email factor, start, challenge, verify, the demo routes',
     const pin = await post(`${users(userId)}/factors`, { type: 'pin', pin: '274913' });
     expect(pin.body.factor.status).toBe('ACTIVE');
     const pinId = pin.body.factor.id;
-    const started = await post('/v1/authn', { userId, context: { primaryAuth: 'possession' } });
-    const { stateToken } = started.body;
-    expect((await post(step(pinId, 'challenge'), { stateToken })).status).toBe(200);
-    const verified = await post(step(pinId, 'verify'), { stateToken, passCode: '274913' });
-    const token = verified.body.token as string;
+    const scaToken = async () => {
+      const started = await post('/v1/authn', { userId, context: { primaryAuth: 'possession' } });
+      const { stateToken } = started.body;
+      expect((await post(step(pinId, 'challenge'), { stateToken })).status).toBe(200);
+      const verified = await post(step(pinId, 'verify'), { stateToken, passCode: '274913' });
+      return verified.body.token as string;
+    };
+    const token = await scaToken();
     expect((await api.call('GET', '/demo/payments', { auth: `Bearer ${token}` })).status).toBe(200);
 
     const payees = `${users(userId)}/trusted-payees`;
     const payee = { payeeAccount: 'GB33BUKB20201555555555', payee: 'ACME Ltd' };
-    const sca = { 'x-mfa-token': token };
+    // A token makes one change: a fresh one each time.
+    const sca = async () => ({ 'x-mfa-token': await scaToken() });
     await refused(post(payees, payee), 401, 'insufficient_user_authentication');
-    expect((await post(payees, payee, basicAuth(), sca)).status).toBe(201);
+    expect((await post(payees, payee, basicAuth(), await sca())).status).toBe(201);
     expect((await api.call('GET', payees)).body.payees).toHaveLength(1);
     const one = `${payees}/${payee.payeeAccount}`;
-    expect((await api.call('DELETE', one, { headers: sca })).status).toBe(204);
-    await refused(api.call('DELETE', one, { headers: sca }), 404, 'not_found');
+    expect((await api.call('DELETE', one, { headers: await sca() })).status).toBe(204);
+    await refused(api.call('DELETE', one, { headers: await sca() }), 404, 'not_found');
   });
 
   it('resends a pending code after the cooldown, then deletes the factor', async () => {

@@ -108,13 +108,20 @@ const passSca = async (user: User, started: Answer) => {
 /** An `sca` token that approved nothing (what trusted-payee changes need). */
 const scaToken = async (user: User) => passSca(user, await start(user.userId));
 
-const expectExempt = (answer: Answer, exemption: string) => {
+/** An exempt answer: SUCCESS, and a token of that shape which /demo/dogs refuses. */
+const expectExempt = async (pending: Answer | Promise<Answer>, exemption: string) => {
+  const answer = await pending;
   expect(answer).toMatchObject({ status: 'SUCCESS', exemption, tokenType: 'Bearer' });
   const claims = claimsOf(answer.token);
   expect(claims).toMatchObject({ acr: 'exempt', txn: answer.transactionId });
   expect(claims.sca).toEqual({ decision: 'exempt', exemption });
   expect(claims).not.toHaveProperty('auth_time');
   expect(claims).not.toHaveProperty('amr');
+  const dogs = await fetch(`${base}/demo/dogs`, {
+    headers: { authorization: `Bearer ${answer.token}` },
+  });
+  expect(dogs.status).toBe(401);
+  expect(dogs.headers.get('www-authenticate')).toContain('insufficient_user_authentication');
   return claims;
 };
 
@@ -122,8 +129,8 @@ describe('low value (RTS Art. 16)', () => {
   it('five €20.00 payments are exempt, the sixth needs SCA, and an SCA starts the count afresh', async () => {
     const user = await newUser();
     for (let payment = 1; payment <= 5; payment++) {
-      const claims = expectExempt(
-        await start(user.userId, { transaction: eur('20.00') }),
+      const claims = await expectExempt(
+        start(user.userId, { transaction: eur('20.00') }),
         'low_value',
       );
       expect(claims.authorization_details).toEqual([
@@ -138,17 +145,17 @@ describe('low value (RTS Art. 16)', () => {
     expect(sixth).toMatchObject({ status: 'MFA_REQUIRED', requirement: { level: 'sca' } });
     const token = await passSca(user, sixth);
     expect(claimsOf(token).sca).toEqual({ decision: 'require' });
-    expectExempt(await start(user.userId, { transaction: eur('20.00') }), 'low_value');
+    await expectExempt(start(user.userId, { transaction: eur('20.00') }), 'low_value');
   });
 
   it('€30.00 is exempt and €30.01 is not; €100.00 in total is, €100.01 is not; GBP never is', async () => {
     const user = await newUser();
     expect((await start(user.userId, { transaction: eur('30.01') })).status).toBe('MFA_REQUIRED');
-    expectExempt(await start(user.userId, { transaction: eur('30.00') }), 'low_value');
-    expectExempt(await start(user.userId, { transaction: eur('30.00') }), 'low_value');
-    expectExempt(await start(user.userId, { transaction: eur('30.00') }), 'low_value');
+    await expectExempt(start(user.userId, { transaction: eur('30.00') }), 'low_value');
+    await expectExempt(start(user.userId, { transaction: eur('30.00') }), 'low_value');
+    await expectExempt(start(user.userId, { transaction: eur('30.00') }), 'low_value');
     expect((await start(user.userId, { transaction: eur('10.01') })).status).toBe('MFA_REQUIRED');
-    expectExempt(await start(user.userId, { transaction: eur('10.00') }), 'low_value');
+    await expectExempt(start(user.userId, { transaction: eur('10.00') }), 'low_value');
     const pounds = await start(user.userId, { transaction: { ...eur('1.00'), currency: 'GBP' } });
     expect(pounds.status).toBe('MFA_REQUIRED');
   });
@@ -181,7 +188,7 @@ describe('low value (RTS Art. 16)', () => {
   it('an unknown user (no factor) is exempt too, and counted', async () => {
     const userId = unique('newcomer');
     for (let payment = 1; payment <= 5; payment++) {
-      expectExempt(await start(userId, { transaction: eur('5.00') }), 'low_value');
+      await expectExempt(start(userId, { transaction: eur('5.00') }), 'low_value');
     }
     expect(await start(userId, { transaction: eur('5.00') })).toMatchObject({
       status: 'MFA_ENROLL',
@@ -242,7 +249,7 @@ describe('trusted beneficiaries (RTS Art. 13)', () => {
     const event = runtime.events.list({ type: 'mfa.payee.trusted' }).at(-1);
     expect(event?.detail.payeeAccount).toBe('…3000');
 
-    expectExempt(await start(user.userId, rent), 'trusted_beneficiary');
+    await expectExempt(start(user.userId, rent), 'trusted_beneficiary');
     // A deny rule still wins over the exemption.
     await expectProblem(
       await postJson(
@@ -320,7 +327,7 @@ describe('recurring (RTS Art. 14)', () => {
       recurring: true,
     });
     await passSca(user, await start(user.userId, { transaction: gym }));
-    expectExempt(await start(user.userId, { transaction: gym }), 'recurring');
+    await expectExempt(start(user.userId, { transaction: gym }), 'recurring');
     expect((await start(user.userId, { transaction: { ...gym, amount: '46.00' } })).status).toBe(
       'MFA_REQUIRED',
     );
@@ -335,7 +342,7 @@ describe('transaction risk analysis (RTS Art. 18)', () => {
     const user = await newUser();
     const at = (riskScore: number, amount: string) =>
       start(user.userId, { transaction: eur(amount), context: { riskScore } });
-    expectExempt(await at(20, '100.00'), 'transaction_risk_analysis');
+    await expectExempt(at(20, '100.00'), 'transaction_risk_analysis');
     expect((await at(21, '100.00')).status).toBe('MFA_REQUIRED');
     expect((await at(20, '100.01')).status).toBe('MFA_REQUIRED');
   });
@@ -346,7 +353,7 @@ describe('remembered device', () => {
     const user = await newUser();
     const on = (deviceId: string) => ({ context: { deviceId } });
     await passSca(user, await start(user.userId, on('phone-1')));
-    expectExempt(await start(user.userId, on('phone-1')), 'remembered_device');
+    await expectExempt(start(user.userId, on('phone-1')), 'remembered_device');
     expect((await start(user.userId, on('laptop-2'))).status).toBe('MFA_REQUIRED');
     // Not a payment exemption: a payment from the remembered device still needs SCA.
     const payment = { ...on('phone-1'), transaction: eur('250000.00', { payee: 'Mule Ltd' }) };
