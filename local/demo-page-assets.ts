@@ -41,7 +41,7 @@ export interface DemoPage {
 
 /** The page's script: `main.ts` and what it imports (the typed client) in one ES module. */
 const bundle = async (): Promise<Buffer> => {
-  // esbuild is a devDependency, as is everything `npm start` runs with: loaded on first use
+  // esbuild (a dependency: the constructs bundle the Lambdas with it) is loaded on first use
   // so that runtimes that never serve the page (the tests) do not pay for it.
   const { build } = await import('esbuild');
   const result = await build({
