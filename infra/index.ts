@@ -13,7 +13,8 @@
  * });
  * mfa.addGatewayResponses(api);
  */
-export type { Policy } from '../shared/domain/policy/index.js';
+// The policy document type and a starting point for `defaultPolicy` (deny the sanctioned list, else mfa).
+export { defaultPolicy, type Policy, parsePolicy } from '../shared/domain/policy/index.js';
 export {
   MfaAuthorizer,
   type MfaAuthorizerProps,
