@@ -14,8 +14,9 @@ afterAll(async () => {
 
 describe("the README's Try it script", () => {
   it('enrolls, starts a payment, challenges, verifies and prints the decoded token', async () => {
-    const script = path.resolve(import.meta.dirname, '../../scripts/try-it.sh');
-    const { stdout } = await promisify(execFile)('bash', [script, runtime.url], {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'try-it', runtime.url], {
+      cwd: root,
       timeout: 30_000,
     });
     expect(stdout).toContain('approve a payment of 250.00 EUR to ACME Ltd');

@@ -1,0 +1,46 @@
+/**
+ * `npm run try-it [base-url]`: a payment step-up against a running local service (npm start),
+ * through the typed client: enroll an email factor, start a transaction with a payment,
+ * challenge, read the code from the local outbox, verify, print the decoded MFA token and
+ * call /demo/cats with it. As the seeded app demo:demo-secret.
+ */
+import { MfaClient } from '../client/index.js';
+
+const base = process.argv[2] ?? 'http://localhost:3000';
+const mfa = new MfaClient({ baseUrl: base, clientId: 'demo', clientSecret: 'demo-secret' });
+const userId = `user-${Math.floor(Math.random() * 100_000)}`;
+const email = `${userId}@example.com`;
+
+/** The newest message to the user's email in the local outbox, and the code in it. */
+const lastMessage = async () => {
+  const answer = await fetch(`${base}/_local/outbox?to=${encodeURIComponent(email)}`);
+  const { messages } = (await answer.json()) as { messages: { body: string }[] };
+  const body = messages.at(-1)?.body ?? '';
+  return { body, code: /\d{6,8}/.exec(body)?.[0] ?? '' };
+};
+
+const { factor } = await mfa.enrollFactor(userId, { type: 'email', email });
+await mfa.activateFactor(userId, factor.id, { passCode: (await lastMessage()).code });
+console.log(`1. enrolled and activated ${factor.id} for ${userId}`);
+
+const started = await mfa.startAuthn({
+  userId,
+  transaction: { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' },
+  consentId: 'consent-42',
+});
+if (started.status !== 'MFA_REQUIRED') throw new Error(`start answered ${started.status}`);
+console.log('2. started a transaction for a payment');
+const { stateToken } = started;
+await mfa.challenge(factor.id, { stateToken });
+const message = await lastMessage();
+console.log(`3. challenged; the email says: ${message.body}`);
+
+const verified = await mfa.verify(factor.id, { stateToken, passCode: message.code });
+if (verified.status !== 'SUCCESS') throw new Error(`verify answered ${verified.status}`);
+const claims = JSON.parse(Buffer.from(verified.token.split('.')[1] ?? '', 'base64url').toString());
+console.log("4. verified; the MFA token's claims:");
+console.log(JSON.stringify(claims, null, 2));
+const cats = await fetch(`${base}/demo/cats`, {
+  headers: { authorization: `Bearer ${verified.token}` },
+});
+console.log(`5. GET /demo/cats with it: HTTP ${cats.status}`);
