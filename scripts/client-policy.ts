@@ -145,6 +145,10 @@ export const parsePolicyCommand = (
 const NO_POLICY =
   'has no policy of its own: apps without one get DEFAULT_POLICY (the stack prop defaultPolicy), else require mfa';
 
+/** Warm functions keep an app's client record (with its policy) for CLIENT_CACHE_SECONDS. */
+const TAKES_EFFECT =
+  'Running functions (and npm start) apply it within CLIENT_CACHE_SECONDS (default 60 s).\n';
+
 /** Runs a policy command; `admin` opens the table, only for commands that need it. */
 export const runPolicyCommand = async (
   command: PolicyCommand,
@@ -153,8 +157,11 @@ export const runPolicyCommand = async (
   nowSeconds: number,
 ): Promise<unknown> => {
   switch (command.action) {
-    case 'set':
-      return (await admin()).setPolicy(command.id, command.policy);
+    case 'set': {
+      const stored = await (await admin()).setPolicy(command.id, command.policy);
+      io.stderr(TAKES_EFFECT);
+      return stored;
+    }
     case 'get': {
       const policy = await (await admin()).getPolicy(command.id);
       if (policy === undefined) io.stderr(`Client ${command.id} ${NO_POLICY}.\n`);
@@ -162,6 +169,7 @@ export const runPolicyCommand = async (
     }
     case 'clear':
       await (await admin()).clearPolicy(command.id);
+      io.stderr(TAKES_EFFECT);
       return { clientId: command.id, policy: null };
     default: {
       // A dry run of a policy file reads nothing: it needs no table, nor a running runtime.

@@ -201,6 +201,8 @@ describe('npm run client -- policy set|get|clear', () => {
     const set = await cli('policy', 'set', '--id', clientId, '--file', await file(POLICY));
     expect(set.code).toBe(0);
     expect(set.json()).toEqual(POLICY);
+    // Warm functions see it after their client cache: the operator is told when.
+    expect(set.stderr).toContain('within CLIENT_CACHE_SECONDS');
     const got = await cli('policy', 'get', '--id', clientId);
     expect(got.code).toBe(0);
     expect(got.json()).toEqual(POLICY);
