@@ -26,6 +26,8 @@ export const REDACTED_KEYS: ReadonlySet<string> = new Set([
   'body',
   'otpauthuri',
   'qrcode',
+  'codes',
+  'recoverycodes',
 ]);
 
 const MAX_DEPTH = 6;

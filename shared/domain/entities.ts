@@ -19,7 +19,7 @@ export interface ClientRecord {
 }
 
 /** The factor kinds there are (`shared/factors/`: one folder per kind, one registry). */
-export const FACTOR_TYPES = ['sms', 'email', 'totp', 'pin'] as const;
+export const FACTOR_TYPES = ['sms', 'email', 'totp', 'pin', 'recovery_code'] as const;
 export type FactorType = (typeof FACTOR_TYPES)[number];
 export type FactorStatus = 'PENDING_ACTIVATION' | 'ACTIVE';
 
@@ -45,6 +45,8 @@ export interface StoredFactor {
   readonly sealedSecret?: string;
   /** PIN: its slow salted hash (`shared/factors/pin/pin-hash.ts`); the PIN itself never. */
   readonly pinHash?: string;
+  /** Recovery codes: the MAC of each code not used yet (MAC → 1). */
+  readonly recoveryCodes?: Readonly<Record<string, number>>;
   readonly activation?: Activation;
   /** Consecutive failures across transactions. */
   readonly failures: number;
@@ -135,6 +137,8 @@ export interface TransactionRecord {
   readonly proven?: readonly ('knowledge' | 'possession' | 'inherence')[];
   /** RFC 8176 methods of the factors verified so far (factor sequencing). */
   readonly amr?: readonly string[];
+  /** Factors verified so far in an open transaction (factor sequencing); absent: none. */
+  readonly steps?: number;
   /** The app's policy counts email as possession (`emailIsPossession`). */
   readonly emailIsPossession?: boolean;
   /** `deviceRef(context.deviceId)`: the device a successful SCA remembers. */

@@ -12,7 +12,7 @@ export const newOtp = (random: Random, digits: number): string =>
  */
 export const otpMac = (
   key: Uint8Array,
-  purpose: 'activation' | 'challenge' | 'pin',
+  purpose: 'activation' | 'challenge' | 'pin' | 'recovery',
   binding: string,
   code: string,
 ): string =>

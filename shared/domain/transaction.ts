@@ -54,6 +54,8 @@ export const decideStart = (args: {
   deviceRef?: string;
   /** The policy's `rememberDevice.days` (absent: no device is remembered). */
   rememberDays?: number;
+  /** False for a factor that never meets `sca` next to only the app's sign-in. @default true */
+  standsAlone?: (factor: StoredFactor) => boolean;
   /** The SCA categories a verified factor proves (its kind's, under the app's policy). */
   categoriesOf: (factor: StoredFactor) => readonly ScaCategory[];
 }): StartDecision => {
@@ -65,10 +67,19 @@ export const decideStart = (args: {
       : undefined;
   const proven = primaryAuth ? [primaryAuth] : [];
   // Only factors that bring the transaction closer to its level are offered (and usable).
-  const active = Object.values(user?.factors ?? {})
+  const actives = Object.values(user?.factors ?? {})
     .filter((factor) => factor.status === 'ACTIVE')
-    .filter((factor) => factorHelps(level, proven, args.categoriesOf(factor)))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const helps = (factor: StoredFactor, base: readonly ScaCategory[]) =>
+    factorHelps(level, base, args.categoriesOf(factor));
+  const standsAlone = args.standsAlone ?? (() => true);
+  const offered = actives.filter((factor) => helps(factor, proven));
+  // A factor that does not stand alone (recovery codes) needs a second factor even where the
+  // app's own sign-in would do: the factors that help without that sign-in may follow it.
+  const active =
+    level === 'sca' && proven.length > 0 && offered.some((factor) => !standsAlone(factor))
+      ? actives.filter((factor) => offered.includes(factor) || helps(factor, []))
+      : offered;
   if (!user || active.length === 0) {
     return { status: 'MFA_ENROLL' };
   }

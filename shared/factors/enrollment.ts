@@ -6,7 +6,8 @@ export type EnrollBody =
   | { readonly type: 'sms'; readonly phoneNumber: string }
   | { readonly type: 'email'; readonly email: string }
   | { readonly type: 'totp' }
-  | { readonly type: 'pin'; readonly pin: string };
+  | { readonly type: 'pin'; readonly pin: string }
+  | { readonly type: 'recovery_code' };
 
 export type EnrollDeps = Pick<TaskDeps, 'config' | 'random' | 'secretBox' | 'otpKeys'>;
 
@@ -22,7 +23,7 @@ export interface DraftArgs<B extends EnrollBody> {
 /** A new factor, not stored yet, and what its enrollment answer shows once (TOTP: the secret). */
 export interface Draft {
   readonly factor: StoredFactor;
-  readonly shown?: Readonly<Record<string, string>>;
+  readonly shown?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Draft, EnrollBody, EnrollDeps, Enrollments } from './enrollment.js';
 import { emailEnrollment, smsEnrollment } from './out-of-band/enroll.js';
 import { pinEnrollment } from './pin/enroll.js';
+import { recoveryCodeEnrollment } from './recovery-code/enroll.js';
 import { totpEnrollment } from './totp/enroll.js';
 
 /** How each kind enrolls (only the enroll function loads this: phone metadata, QR codes). */
@@ -9,6 +10,7 @@ const ENROLLMENTS: Enrollments = {
   email: emailEnrollment,
   totp: totpEnrollment,
   pin: pinEnrollment,
+  recovery_code: recoveryCodeEnrollment,
 };
 
 /** The draft factor for an enroll body, by its kind's enrollment. */

@@ -14,7 +14,9 @@ export type Proof =
   | { readonly codeMac: string }
   | { readonly step: number }
   /** Knowledge (a PIN) is reusable by nature: nothing to spend, the attempt limits guard it. */
-  | { readonly reusable: true };
+  | { readonly reusable: true }
+  /** A recovery code: the completing write removes it while it is still stored (single use). */
+  | { readonly spentCode: string };
 
 /** A one-time code's MAC, bound to the transaction and factor (undefined: not 6–8 digits). */
 export const codeMac = (key: Uint8Array, target: VerifyTarget, passCode: string) =>
@@ -66,7 +68,13 @@ export interface FactorKind {
    */
   readonly delivery?: 'sms' | 'email';
   /** The masked profile every response shows. */
-  profile(factor: StoredFactor): Record<string, string>;
+  profile(factor: StoredFactor): Record<string, string | number>;
+  /**
+   * False when a verified factor of this kind never meets `sca` together with only the app's
+   * own sign-in (`primaryAuth`): another verified factor must add the second category
+   * (recovery codes). Default true.
+   */
+  readonly standsAlone?: boolean;
   /** Consecutive wrong codes that lock a factor of this kind (default FACTOR_LOCK_THRESHOLD). */
   lockThreshold?(config: ServiceConfig): number;
   /**

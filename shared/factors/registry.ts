@@ -3,6 +3,7 @@ import type { ScaCategory } from '../domain/mfa-token.js';
 import type { FactorKind } from './kind.js';
 import { emailKind, smsKind } from './out-of-band/kind.js';
 import { pinKind } from './pin/kind.js';
+import { recoveryCodeKind } from './recovery-code/kind.js';
 import { totpKind } from './totp/kind.js';
 
 /** Every factor kind, by type. Adding a kind: README "Adding a factor kind". */
@@ -11,6 +12,7 @@ export const FACTOR_KINDS: Readonly<Record<FactorType, FactorKind>> = {
   email: emailKind,
   totp: totpKind,
   pin: pinKind,
+  recovery_code: recoveryCodeKind,
 };
 
 export const kindOf = (type: FactorType): FactorKind => FACTOR_KINDS[type];
@@ -30,7 +32,7 @@ export interface FactorView {
   readonly id: string;
   readonly type: FactorType;
   readonly status: StoredFactor['status'];
-  readonly profile: Record<string, string>;
+  readonly profile: Record<string, string | number>;
   readonly createdAt: string;
 }
 

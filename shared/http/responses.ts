@@ -24,8 +24,15 @@ export const factorResponse = z.object({
     .object({
       phoneNumber: z.optional(z.string().check(z.describe('sms: masked, e.g. "+44*******123"'))),
       email: z.optional(z.string().check(z.describe('email: masked, e.g. "j***@example.com"'))),
+      remaining: z.optional(
+        z.number().check(z.int(), z.describe('recovery_code: codes not used yet')),
+      ),
     })
-    .check(z.describe('Masked: sms `phoneNumber`, email `email`; totp and pin `{}`.')),
+    .check(
+      z.describe(
+        'Masked: sms `phoneNumber`, email `email`; recovery_code `remaining`; totp and pin `{}`.',
+      ),
+    ),
   createdAt: dateTime,
 });
 
@@ -35,12 +42,21 @@ export const enrollResponse = z.object({
   activation: z.optional(
     z
       .object({
-        expiresAt: dateTime,
+        expiresAt: z.optional(dateTime),
+        codes: z.optional(
+          z
+            .array(z.string())
+            .check(z.describe('recovery_code: the 10 codes, `XXXX-XXXX-XXXX`; shown only here')),
+        ),
         secret: z.optional(z.string().check(z.describe('totp: base32, 160 bits; shown only here'))),
         otpauthUri: z.optional(z.string().check(z.describe('totp: `otpauth://totp/...`'))),
         qrCode: z.optional(z.string().check(z.describe('totp: a `data:image/png;base64,` URL'))),
       })
-      .check(z.describe('Absent for a factor active from its enrollment (pin).')),
+      .check(
+        z.describe(
+          'Absent for a factor active from its enrollment (pin); recovery_code: only `codes`.',
+        ),
+      ),
   ),
 });
 

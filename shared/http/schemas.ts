@@ -102,6 +102,7 @@ export const enrollBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('totp') }),
   // The PIN's own rules (length, weak PINs) answer 400 weak_pin; here only a sane size.
   z.object({ type: z.literal('pin'), pin: z.string().check(z.minLength(1), z.maxLength(256)) }),
+  z.object({ type: z.literal('recovery_code') }),
 ]);
 
 /** A body with no fields (`POST .../resend`); a POST with no body reads as `{}`. */

@@ -40,6 +40,7 @@ export const requestExamples = {
     email: { value: { type: 'email', email: 'jane@example.com' } },
     totp: { value: { type: 'totp' } },
     pin: { value: { type: 'pin', pin: '274913' } },
+    recoveryCode: { value: { type: 'recovery_code' } },
   },
   stateToken: { default: { value: { stateToken: STATE_TOKEN } } },
   verify: { default: { value: { stateToken: STATE_TOKEN, passCode: '123456' } } },

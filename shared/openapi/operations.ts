@@ -174,7 +174,7 @@ export const operations: Readonly<Record<RouteKey, OperationDoc>> = {
     tag: 'Factors',
     summary: 'Enroll a factor',
     description:
-      'sms and email: an activation code is sent (enrolling a pending address again sends a fresh one). totp: the secret is shown only here. pin: active at once.',
+      'sms and email: an activation code is sent (enrolling a pending address again sends a fresh one). totp: the secret is shown only here. pin: active at once. recovery_code: active at once, its 10 codes shown only here (`activation.codes`); one set per user (delete it to regenerate).',
     body: req.enrollBody,
     bodyExamples: requests.enroll,
     mfaTokenHeader: 'optional',

@@ -172,11 +172,13 @@ export interface TransactionStore {
       partial?: {
         proven: readonly string[];
         amr: readonly string[];
-        /** `proven` as this request read it: a concurrent step must not be overwritten. */
-        provenBefore: readonly string[];
+        /** Factors verified before (`steps` as read): a concurrent step must not be overwritten. */
+        stepsBefore: number;
       };
       codeMac?: string;
       step?: number;
+      /** A recovery code (its MAC): removed from the factor, on the condition it is still there. */
+      spentCode?: string;
       /** The user's policy state after this success, if it changes (`PolicyStateWrite`). */
       policyState?: PolicyStateWrite;
     },

@@ -4,7 +4,7 @@ import type { PolicyDecision } from '../domain/policy/index.js';
 import { userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
-import { categoriesOf, factorView } from '../factors/registry.js';
+import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
@@ -172,6 +172,7 @@ const requireMfa = async (
     ...(deviceRef ? { deviceRef } : {}),
     ...(rememberDays === undefined ? {} : { rememberDays }),
     categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
+    standsAlone: (factor) => kindOf(factor.type).standsAlone !== false,
   });
   if (decision.status === 'MFA_REQUIRED' && user) {
     if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {

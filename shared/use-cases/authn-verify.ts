@@ -92,7 +92,10 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   });
   if (!proof) throw await wrongCode(input, reserved, deps, locking);
 
-  const proven = union(provenBefore, categories);
+  // A kind that does not stand alone (recovery codes) never meets `sca` next to the app's word
+  // only: its first factor's categories count without `primaryAuth`, so another factor must.
+  const alone = kind.standsAlone === false && level === 'sca' && (txn.steps ?? 0) === 0;
+  const proven = union(alone ? [] : provenBefore, categories);
   const amr = union(txn.amr ?? [], kind.amr);
   const finished = levelMet(level, proven);
   const acr = acrFor(proven);
@@ -106,7 +109,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       lifting: locking,
       ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
       ...('step' in proof ? { step: proof.step } : {}),
-      ...(finished ? {} : { partial: { proven, amr, provenBefore: txn.proven ?? [] } }),
+      ...('spentCode' in proof ? { spentCode: proof.spentCode } : {}),
+      ...(finished ? {} : { partial: { proven, amr, stepsBefore: txn.steps ?? 0 } }),
       ...(policyState ? { policyState } : {}),
     });
   };
@@ -124,11 +128,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   }
   if (!done.ok) {
     const seenTxn = seenView(ref, done.seen)?.txn;
-    if (
-      !finished &&
-      seenTxn &&
-      JSON.stringify(seenTxn.proven ?? []) !== JSON.stringify(txn.proven ?? [])
-    ) {
+    if (!finished && seenTxn && (seenTxn.steps ?? 0) !== (txn.steps ?? 0)) {
       // Another factor of this transaction was verified at the same moment: its step stands,
       // this code is not spent; verify again to add this one.
       throw new MfaError('invalid_state', 'Another factor was verified meanwhile: verify again');

@@ -106,8 +106,16 @@ export const enrollFactor = async (
     status: 201,
     body: {
       factor: factorView(factor),
-      // A factor active from its enrollment (a PIN) has no activation to describe.
-      ...(activation ? { activation: { expiresAt: iso(activation.expiresAt), ...shown } } : {}),
+      // A factor active from its enrollment has no activation to describe (a PIN), unless it
+      // shows something once (recovery codes).
+      ...(activation || shown
+        ? {
+            activation: {
+              ...(activation ? { expiresAt: iso(activation.expiresAt) } : {}),
+              ...shown,
+            },
+          }
+        : {}),
     },
   };
 };

@@ -124,7 +124,7 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
   });
 
   // An activation is spent by its code or step; a kind with nothing to spend has no activation.
-  if (proof && !('reusable' in proof)) {
+  if (proof && ('codeMac' in proof || 'step' in proof)) {
     const activated = await factors.activate(ref.clientId, ref.userId, ref.factorId, proof, {
       nowSeconds: now,
       guard,

@@ -173,6 +173,26 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
     },
   );
 
+  scenario('complete: a recovery code is spent once', 'ok refused ok item ok item', async (t) => {
+    await seed(
+      t,
+      [factor('f1', { type: 'recovery_code', recoveryCodes: { c1: 1, c2: 1, c3: 1 } })],
+      ['h1', 'h2', 'h3', 'h4'],
+    );
+    await t.step(complete(t, 'h1', 'f1', 'r1', { spentCode: 'c1' }));
+    await t.step(complete(t, 'h2', 'f1', 'r2', { spentCode: 'c1' })); // spent
+    await t.step(complete(t, 'h3', 'f1', 'r3', { spentCode: 'c2' }));
+    await t.look();
+    // Factor sequencing: the code is spent by the step that leaves the transaction open.
+    await t.step(
+      complete(t, 'h4', 'f1', 'r4', {
+        spentCode: 'c3',
+        partial: { proven: ['possession'], amr: ['otp'], stepsBefore: 0 },
+      }),
+    );
+    await t.look();
+  });
+
   scenario(
     "complete: another request's lock holds; the owner lifts its own",
     'ok refused refused ok ok ok',

@@ -20,6 +20,8 @@ export interface Values {
   readonly owner?: string;
   readonly mac?: string;
   readonly step?: number;
+  /** `#c`: the recovery code a completing write spends. */
+  readonly code?: string;
 }
 /** What a condition sees: the transaction `T` (`txns.#h`) and the factor `F` (`factors.#f`). */
 export interface Scope {
@@ -72,6 +74,8 @@ export const WHEN = {
   sameCode: ({ T, v }: Scope) => cmp(at(T, 'codeMac'), '=', v.mac),
   /** `(attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)` */
   newStep: ({ F, v }: Scope) => !exists(at(F, 'lastStep')) || cmp(at(F, 'lastStep'), '<', v.step),
+  /** `attribute_exists(${F}.recoveryCodes.#c)` */
+  unspentCode: ({ F, v }: Scope) => exists(at(F, 'recoveryCodes', v.code ?? '')),
 } as const satisfies Record<string, Fragment>;
 
 /** The adapter's inline conditions (not in `WHEN`), each with the text it is written as. */

@@ -24,14 +24,12 @@ import {
  * fragments), its updates, and its return shapes (ALL_OLD for `beginChallenge`, ALL_NEW otherwise; a
  * refusal carries the item its condition saw).
  */
-/** `${T}.proven = :provenBefore` (or `attribute_not_exists(${T}.proven)` when none was read). */
-const provenAsRead =
-  (before: readonly string[]): Fragment =>
+/** `${T}.steps = :stepsBefore` (or `attribute_not_exists(${T}.steps)` when none was read). */
+const stepsAsRead =
+  (before: number): Fragment =>
   (scope) => {
-    const stored = (scope.T as { proven?: readonly string[] } | undefined)?.proven;
-    return before.length === 0
-      ? stored === undefined
-      : JSON.stringify(stored) === JSON.stringify(before);
+    const stored = (scope.T as { steps?: number } | undefined)?.steps;
+    return before === 0 ? stored === undefined : stored === before;
   };
 
 export const memoryTransactionStore = (table: ItemTable, log: string[]): TransactionStore => {
@@ -204,6 +202,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
         owner: a.owner,
         mac: a.codeMac,
         step: a.step,
+        code: a.spentCode,
       };
       return conditionalDone(
         write(
@@ -217,7 +216,8 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             a.lifting ? INLINE.ownLock : WHEN.unlockedOrOwn,
             ...(a.codeMac !== undefined ? [WHEN.sameCode] : []),
             ...(a.step !== undefined ? [WHEN.newStep] : []),
-            ...(a.partial ? [provenAsRead(a.partial.provenBefore)] : []),
+            ...(a.spentCode !== undefined ? [WHEN.unspentCode] : []),
+            ...(a.partial ? [stepsAsRead(a.partial.stepsBefore)] : []),
             ...(policy ? [({ item }: Scope) => revAsRead(item, policy)] : []),
           ],
           (next, old) => {
@@ -225,6 +225,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
               set(next, [...t, 'status'], 'MFA_REQUIRED');
               set(next, [...t, 'proven'], [...a.partial.proven]);
               set(next, [...t, 'amr'], [...a.partial.amr]);
+              set(next, [...t, 'steps'], a.partial.stepsBefore + 1);
               remove(next, [...t, 'challengeFactorId']);
               remove(next, [...t, 'codeExpiresAt']);
             } else {
@@ -240,6 +241,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             remove(next, [...t, 'codeMac']);
             remove(next, [...f, 'lockedUntil']);
             remove(next, [...f, 'lockOwner']);
+            if (a.spentCode !== undefined) remove(next, [...f, 'recoveryCodes', a.spentCode]);
           },
         ),
       );

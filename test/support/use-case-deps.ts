@@ -51,7 +51,10 @@ const countingRandom = (): Random => {
   };
   return {
     bytes: (length) => Buffer.alloc(length, next() % 256),
-    int: (min, max) => min + ((123_456 + next() * 7_919) % (max - min)),
+    // The high bits of a multiplicative hash: no short cycle over small ranges.
+    int: (min, max) =>
+      min +
+      Math.floor(((Math.imul(next() + 123_456, 2_654_435_761) >>> 0) / 2 ** 32) * (max - min)),
     uuid: () => `00000000-0000-4000-8000-${String(next()).padStart(12, '0')}`,
   };
 };

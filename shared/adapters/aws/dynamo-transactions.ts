@@ -43,6 +43,8 @@ const WHEN = {
   sameCode: `${T}.codeMac = :mac`,
   /** Single use of a TOTP step: above the factor's last used one. */
   newStep: `(attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)`,
+  /** Single use of a recovery code: it is still among the factor's codes. */
+  unspentCode: `attribute_exists(${F}.recoveryCodes.#c)`,
 } as const;
 const all = (...fragments: string[]) => fragments.join(' AND ');
 
@@ -209,6 +211,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
   complete: async (ref, a) => {
     const byCode = a.codeMac !== undefined;
     const byStep = a.step !== undefined;
+    const bySpending = a.spentCode !== undefined;
     // The user's policy state after this success (RTS counters, devices, series), if it changes.
     const policy = a.policyState ? policyStateParts(a.policyState) : undefined;
     return conditionalDone(
@@ -216,7 +219,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         update: `SET ${
           a.partial
             ? // Factor sequencing: open for the next factor, with what is proven so far.
-              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr`
+              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps`
             : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
         }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
           policy ? `, ${policy.set}` : ''
@@ -224,8 +227,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           // This request's own lock is lifted as if it never was: it does not count.
           a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
         } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner${
-          a.partial ? `, ${T}.challengeFactorId, ${T}.codeExpiresAt` : ''
-        }`,
+          bySpending ? `, ${F}.recoveryCodes.#c` : ''
+        }${a.partial ? `, ${T}.challengeFactorId, ${T}.codeExpiresAt` : ''}`,
         condition: all(
           WHEN.unexpired,
           WHEN.open,
@@ -233,26 +236,31 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           a.lifting ? `${F}.lockOwner = :owner` : WHEN.unlockedOrOwn,
           ...(byCode ? [WHEN.sameCode] : []),
           ...(byStep ? [WHEN.newStep] : []),
+          ...(bySpending ? [WHEN.unspentCode] : []),
           // Factor sequencing: no other step was recorded since this request read the item.
           ...(a.partial
             ? [
-                a.partial.provenBefore.length
-                  ? `${T}.proven = :provenBefore`
-                  : `attribute_not_exists(${T}.proven)`,
+                // A number, not the list of categories: list equality is not what every
+                // DynamoDB-compatible store compares alike (dynalite compares by reference).
+                a.partial.stepsBefore > 0
+                  ? `${T}.steps = :stepsBefore`
+                  : `attribute_not_exists(${T}.steps)`,
               ]
             : []),
           ...(policy ? [policy.condition] : []),
         ),
-        names: names(ref, a.factorId),
+        names: {
+          ...names(ref, a.factorId),
+          ...(bySpending ? { '#c': a.spentCode as string } : {}),
+        },
         values: {
           ...OPEN,
           ...(a.partial
             ? {
                 ':proven': a.partial.proven,
                 ':amr': a.partial.amr,
-                ...(a.partial.provenBefore.length
-                  ? { ':provenBefore': a.partial.provenBefore }
-                  : {}),
+                ':steps': a.partial.stepsBefore + 1,
+                ...(a.partial.stepsBefore > 0 ? { ':stepsBefore': a.partial.stepsBefore } : {}),
               }
             : { ':success': 'SUCCESS', ':fid': a.factorId }),
           ':active': 'ACTIVE',
