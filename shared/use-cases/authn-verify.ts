@@ -92,9 +92,10 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   });
   if (!proof) throw await wrongCode(input, reserved, deps, locking);
 
-  // A kind that does not stand alone (recovery codes) never meets `sca` next to the app's word
-  // only: its first factor's categories count without `primaryAuth`, so another factor must.
-  const alone = kind.standsAlone === false && level === 'sca' && (txn.steps ?? 0) === 0;
+  // A kind that does not stand alone (recovery codes) never makes `sca` next to the app's word
+  // only, whatever the level asked: as the first factor its categories count without
+  // `primaryAuth` (so its token says `mfa`, and only another factor can make it `sca`).
+  const alone = kind.standsAlone === false && (txn.steps ?? 0) === 0;
   const proven = union(alone ? [] : provenBefore, categories);
   const amr = union(txn.amr ?? [], kind.amr);
   const finished = levelMet(level, proven);

@@ -92,6 +92,17 @@ describe('recovery codes', () => {
     expect(listed.factors[0].profile).toEqual({ remaining: 9 });
   });
 
+  it('next to only the app sign-in a code gives an mfa token, which /demo/payments refuses', async () => {
+    const { userId, factorId, codes } = await withCodes();
+    const started = await startFor(userId, basicAuth(), { context: { primaryAuth: 'knowledge' } });
+    const done = await json(await verify(base, started.stateToken, factorId, codes[0] ?? ''));
+    expect(claimsOf(done.token).acr).toBe('mfa');
+    const payments = await fetch(`${base}/demo/payments`, {
+      headers: { authorization: `Bearer ${done.token}` },
+    });
+    expect(payments.status).toBe(401);
+  });
+
   it('where the policy asks for sca it never stands alone: a PIN must follow, then the token is sca', async () => {
     const auth = await registerClient(
       unique('bank'),

@@ -34,7 +34,16 @@ describe('recovery code form', () => {
     expect(normalizeRecoveryCode('abcd-efgh-jkmn')).toBe('ABCDEFGHJKMN');
     expect(normalizeRecoveryCode(' ABCD EFGH JKMN ')).toBe('ABCDEFGHJKMN');
     expect(normalizeRecoveryCode('0OIL-0000-0000')).toBe('001100000000');
-    for (const bad of ['ABCD-EFGH-JKM', 'ABCD-EFGH-JKMNP', 'ABCD-EFGH-JKMU', '', '123456']) {
+    for (const bad of [
+      'ABCD-EFGH-JKM',
+      'ABCD-EFGH-JKMNP',
+      'ABCD-EFGH-JKMU',
+      '',
+      '123456',
+      'ABCD\u00a0EFGH\u00a0JKMN',
+      'ABCD\nEFGH-JKMN',
+      'ABCD-EFGH-JKMı',
+    ]) {
       expect(normalizeRecoveryCode(bad), bad).toBeUndefined();
     }
   });
@@ -106,6 +115,21 @@ describe('recovery codes', () => {
       steps.map((step) => verifyWith(h, step, factor.id, codes[0] ?? '')),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('next to only the app sign-in, its token says mfa even where mfa was asked', async () => {
+    const h = useCaseDeps();
+    const { factor, codes } = await enrollCodes(h, 'eve');
+    for (const primaryAuth of ['knowledge', 'inherence'] as const) {
+      const s = await start(h, 'eve', { context: { primaryAuth } });
+      const done = await verifyWith(
+        h,
+        s,
+        factor.id,
+        codes[primaryAuth === 'knowledge' ? 0 : 1] ?? '',
+      );
+      expect(done).toMatchObject({ ok: true, claims: { acr: 'mfa' } });
+    }
   });
 
   it('never meets sca next to the app sign-in only: a second factor must', async () => {

@@ -20,9 +20,12 @@ export const newRecoveryCode = (random: Random): string => {
  * (O → 0, I and L → 1) count as those digits.
  */
 export const normalizeRecoveryCode = (submitted: string): string | undefined => {
+  // ASCII letters, digits, spaces and hyphens only: no case mapping of other scripts
+  // (`ı`, `ß`) and no other white space.
+  if (!/^[0-9A-Za-z -]*$/.test(submitted)) return undefined;
   const code = submitted
     .toUpperCase()
-    .replace(/[\s-]/g, '')
+    .replace(/[ -]/g, '')
     .replace(/O/g, '0')
     .replace(/[IL]/g, '1');
   return code.length === CODE_LENGTH && [...code].every((c) => ALPHABET.includes(c))
