@@ -127,6 +127,27 @@ describe('a full flow: email factor, start, challenge, verify, the demo routes',
     await refused(api.call('GET', '/demo/dogs', { auth: null }), 401, 'invalid_token');
   });
 
+  it('recovery codes: the enroll answer shows them; one verifies (mfa), then is spent', async () => {
+    const enrolled = await post(`${users(userId)}/factors`, { type: 'recovery_code' });
+    expect(enrolled.body.activation.codes).toHaveLength(10);
+    const codeId = enrolled.body.factor.id;
+    const started = await post('/v1/authn', { userId });
+    const { stateToken } = started.body;
+    const code = enrolled.body.activation.codes[0];
+    expect((await post(step(codeId, 'verify'), { stateToken, passCode: code })).body.status).toBe(
+      'SUCCESS',
+    );
+    const again = await post('/v1/authn', { userId });
+    const reused = post(step(codeId, 'verify'), {
+      stateToken: again.body.stateToken,
+      passCode: code,
+    });
+    await refused(reused, 401, 'invalid_passcode');
+    const listed = await api.call('GET', `${users(userId)}/factors`);
+    const codes = listed.body.factors.find((f: { id: string }) => f.id === codeId);
+    expect(codes.profile).toEqual({ remaining: 9 });
+  });
+
   it('a PIN and the app sign-in reach sca: /demo/payments and the trusted payees', async () => {
     const pin = await post(`${users(userId)}/factors`, { type: 'pin', pin: '274913' });
     expect(pin.body.factor.status).toBe('ACTIVE');
