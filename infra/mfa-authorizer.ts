@@ -67,7 +67,11 @@ const PROBLEM_TEMPLATE = [
   '#set($code = "$!context.authorizer.error")',
   '#if($code == "")#set($code = "invalid_token")#end',
   '#if($code == "insufficient_user_authentication")#set($title = "Insufficient user authentication")#else#set($title = "Invalid token")#end',
-  '{"type":"about:blank","title":"$title","status":401,"code":"$code","detail":"$title","requestId":"$context.requestId"}',
+  // A step-up refusal (RFC 9470) carries why and the route's max age, set by the authorizer.
+  '#set($detail = "$!context.authorizer.detail")',
+  '#if($detail == "")#set($detail = $title)#end',
+  '#set($maxAge = "$!context.authorizer.maxAge")',
+  '{"type":"about:blank","title":"$title","status":401,"code":"$code","detail":"$detail",#if($maxAge != "")"maxAge":$maxAge,#end"requestId":"$context.requestId"}',
 ].join('\n');
 
 /**

@@ -51,7 +51,13 @@ export const createLocalAuthorizer = (
     );
     if (allowed) return { allowed: true, context: { principalId: result.principalId, ...context } };
     const code = isErrorCode(context.error) ? context.error : 'invalid_token';
-    const response = problemResponse(new MfaError(code), event.requestContext.requestId);
+    // As the gateway response template renders it: a step-up refusal names its max age.
+    const stepUp =
+      code === 'insufficient_user_authentication' && typeof context.maxAge === 'number';
+    const error = stepUp
+      ? new MfaError(code, String(context.detail ?? ''), { maxAge: context.maxAge as number })
+      : new MfaError(code);
+    const response = problemResponse(error, event.requestContext.requestId);
     response.headers = {
       ...response.headers,
       'www-authenticate': String(context.wwwAuthenticate ?? 'Bearer error="invalid_token"'),

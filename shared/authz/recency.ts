@@ -13,7 +13,13 @@ export interface RoutePolicy {
 
 export type RecencyResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'max_age' | 'acr'; readonly wwwAuthenticate: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'max_age' | 'acr';
+      readonly wwwAuthenticate: string;
+      /** The challenge's `error_description`, for the problem's `detail`. */
+      readonly description: string;
+    };
 
 /** The challenge for a missing, malformed, forged or expired token (RFC 6750 §3). */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
@@ -42,10 +48,20 @@ export const checkRecency = (
   nowSeconds: number,
 ): RecencyResult => {
   if (!acrSatisfies(policy.acr, claims.acr)) {
-    return { ok: false, reason: 'acr', wwwAuthenticate: stepUpChallenge(WRONG_LEVEL, policy) };
+    return {
+      ok: false,
+      reason: 'acr',
+      wwwAuthenticate: stepUpChallenge(WRONG_LEVEL, policy),
+      description: WRONG_LEVEL,
+    };
   }
   if (nowSeconds - authenticatedAt(claims) > policy.maxAge) {
-    return { ok: false, reason: 'max_age', wwwAuthenticate: stepUpChallenge(STALE, policy) };
+    return {
+      ok: false,
+      reason: 'max_age',
+      wwwAuthenticate: stepUpChallenge(STALE, policy),
+      description: STALE,
+    };
   }
   return { ok: true };
 };

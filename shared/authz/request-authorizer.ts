@@ -74,10 +74,12 @@ export const createAuthorizerHandler = (deps: AuthorizerDeps): AuthorizerHandler
       error: AuthorizerError,
       reason: string,
       wwwAuthenticate: string,
-      txn?: string,
+      stepUp?: { txn: string; maxAge: number; detail: string },
     ) => {
-      log.info('authorizer decision', { decision: 'Deny', reason, txn });
-      return policy('anonymous', 'Deny', event.methodArn, { wwwAuthenticate, error });
+      log.info('authorizer decision', { decision: 'Deny', reason, txn: stepUp?.txn });
+      // A step-up refusal also tells the problem body its max age and why (RFC 9470).
+      const more = stepUp ? { maxAge: stepUp.maxAge, detail: stepUp.detail } : {};
+      return policy('anonymous', 'Deny', event.methodArn, { wwwAuthenticate, error, ...more });
     };
 
     const token = BEARER.exec(authorizationHeader(event) ?? '')?.[1];
@@ -98,12 +100,11 @@ export const createAuthorizerHandler = (deps: AuthorizerDeps): AuthorizerHandler
     const routePolicy = deps.policies.policyFor(event.httpMethod, event.resource);
     const recency = checkRecency(claims, routePolicy, epochSeconds(deps.clock.now()));
     if (!recency.ok) {
-      return deny(
-        'insufficient_user_authentication',
-        recency.reason,
-        recency.wwwAuthenticate,
-        claims.txn,
-      );
+      return deny('insufficient_user_authentication', recency.reason, recency.wwwAuthenticate, {
+        txn: claims.txn,
+        maxAge: routePolicy.maxAge,
+        detail: recency.description,
+      });
     }
 
     log.info('authorizer decision', { decision: 'Allow', reason: 'ok', txn: claims.txn });

@@ -94,7 +94,10 @@ describe('MfaAuthorizer', () => {
         'gatewayresponse.header.Content-Type': "'application/problem+json'",
       }),
       ResponseTemplates: {
-        'application/json': Match.stringLikeRegexp('"code":"\\$code".*\\$context\\.requestId'),
+        // ...and a step-up refusal's detail and max age, from the authorizer's context.
+        'application/json': Match.stringLikeRegexp(
+          'context\\.authorizer\\.maxAge[\\s\\S]*"code":"\\$code","detail":"\\$detail",#if\\(\\$maxAge != ""\\)"maxAge":\\$maxAge,#end.*\\$context\\.requestId',
+        ),
       },
     });
   });

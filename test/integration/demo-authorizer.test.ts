@@ -68,7 +68,12 @@ describe('demo routes behind the MFA authorizer', () => {
   it('after maxAge (5 s locally), /demo/cats answers the RFC 9470 challenge; /demo/dogs still 200', async () => {
     clock.advance(6);
     const response = await get('/demo/cats', `Bearer ${token}`);
-    await expectProblem(response, 401, 'insufficient_user_authentication');
+    const problem = await expectProblem(response, 401, 'insufficient_user_authentication');
+    // The body says it too, as the gateway response template does on AWS.
+    expect(problem).toMatchObject({
+      maxAge: 5,
+      detail: 'A more recent authentication is required',
+    });
     expect(response.headers.get('www-authenticate')).toBe(
       'Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=5',
     );

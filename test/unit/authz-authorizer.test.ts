@@ -63,13 +63,18 @@ const event = (
   } as unknown as APIGatewayRequestAuthorizerEvent;
 };
 
-const denied = (error: string, wwwAuthenticate: string) => ({
+const denied = (
+  error: string,
+  wwwAuthenticate: string,
+  stepUp?: { maxAge: number; detail: string },
+) => ({
   principalId: 'anonymous',
   policyDocument: {
     Version: '2012-10-17',
     Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: METHOD_ARN }],
   },
-  context: { wwwAuthenticate, error },
+  // A step-up refusal also gives the gateway response its max age and detail.
+  context: { wwwAuthenticate, error, ...stepUp },
 });
 
 describe('MFA authorizer handler', () => {
@@ -140,7 +145,10 @@ describe('MFA authorizer handler', () => {
     const token = await issuer.sign({ auth_time: NOW_SECONDS - 120 });
     const headers = { Authorization: `Bearer ${token}` };
     expect(await handler(event(headers, 'GET /demo/cats'))).toEqual(
-      denied('insufficient_user_authentication', STALE_60),
+      denied('insufficient_user_authentication', STALE_60, {
+        maxAge: 60,
+        detail: 'A more recent authentication is required',
+      }),
     );
     const dogs = await handler(event(headers, 'GET /demo/dogs'));
     expect(dogs.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
@@ -151,6 +159,7 @@ describe('MFA authorizer handler', () => {
       denied(
         'insufficient_user_authentication',
         'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=900, acr_values="mfa"',
+        { maxAge: 900, detail: 'A different authentication level is required' },
       ),
     );
   });

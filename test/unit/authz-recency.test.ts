@@ -35,6 +35,7 @@ describe('checkRecency (RFC 9470)', () => {
       reason: 'max_age',
       wwwAuthenticate:
         'Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=60',
+      description: 'A more recent authentication is required',
     });
     const result = checkRecency(claims(901), { maxAge: 900, acr: 'mfa' }, NOW);
     expect(result).toMatchObject({
@@ -49,6 +50,7 @@ describe('checkRecency (RFC 9470)', () => {
       reason: 'acr',
       wwwAuthenticate:
         'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=60, acr_values="mfa"',
+      description: 'A different authentication level is required',
     });
     // A route without `acr` asks for `mfa`: an unknown level (or `exempt`) does not pass.
     expect(checkRecency(claims(0, 'pwd'), { maxAge: 60 }, NOW)).toMatchObject({
@@ -81,6 +83,7 @@ describe('checkRecency (RFC 9470)', () => {
       reason: 'acr',
       wwwAuthenticate:
         'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=900, acr_values="sca"',
+      description: 'A different authentication level is required',
     });
   });
 
