@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   challenge,
+  claimsOf,
   enroll,
   expectProblem,
   json,
@@ -22,12 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.close();
 });
-
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-    acr: string;
-    amr: string[];
-  };
 
 const withPin = async (pin = PIN) => {
   const userId = unique('pin');

@@ -3,6 +3,7 @@ import { type Policy, parsePolicy } from '../../shared/domain/policy/index.js';
 import { deps } from '../support/deps.js';
 import {
   challenge,
+  claimsOf,
   enroll,
   expectProblem,
   json,
@@ -56,9 +57,6 @@ afterAll(async () => {
 
 /** A JSON answer, as `json` reads it. */
 type Answer = Awaited<ReturnType<typeof json>>;
-type Claims = Record<string, unknown> & { acr: string; sca?: Record<string, string> };
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Claims;
 
 const eur = (amount: string, more: Record<string, unknown> = {}) => ({
   amount,

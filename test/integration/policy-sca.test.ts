@@ -4,6 +4,7 @@ import { type Policy, parsePolicy } from '../../shared/domain/policy/index.js';
 import {
   activeFactor,
   challenge,
+  claimsOf,
   enroll,
   expectProblem,
   json,
@@ -44,12 +45,6 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-    acr: string;
-    amr: string[];
-    sca?: { decision: string; rule?: string };
-  };
 const big = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd' };
 
 /** A user of `auth`'s app with an SMS factor, a PIN and (optionally) a TOTP factor. */

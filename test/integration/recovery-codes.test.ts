@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../shared/domain/policy/index.js';
-import { enroll, expectProblem, json, unique, verify } from '../support/flows.js';
+import { claimsOf, enroll, expectProblem, json, unique, verify } from '../support/flows.js';
 import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
 
 /** Recovery codes (API.md v1.1 "Recovery codes") over HTTP. */
@@ -14,12 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.close();
 });
-
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-    acr: string;
-    amr: string[];
-  };
 
 const withCodes = async (auth = basicAuth()) => {
   const userId = unique('lost-phone');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activeFactor,
   challenge,
+  claimsOf,
   expectProblem,
   json,
   lastCode,
@@ -23,12 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.close();
 });
-
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-    acr: string;
-    amr: string[];
-  };
 
 /** A token from one factor of `kind`, the app saying its own sign-in was `primaryAuth`. */
 const tokenFor = async (kind: 'sms' | 'email', primaryAuth?: string) => {

@@ -27,6 +27,13 @@ export const uniquePhone = () =>
 // biome-ignore lint/suspicious/noExplicitAny: tests read bodies loosely and assert their shape
 export const json = async (response: Response) => (await response.json()) as Record<string, any>;
 
+/** An MFA token's claims, decoded (not verified: the routes under test verify it). */
+export const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+    string,
+    unknown
+  > & { acr: string; amr: string[]; sca?: Record<string, string> };
+
 /** The newest code sent to `to`, read from the local outbox over HTTP. */
 export const lastCode = async (base: string, to: string): Promise<string> => {
   const outbox = await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(to)}`));
