@@ -116,11 +116,8 @@ export const requireRecentMfa = async (
     throw stepUp(maxAge, `The MFA token is older than ${maxAge} s: authenticate again`);
   }
   const spent = args.user?.stepUps ?? {};
-  const until = Math.min(claims.exp, authTime + maxAge) + SKEW_SECONDS;
-  const prune = Object.entries(spent)
-    .filter(([, use]) => use.until < now)
-    .map(([jti]) => jti)
-    .slice(0, MAX_PRUNED);
+  const until = spentUntil(claims.exp, authTime, maxAge);
+  const prune = expiredStepUps(args.user, now);
   return {
     transactionId: claims.txn,
     guardFor: (factorId) => {
@@ -130,6 +127,17 @@ export const requireRecentMfa = async (
     },
   };
 };
+
+/** Until when a spent token's entry must stay: after it, the token passes no check anyway. */
+export const spentUntil = (exp: number, authTime: number, maxAge: number): number =>
+  Math.min(exp, authTime + maxAge) + SKEW_SECONDS;
+
+/** Spent-token entries past their `until` (a bounded batch): the next spending write removes them. */
+export const expiredStepUps = (user: UserFactors | undefined, now: number): string[] =>
+  Object.entries(user?.stepUps ?? {})
+    .filter(([, use]) => use.until < now)
+    .map(([jti]) => jti)
+    .slice(0, MAX_PRUNED);
 
 const spentToken = (maxAge: number) =>
   stepUp(maxAge, 'This MFA token was already used for another factor change: authenticate again');

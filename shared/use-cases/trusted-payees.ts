@@ -5,7 +5,7 @@ import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit, maskedAccount } from './audit.js';
-import { userForChange } from './factor-step-up.js';
+import { expiredStepUps, spentUntil, userForChange } from './factor-step-up.js';
 import { verifyUserToken } from './user-token.js';
 
 /** API.md "Trusted beneficiaries": an `sca` token no older than this adds or removes one. */
@@ -14,8 +14,6 @@ export const TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS = 300;
 export const MAX_TRUSTED_PAYEES = 100;
 /** Writes made again on the item a refused one saw, before giving up. */
 const MAX_ROUNDS = 3;
-/** Spent-token entries one write removes at most. */
-const MAX_PRUNED = 10;
 /** What a token spent on a trusted-payee change is recorded for (never a factor id). */
 const PAYEE_CHANGE = 'trusted-payees';
 
@@ -72,7 +70,7 @@ const requireRecentSca = async (
     );
   }
   // Spent by the change's own write: good for one change (of payees or factors) only.
-  const until = Math.min(claims.exp, claims.auth_time + TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS) + 60;
+  const until = spentUntil(claims.exp, claims.auth_time, TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS);
   return { transactionId: claims.txn, jti: claims.jti, until, now };
 };
 
@@ -104,10 +102,7 @@ const changePayees = async (
     if (!user) throw insufficient('No such user');
     if (user.stepUps?.[stepUp.jti]) throw spentToken();
     const state = change(user.policyState ?? EMPTY_POLICY_STATE);
-    const prune = Object.entries(user.stepUps ?? {})
-      .filter(([, use]) => use.until < stepUp.now)
-      .map(([jti]) => jti)
-      .slice(0, MAX_PRUNED);
+    const prune = expiredStepUps(user, stepUp.now);
     const saved = await deps.policyStates.save(
       args,
       { state, seenRev: user.policyRev },
