@@ -16,6 +16,7 @@ export type ServiceErrorCode =
   | 'weak_pin'
   | 'invalid_client'
   | 'invalid_passcode'
+  | 'invalid_credential'
   | 'invalid_token'
   | 'insufficient_user_authentication'
   | 'access_denied'

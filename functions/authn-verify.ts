@@ -3,13 +3,14 @@ import { otpKeys } from '../shared/compose/otp-key.js';
 import { signer } from '../shared/compose/signer.js';
 import { workflow } from '../shared/compose/workflow.js';
 import { apiHandler } from '../shared/http/api-handler.js';
-import { factorStep, passCodeMac } from '../shared/http/flow-request.js';
+import { factorStep, submittedProof } from '../shared/http/flow-request.js';
 import { verifyBody } from '../shared/http/schemas.js';
 import { signMfaToken } from '../shared/http/sign-token.js';
 
 /**
  * `POST /v1/authn/factors/{factorId}/verify`. The pass code enters the workflow only as an
- * HMAC bound to this transaction and factor (a PIN: to the factor). When the transaction needs
+ * HMAC bound to this transaction and factor (a PIN: to the factor); a passkey's signed
+ * response (`credential`) as it is. When the transaction needs
  * another factor (its level not met), the answer is `MFA_REQUIRED` with the same state token.
  * On success the workflow returns the claims and
  * this function signs them: the token never passes through Step Functions, and a signing
@@ -22,7 +23,7 @@ export const handler = apiHandler(
     const { body, claims } = await request.deps.workflow.run({
       operation: 'verify',
       ...step,
-      passCodeMac: await passCodeMac(request, step),
+      ...(await submittedProof(request, step)),
     });
     // Factor sequencing: more is needed; the same state token goes on.
     if (!claims) return { status: 200, body: { ...body, stateToken: request.body.stateToken } };

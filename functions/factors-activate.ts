@@ -1,6 +1,7 @@
 import { clientStore, userStore } from '../shared/compose/dynamo.js';
 import { events } from '../shared/compose/events.js';
 import { otpKeys } from '../shared/compose/otp-key.js';
+import { passkeyRegistrar } from '../shared/compose/passkeys.js';
 import { secretBox } from '../shared/compose/secret-box.js';
 import { signer } from '../shared/compose/signer.js';
 import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
@@ -12,13 +13,14 @@ export const handler = apiHandler(
   {
     auth: 'client',
     body: activateBody,
-    uses: [clientStore, userStore, otpKeys, secretBox, signer, events],
+    uses: [clientStore, userStore, otpKeys, secretBox, signer, events, passkeyRegistrar],
   },
   async (request) => ({
     status: 200,
     body: await activateFactor(useCaseDeps(request), {
       ...factorPath(request),
-      passCode: request.body.passCode,
+      ...(request.body.passCode === undefined ? {} : { passCode: request.body.passCode }),
+      ...(request.body.credential ? { credential: request.body.credential } : {}),
       mfaToken: mfaTokenOf(request),
     }),
   }),

@@ -40,7 +40,9 @@ export type Access =
   /** events:PutEvents on the service's bus (audit events). */
   | 'events'
   /** HTTPS to the app's own consent check (policy `consentCheck`): no AWS permission. */
-  | 'consent:check';
+  | 'consent:check'
+  /** Verifies passkey registrations (@simplewebauthn/server): no AWS permission. */
+  | 'passkeys:register';
 
 const CLIENT_ROUTE: readonly Access[] = ['clients:read', 'workflow'];
 
@@ -77,8 +79,11 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'users:write',
     'otpKey',
     'totp:open',
+    // A passkey's credential is sealed when its registration is verified.
+    'totp:seal',
     'events',
     'token:publicKeys',
+    'passkeys:register',
   ],
   'factors-resend': [
     'token:publicKeys',
@@ -102,7 +107,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
     'token:publicKeys',
   ],
   'flow-start': ['users:read', 'users:write', 'events', 'consent:check'],
-  'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey', 'events'],
+  // Opens a passkey factor's sealed credential (its id goes into the request options).
+  'flow-challenge': ['users:read', 'users:write', 'rates:write', 'otpKey', 'totp:open', 'events'],
   'flow-undo-challenge': ['users:write', 'rates:write', 'events'],
   'flow-verify': ['users:read', 'users:write', 'otpKey', 'totp:open', 'events'],
   'flow-cancel': ['users:read', 'users:write', 'events'],

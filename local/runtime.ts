@@ -245,6 +245,14 @@ const start = async (
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   process.env.MFA_ISSUER = options.env?.MFA_ISSUER ?? url;
   process.env.MFA_JWKS_URL = `${process.env.MFA_ISSUER}/.well-known/jwks.json`;
+  // Passkeys work on this runtime's pages at http://localhost:PORT (RP id `localhost`), unless
+  // the environment says otherwise.
+  if (process.env.WEBAUTHN_ORIGINS === undefined) {
+    process.env.WEBAUTHN_ORIGINS = `http://localhost:${port}`;
+    stops.push(async () => {
+      delete process.env.WEBAUTHN_ORIGINS;
+    });
+  }
   process.env.MFA_ROUTE_POLICIES = routePolicies;
   const countedWorkflow = {
     ...workflow,

@@ -52,6 +52,27 @@ const countryList = z.pipe(
   z.array(z.string().check(z.regex(/^[A-Z]{2}$/))).check(z.minLength(1)),
 );
 
+/** A WebAuthn RP id: a lower-case DNS name (`localhost`, `example.com`), no port or scheme. */
+const RP_ID =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Web origins, comma-separated: scheme, host and optional port only (as browsers send them). */
+const originList = (fallback: string) =>
+  z.pipe(
+    z.pipe(
+      z._default(z.string(), fallback),
+      z.transform((value: string) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    ),
+    z
+      .array(z.string().check(z.regex(/^https?:\/\/[a-z0-9.-]+(?::\d{1,5})?$/)))
+      .check(z.minLength(1)),
+  );
+
 export const serviceConfigSchema = z.object({
   TABLE_NAME: described(text(1), 'DynamoDB table holding all service state (set by the stack)'),
   STATE_MACHINE_ARN: described(
@@ -159,6 +180,26 @@ export const serviceConfigSchema = z.object({
   SIGNING_KEY_IDS: described(
     z.optional(z.string()),
     'Comma-separated KMS signing key ids (`kms` mode): the first signs, the rest stay in the JWKS (set by the stack)',
+  ),
+  WEBAUTHN_RP_ID: described(
+    z._default(z.string().check(z.regex(RP_ID)), 'localhost'),
+    "Passkeys: the relying party id, the domain (or a parent of it) the app's pages are served from; a passkey works only there",
+  ),
+  WEBAUTHN_RP_NAME: described(
+    z._default(displayText(64), 'MFA Service'),
+    'Passkeys: the name the browser shows when a passkey is made (display text)',
+  ),
+  WEBAUTHN_ORIGINS: described(
+    originList('http://localhost:3000'),
+    "Passkeys: comma-separated origins (`https://app.example.com`) whose pages may register and use passkeys; locally the runtime's `http://localhost:PORT`",
+  ),
+  WEBAUTHN_USER_VERIFICATION: described(
+    z._default(z.enum(['required', 'preferred']), 'required'),
+    'Passkeys: `required` (a passkey proves possession and inherence or knowledge: one gesture meets `sca`) or `preferred` (a passkey without user verification counts as possession only)',
+  ),
+  WEBAUTHN_TIMEOUT_SECONDS: described(
+    int(300, 30, 900),
+    'Passkeys: time to answer a registration or an approval prompt',
   ),
   LOCAL_KEY_DIR: described(
     z.optional(text(1)),

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from './ports/clock.js';
 import type { ConsentChecker } from './ports/consent.js';
 import type { EventPublisher } from './ports/events.js';
 import type { Messenger } from './ports/messenger.js';
+import type { PasskeyRegistrar } from './ports/passkeys.js';
 import { cryptoRandom, type Random } from './ports/random.js';
 import type { OtpKeyProvider, SecretBox } from './ports/secret-box.js';
 import type { TokenSigner } from './ports/signer.js';
@@ -42,6 +43,7 @@ export interface Deps {
   readonly otpKeys: OtpKeyProvider;
   readonly signer: TokenSigner;
   readonly consents: ConsentChecker;
+  readonly passkeys: PasskeyRegistrar;
 }
 
 /** The dependencies that come from a part (an AWS client behind them), not from the core. */
@@ -62,6 +64,7 @@ const PROVIDER: Readonly<Record<PartKey, string>> = {
   otpKeys: 'otpKeys (shared/compose/otp-key.ts)',
   signer: 'signer (shared/compose/signer.ts)',
   consents: 'consentCheck (shared/compose/consent-check.ts)',
+  passkeys: 'passkeyRegistrar (shared/compose/passkeys.ts)',
 };
 const PART_KEYS = Object.keys(PROVIDER) as PartKey[];
 

@@ -10,6 +10,7 @@ export const errorTable = {
   weak_pin: { status: 400, title: 'Weak PIN' },
   invalid_client: { status: 401, title: 'Invalid client' },
   invalid_passcode: { status: 401, title: 'Invalid passcode' },
+  invalid_credential: { status: 401, title: 'Invalid credential' },
   invalid_token: { status: 401, title: 'Invalid token' },
   insufficient_user_authentication: { status: 401, title: 'Insufficient user authentication' },
   access_denied: { status: 403, title: 'Access denied' },
@@ -61,10 +62,18 @@ export const isErrorCode = (value: unknown): value is ErrorCode =>
  * The answer to a counted wrong code: 401 with the attempts left, or 403 when that was the
  * last one and the transaction (or activation) has ended.
  */
-export const wrongCodeError = (remaining: number, ended: 'transaction' | 'activation') =>
+export const wrongCodeError = (
+  remaining: number,
+  ended: 'transaction' | 'activation',
+  code: 'invalid_passcode' | 'invalid_credential' = 'invalid_passcode',
+) =>
   remaining <= 0
     ? new MfaError('locked_out', `Too many wrong codes: the ${ended} has ended`)
-    : new MfaError('invalid_passcode', 'The code is not right', { attemptsRemaining: remaining });
+    : code === 'invalid_credential'
+      ? new MfaError('invalid_credential', 'The passkey response does not verify', {
+          attemptsRemaining: remaining,
+        })
+      : new MfaError('invalid_passcode', 'The code is not right', { attemptsRemaining: remaining });
 
 /** AWS error names that mean "busy, try again shortly" (after the SDK's own retries). */
 const TRANSIENT = new Set([

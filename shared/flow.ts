@@ -2,11 +2,13 @@ import type { PreviousChallenge, TransactionRef } from './domain/entities.js';
 import type { MfaTokenClaims } from './domain/mfa-token.js';
 import type { Policy } from './domain/policy/index.js';
 import { type ErrorCode, isErrorCode, MfaError, type ProblemExtras } from './errors.js';
+import type { AssertionJson } from './factors/webauthn/assertion.js';
 
 /**
  * The contract between the API handlers and the `MfaFlow` state machine. Inputs never carry
  * a raw secret: state tokens travel as their SHA-256 and pass codes as an HMAC, so nothing
- * secret reaches the Step Functions execution input.
+ * secret reaches the Step Functions execution input (a passkey's signed response is no
+ * secret: it signs a single-use challenge bound to the transaction).
  */
 interface FlowBase {
   readonly requestId: string;
@@ -54,7 +56,9 @@ export interface VerifyInput extends TransactionStep {
   readonly operation: 'verify';
   readonly factorId: string;
   /** HMAC of the submitted code, bound to this transaction and factor. */
-  readonly passCodeMac: string;
+  readonly passCodeMac?: string;
+  /** A passkey's signed response (AuthenticationResponseJSON, trimmed): not a secret. */
+  readonly credential?: AssertionJson;
 }
 
 export interface CancelInput extends TransactionStep {

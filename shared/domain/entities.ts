@@ -19,7 +19,7 @@ export interface ClientRecord {
 }
 
 /** The factor kinds there are (`shared/factors/`: one folder per kind, one registry). */
-export const FACTOR_TYPES = ['sms', 'email', 'totp', 'pin', 'recovery_code'] as const;
+export const FACTOR_TYPES = ['sms', 'email', 'totp', 'pin', 'recovery_code', 'webauthn'] as const;
 export type FactorType = (typeof FACTOR_TYPES)[number];
 export type FactorStatus = 'PENDING_ACTIVATION' | 'ACTIVE';
 
@@ -41,12 +41,18 @@ export interface StoredFactor {
   /** E.164 phone number or email address (sms/email). */
   readonly destination?: string;
   readonly destinationHash?: string;
-  /** Envelope-encrypted TOTP secret. */
+  /** Envelope-encrypted TOTP secret, or a passkey's credential (id, public key, flags). */
   readonly sealedSecret?: string;
   /** PIN: its slow salted hash (`shared/factors/pin/pin-hash.ts`); the PIN itself never. */
   readonly pinHash?: string;
   /** Recovery codes: the MAC of each code not used yet (MAC → 1). */
   readonly recoveryCodes?: Readonly<Record<string, number>>;
+  /** Passkeys: the name the user gave it (display text), shown in the factor list. */
+  readonly displayName?: string;
+  /** Passkeys: the authenticator's sign counter after the last use (0: it keeps none). */
+  readonly signCount?: number;
+  /** Passkeys: backed up (BS) at the last use: a synced passkey. */
+  readonly backupState?: boolean;
   readonly activation?: Activation;
   /** Consecutive failures across transactions. */
   readonly failures: number;

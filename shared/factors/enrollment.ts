@@ -7,7 +7,8 @@ export type EnrollBody =
   | { readonly type: 'email'; readonly email: string }
   | { readonly type: 'totp' }
   | { readonly type: 'pin'; readonly pin: string }
-  | { readonly type: 'recovery_code' };
+  | { readonly type: 'recovery_code' }
+  | { readonly type: 'webauthn'; readonly displayName?: string };
 
 export type EnrollDeps = Pick<TaskDeps, 'config' | 'random' | 'secretBox' | 'otpKeys'>;
 
@@ -23,7 +24,7 @@ export interface DraftArgs<B extends EnrollBody> {
 /** A new factor, not stored yet, and what its enrollment answer shows once (TOTP: the secret). */
 export interface Draft {
   readonly factor: StoredFactor;
-  readonly shown?: Readonly<Record<string, string | readonly string[]>>;
+  readonly shown?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -3,6 +3,7 @@ import { emailEnrollment, smsEnrollment } from './out-of-band/enroll.js';
 import { pinEnrollment } from './pin/enroll.js';
 import { recoveryCodeEnrollment } from './recovery-code/enroll.js';
 import { totpEnrollment } from './totp/enroll.js';
+import { webauthnEnrollment } from './webauthn/enroll.js';
 
 /** How each kind enrolls (only the enroll function loads this: phone metadata, QR codes). */
 const ENROLLMENTS: Enrollments = {
@@ -11,6 +12,7 @@ const ENROLLMENTS: Enrollments = {
   totp: totpEnrollment,
   pin: pinEnrollment,
   recovery_code: recoveryCodeEnrollment,
+  webauthn: webauthnEnrollment,
 };
 
 /** The draft factor for an enroll body, by its kind's enrollment. */

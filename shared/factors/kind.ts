@@ -16,7 +16,33 @@ export type Proof =
   /** Knowledge (a PIN) is reusable by nature: nothing to spend, the attempt limits guard it. */
   | { readonly reusable: true }
   /** A recovery code: the completing write removes it while it is still stored (single use). */
-  | { readonly spentCode: string };
+  | { readonly spentCode: string }
+  /**
+   * A passkey registration (activation): good once by its challenge, stored as the
+   * activation's `codeMac`; the activating write stores the sealed credential.
+   */
+  | { readonly codeMac: string; readonly registered: RegisteredFactor }
+  /**
+   * A passkey assertion: it signed this challenge's nonce, which the completing write spends
+   * (still stored, then removed), and moves the sign counter forward. What it proves depends
+   * on its flags (user verification, backup eligibility).
+   */
+  | { readonly signed: SignedProof };
+
+/** What activating a passkey stores on the factor. */
+export interface RegisteredFactor {
+  readonly sealedSecret: string;
+  readonly signCount: number;
+  readonly backupState: boolean;
+}
+
+export interface SignedProof {
+  readonly nonce: string;
+  readonly signCount: number;
+  readonly backupState: boolean;
+  readonly categories: readonly ScaCategory[];
+  readonly amr: readonly string[];
+}
 
 /** A one-time code's MAC, bound to the transaction and factor (undefined: not 6–8 digits). */
 export const codeMac = (key: Uint8Array, target: VerifyTarget, passCode: string) =>
@@ -37,7 +63,7 @@ export interface VerifyTarget {
 }
 
 /** The ports a kind may use to check a proof. */
-export type ProofDeps = Pick<TaskDeps, 'secretBox'>;
+export type ProofDeps = Pick<TaskDeps, 'secretBox' | 'config' | 'passkeys'>;
 
 /** A submitted code, as the proof checks see it: only ever its HMAC. */
 export interface Submitted {
@@ -48,7 +74,10 @@ export interface Submitted {
   /** The OTP HMAC key and the binding the code's MAC was computed with. */
   readonly key: Uint8Array;
   readonly binding: string;
-  readonly submittedMac: string;
+  /** The code's MAC (kinds proven by a pass code). */
+  readonly submittedMac?: string;
+  /** The device's response, as the client sent it (kinds proven by a credential: passkeys). */
+  readonly credential?: unknown;
 }
 
 /**
@@ -75,6 +104,29 @@ export interface FactorKind {
    * (recovery codes). Default true.
    */
   readonly standsAlone?: boolean;
+  /**
+   * What the user proves it with: a typed `passCode` (default), or a `credential`, the
+   * device's signed response (passkeys: wrong ones are 401 `invalid_credential`).
+   */
+  readonly provenBy?: 'passCode' | 'credential';
+  /**
+   * Kinds whose device signs a fresh challenge (passkeys): the challenge stores a nonce
+   * (good until `expiresAt`, spent by the completing write) and its answer carries what the
+   * device needs to sign it, made here.
+   */
+  readonly signing?: {
+    readonly ttlSeconds: (config: ServiceConfig) => number;
+    request(
+      deps: ProofDeps,
+      args: {
+        readonly clientId: string;
+        readonly userId: string;
+        readonly factor: StoredFactor;
+        readonly txn: TransactionRecord;
+        readonly nonce: string;
+      },
+    ): Promise<Record<string, unknown>>;
+  };
   /** Consecutive wrong codes that lock a factor of this kind (default FACTOR_LOCK_THRESHOLD). */
   lockThreshold?(config: ServiceConfig): number;
   /**

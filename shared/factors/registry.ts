@@ -5,6 +5,7 @@ import { emailKind, smsKind } from './out-of-band/kind.js';
 import { pinKind } from './pin/kind.js';
 import { recoveryCodeKind } from './recovery-code/kind.js';
 import { totpKind } from './totp/kind.js';
+import { webauthnKind } from './webauthn/kind.js';
 
 /** Every factor kind, by type. Adding a kind: README "Adding a factor kind". */
 export const FACTOR_KINDS: Readonly<Record<FactorType, FactorKind>> = {
@@ -13,6 +14,7 @@ export const FACTOR_KINDS: Readonly<Record<FactorType, FactorKind>> = {
   totp: totpKind,
   pin: pinKind,
   recovery_code: recoveryCodeKind,
+  webauthn: webauthnKind,
 };
 
 export const kindOf = (type: FactorType): FactorKind => FACTOR_KINDS[type];

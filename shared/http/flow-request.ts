@@ -3,6 +3,7 @@ import { parseStateToken } from '../domain/state-token.js';
 import { MfaError } from '../errors.js';
 import { codeMac } from '../factors/kind.js';
 import { kindOf } from '../factors/registry.js';
+import type { AssertionJson } from '../factors/webauthn/assertion.js';
 import type { ApiRequest } from './api-handler.js';
 import { factorIdSchema, pathParam } from './schemas.js';
 
@@ -36,21 +37,33 @@ export const factorStep = (
   factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found'),
 });
 
+/** A required body member the factor's kind needs is missing: 400 naming it. */
+const missing = (member: 'passCode' | 'credential', kind: string) =>
+  new MfaError('invalid_request', `Invalid body: ${member}: required for a ${kind} factor`);
+
 /**
- * The submitted code as it enters the workflow: an HMAC bound to this transaction and factor,
- * so the raw code never reaches the Step Functions execution.
+ * What proves the factor as it enters the workflow: a pass code only as an HMAC bound to this
+ * transaction and factor, so the raw code never reaches the Step Functions execution; a
+ * passkey's signed response (`credential`) as it is (not a secret: it signs a single-use,
+ * transaction-bound challenge).
  */
-export const passCodeMac = async (
-  request: ApiRequest<{ passCode: string }>,
+export const submittedProof = async (
+  request: ApiRequest<{ passCode?: string; credential?: AssertionJson }>,
   step: TransactionStep & { readonly factorId: string },
-): Promise<string> => {
+): Promise<{ passCodeMac: string } | { credential: AssertionJson }> => {
   const type = factorTypeOf(step.factorId);
   const kind = type && kindOf(type);
   if (!kind) throw new MfaError('not_found', 'No such factor in this transaction');
+  const { passCode, credential } = request.body;
+  if (kind.provenBy === 'credential') {
+    if (!credential) throw missing('credential', kind.type);
+    return { credential };
+  }
+  if (passCode === undefined) throw missing('passCode', kind.type);
   const mac = (kind.submittedMac ?? codeMac)(
     await request.deps.otpKeys.otpMacKey(),
     step,
-    request.body.passCode,
+    passCode,
   );
   if (!mac) {
     throw new MfaError(
@@ -60,5 +73,5 @@ export const passCodeMac = async (
         : 'Invalid body: passCode: must be 6-8 digits',
     );
   }
-  return mac;
+  return { passCodeMac: mac };
 };

@@ -15,6 +15,9 @@ const whole = z.int().check(z.minimum(0));
 
 const CATEGORIES = ['knowledge', 'possession', 'inherence'] as const;
 
+/** WebAuthn options in their JSON form (WebAuthn Level 3 `toJSON`): members as the browser takes them. */
+const webauthnOptions = z.record(z.string(), z.unknown());
+
 /** A factor as every answer shows it: the profile always masked. */
 export const factorResponse = z.object({
   id: factorIdSchema,
@@ -27,10 +30,13 @@ export const factorResponse = z.object({
       remaining: z.optional(
         z.number().check(z.int(), z.describe('recovery_code: codes not used yet')),
       ),
+      displayName: z.optional(
+        z.string().check(z.describe('webauthn: the name given at enrollment, if any')),
+      ),
     })
     .check(
       z.describe(
-        'Masked: sms `phoneNumber`, email `email`; recovery_code `remaining`; totp and pin `{}`.',
+        'Masked: sms `phoneNumber`, email `email`; recovery_code `remaining`; webauthn `displayName` (if given); totp and pin `{}`.',
       ),
     ),
   createdAt: dateTime,
@@ -51,6 +57,13 @@ export const enrollResponse = z.object({
         secret: z.optional(z.string().check(z.describe('totp: base32, 160 bits; shown only here'))),
         otpauthUri: z.optional(z.string().check(z.describe('totp: `otpauth://totp/...`'))),
         qrCode: z.optional(z.string().check(z.describe('totp: a `data:image/png;base64,` URL'))),
+        publicKey: z.optional(
+          webauthnOptions.check(
+            z.describe(
+              'webauthn: PublicKeyCredentialCreationOptions in their JSON form (buffers base64url), for `navigator.credentials.create()`',
+            ),
+          ),
+        ),
       })
       .check(
         z.describe(
@@ -128,6 +141,20 @@ export const challengeResponse = z.object({
   factorId: factorIdSchema,
   expiresAt: dateTime,
   resendAfter: dateTime,
+  publicKey: z.optional(
+    webauthnOptions.check(
+      z.describe(
+        'webauthn: PublicKeyCredentialRequestOptions JSON for `navigator.credentials.get()`; its challenge is SHA-256(JCS({binding, nonce})) over the transaction',
+      ),
+    ),
+  ),
+  securePaymentConfirmation: z.optional(
+    webauthnOptions.check(
+      z.describe(
+        'webauthn with a payment: the SecurePaymentConfirmationRequest (buffers base64url), plus `total` ({currency, value}) for the PaymentRequest details',
+      ),
+    ),
+  ),
 });
 
 /** `POST /v1/authn/factors/{factorId}/verify` → 200: the token, or the next factor to prove. */

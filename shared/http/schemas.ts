@@ -86,13 +86,54 @@ const stateToken = pattern(
 );
 const passCode = pattern(/^\d{6,8}$/, 'must be 6-8 digits');
 
+/** A base64url member of a WebAuthn response JSON, at most `max` characters. */
+const b64u = (max: number) =>
+  z.string().check(z.maxLength(max), z.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'));
+const credentialBase = {
+  // A credential id is at most 1023 bytes (WebAuthn Level 3).
+  id: b64u(1364),
+  rawId: b64u(1364),
+  type: z.literal('public-key'),
+};
+
+/**
+ * `PublicKeyCredential.toJSON()` of `navigator.credentials.get()` (AuthenticationResponseJSON),
+ * trimmed to what verifying needs: other members are dropped.
+ */
+export const assertionSchema = z.object({
+  ...credentialBase,
+  response: z.object({
+    clientDataJSON: b64u(8192),
+    authenticatorData: b64u(2048),
+    signature: b64u(1024),
+    userHandle: z.optional(b64u(128)),
+  }),
+});
+
+/** `PublicKeyCredential.toJSON()` of `navigator.credentials.create()` (RegistrationResponseJSON). */
+export const registrationSchema = z.object({
+  ...credentialBase,
+  response: z.object({
+    clientDataJSON: b64u(8192),
+    attestationObject: b64u(12288),
+    transports: z.optional(
+      z.array(z.string().check(z.minLength(1), z.maxLength(32))).check(z.maxLength(8)),
+    ),
+  }),
+});
+
 export const stateTokenBody = z.object({ stateToken });
-// A one-time code (6-8 digits) or a PIN: each factor kind checks its own form (flow-request.ts).
+// A one-time code (6-8 digits) or a PIN: each factor kind checks its own form (flow-request.ts);
+// a passkey answers with `credential` instead.
 export const verifyBody = z.object({
   stateToken,
-  passCode: z.string().check(z.minLength(1), z.maxLength(256)),
+  passCode: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  credential: z.optional(assertionSchema),
 });
-export const activateBody = z.object({ passCode });
+export const activateBody = z.object({
+  passCode: z.optional(passCode),
+  credential: z.optional(registrationSchema),
+});
 
 const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
@@ -103,6 +144,8 @@ export const enrollBody = z.discriminatedUnion('type', [
   // The PIN's own rules (length, weak PINs) answer 400 weak_pin; here only a sane size.
   z.object({ type: z.literal('pin'), pin: z.string().check(z.minLength(1), z.maxLength(256)) }),
   z.object({ type: z.literal('recovery_code') }),
+  // The name the browser and the factor list show for this passkey (e.g. "Work laptop").
+  z.object({ type: z.literal('webauthn'), displayName: z.optional(displayText(64)) }),
 ]);
 
 /** A body with no fields (`POST .../resend`); a POST with no body reads as `{}`. */

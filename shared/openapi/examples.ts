@@ -187,6 +187,7 @@ export const answerExamples = {
 /** Extra members of a problem for a code (API.md), in its example. */
 export const problemExtrasExample: Readonly<Record<string, Record<string, string | number>>> = {
   invalid_passcode: { attemptsRemaining: 4 },
+  invalid_credential: { attemptsRemaining: 4 },
   access_denied: { transactionId: TRANSACTION_ID, rule: 'sanctioned' },
   invalid_consent: { transactionId: TRANSACTION_ID },
 };

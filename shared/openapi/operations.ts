@@ -122,7 +122,8 @@ export const operations: Readonly<Record<RouteKey, OperationDoc>> = {
   'POST /v1/authn/factors/{factorId}/challenge': {
     operationId: 'challengeFactor',
     tag: 'Authentication',
-    summary: 'Send a one-time code (sms, email); a no-op for totp and pin',
+    summary:
+      'Send a one-time code (sms, email), or a passkey challenge bound to the transaction (webauthn); a no-op for totp and pin',
     body: req.stateTokenBody,
     bodyExamples: requests.stateToken,
     answers: {
@@ -137,15 +138,15 @@ export const operations: Readonly<Record<RouteKey, OperationDoc>> = {
   'POST /v1/authn/factors/{factorId}/verify': {
     operationId: 'verifyFactor',
     tag: 'Authentication',
-    summary: 'Verify a code or PIN',
+    summary: 'Verify a code or PIN, or a passkey assertion (`credential`)',
     description:
-      'A code is good once. The 5th wrong code ends the transaction (403 `locked_out`). When the level needs another category, the answer is `MFA_REQUIRED` with the same state token.',
+      'A code is good once. The 5th wrong code ends the transaction (403 `locked_out`). A passkey answers with `credential` (AuthenticationResponseJSON, type `webauthn.get` or SPC `payment.get`); one that does not verify is 401 `invalid_credential` and counts as a wrong code. When the level needs another category, the answer is `MFA_REQUIRED` with the same state token.',
     body: req.verifyBody,
     bodyExamples: requests.verify,
     answers: {
       200: { description: 'Verified', schema: res.verifyResponse, examples: answers.verify },
     },
-    errors: [...TRANSACTION, 'invalid_passcode'],
+    errors: [...TRANSACTION, 'invalid_passcode', 'invalid_credential'],
   },
   'POST /v1/authn/cancel': {
     operationId: 'cancelAuthn',
@@ -174,7 +175,7 @@ export const operations: Readonly<Record<RouteKey, OperationDoc>> = {
     tag: 'Factors',
     summary: 'Enroll a factor',
     description:
-      'sms and email: an activation code is sent (enrolling a pending address again sends a fresh one). totp: the secret is shown only here. pin: active at once. recovery_code: active at once, its 10 codes shown only here (`activation.codes`); one set per user (delete it to regenerate).',
+      'sms and email: an activation code is sent (enrolling a pending address again sends a fresh one). totp: the secret is shown only here. pin: active at once. recovery_code: active at once, its 10 codes shown only here (`activation.codes`); one set per user (delete it to regenerate). webauthn: `activation.publicKey` holds the creation options; activate with the registration (`credential`).',
     body: req.enrollBody,
     bodyExamples: requests.enroll,
     mfaTokenHeader: 'optional',
@@ -209,14 +210,21 @@ export const operations: Readonly<Record<RouteKey, OperationDoc>> = {
   'POST /v1/users/{userId}/factors/{factorId}/activate': {
     operationId: 'activateFactor',
     tag: 'Factors',
-    summary: 'Activate a factor with its first code',
+    summary: 'Activate a factor with its first code, or a passkey with its registration',
     body: req.activateBody,
     bodyExamples: requests.activate,
     mfaTokenHeader: 'optional',
     answers: {
       200: { description: 'Active', schema: res.activateResponse, examples: answers.activate },
     },
-    errors: ['invalid_passcode', 'locked_out', 'expired', 'invalid_state', ...FACTOR_STEP_UP],
+    errors: [
+      'invalid_passcode',
+      'invalid_credential',
+      'locked_out',
+      'expired',
+      'invalid_state',
+      ...FACTOR_STEP_UP,
+    ],
   },
   'POST /v1/users/{userId}/factors/{factorId}/resend': {
     operationId: 'resendActivationCode',

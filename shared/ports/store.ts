@@ -11,6 +11,7 @@ import type {
   UserFactors,
 } from '../domain/entities.js';
 import type { PolicyState } from '../domain/policy/index.js';
+import type { RegisteredFactor } from '../factors/kind.js';
 
 /** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
 /**
@@ -71,7 +72,7 @@ export interface FactorStore {
     clientId: string,
     userId: string,
     factorId: string,
-    proof: { codeMac: string } | { step: number },
+    proof: { codeMac: string; registered?: RegisteredFactor } | { step: number },
     args: { nowSeconds: number; guard?: StepUpGuard },
   ): Promise<Conditional<void>>;
   /** Removes a factor that still has the `status` it was read with. */
@@ -154,8 +155,8 @@ export interface TransactionStore {
   /**
    * A right code: completes a live transaction and resets the factor's failures, if the factor
    * is still active and unlocked, or locked by this very request (`owner`): then the lock is
-   * lifted. Single use: for sms/email only while `codeMac` is its code; for TOTP only above
-   * the factor's last used `step`, which it records.
+   * lifted. Single use: for sms/email only while `codeMac` is its code (a passkey: the
+   * challenge's nonce); for TOTP only above the factor's last used `step`, which it records.
    */
   complete(
     ref: TransactionRef,
@@ -179,6 +180,11 @@ export interface TransactionStore {
       step?: number;
       /** A recovery code (its MAC): removed from the factor, on the condition it is still there. */
       spentCode?: string;
+      /**
+       * A passkey: the sign counter and backup state of this assertion. A counter above 0
+       * must be above the stored one (a cloned authenticator's older counter is refused).
+       */
+      signed?: { signCount: number; backupState: boolean };
       /** The user's policy state after this success, if it changes (`PolicyStateWrite`). */
       policyState?: PolicyStateWrite;
     },

@@ -5,10 +5,12 @@ import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
 import { factorHelps } from '../domain/requirement.js';
 import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
+import type { FactorKind } from '../factors/kind.js';
 import { categoriesOf, kindOf } from '../factors/registry.js';
 import {
   type ChallengeInput,
   type ChallengeTaskOutput,
+  type FlowOutcome,
   transactionRef,
   type UndoChallenge,
 } from '../flow.js';
@@ -37,7 +39,11 @@ export const issueChallenge = async (
   const ref = transactionRef(input);
   const type = factorTypeOf(input.factorId);
   if (!type) throw noFactor();
-  const channel = kindOf(type).delivery;
+  const kind = kindOf(type);
+  if (kind.signing) {
+    return { outcome: await signingChallenge(input, deps, kind, kind.signing, now) };
+  }
+  const channel = kind.delivery;
 
   if (!channel) {
     // The user's device makes the code: one read checks the transaction and the factor.
@@ -156,6 +162,85 @@ export const issueChallenge = async (
       previous,
       rateKeys,
       takenAt: now,
+    },
+  };
+};
+
+/**
+ * A passkey challenge: one conditional write stores a fresh 16-byte nonce as the
+ * transaction's live challenge for this factor (the same rules as a sent code, with no
+ * cooldown: nothing is sent, and a user may dismiss the browser's prompt and try again; at
+ * most `MAX_ATTEMPTS` challenges per transaction), and the answer carries the request
+ * options whose challenge is derived from the transaction and that nonce.
+ */
+const signingChallenge = async (
+  input: ChallengeInput,
+  deps: TaskDeps,
+  kind: FactorKind,
+  signing: NonNullable<FactorKind['signing']>,
+  now: number,
+): Promise<FlowOutcome> => {
+  const { transactions, config } = deps;
+  const ref = transactionRef(input);
+  const nonce = deps.random.bytes(16).toString('base64url');
+  const expiresAt = now + signing.ttlSeconds(config);
+  const begun = await transactions.beginChallenge(ref, {
+    factorId: input.factorId,
+    codeMac: nonce,
+    codeExpiresAt: expiresAt,
+    nowSeconds: now,
+    maxSends: config.MAX_ATTEMPTS,
+    cooldownSeconds: 0,
+  });
+  if (!begun.ok) {
+    const { txn } = usableFactor(seenView(ref, begun.seen), input.factorId, now).view;
+    if ((txn.sends ?? 0) >= config.MAX_ATTEMPTS) {
+      throw new MfaError(
+        'too_many_challenges',
+        `At most ${config.MAX_ATTEMPTS} passkey challenges per transaction`,
+      );
+    }
+    throw new MfaError('invalid_state', 'The transaction cannot take a challenge now');
+  }
+  const { txn, user } = begun.value;
+  const factor = user.factors[input.factorId];
+  const categories = categoriesOf(kind.type, { emailIsPossession: txn.emailIsPossession });
+  if (!factor || txn.factors[input.factorId] !== kind.type) {
+    throw noFactor();
+  }
+  if (!factorHelps(txn.level ?? 'mfa', txn.proven ?? [], categories)) {
+    throw new MfaError(
+      'invalid_state',
+      'This factor proves no category the transaction still needs: use another one',
+    );
+  }
+  const request = await signing.request(deps, {
+    clientId: user.clientId,
+    userId: user.userId,
+    factor,
+    txn,
+    nonce,
+  });
+  await audit(deps, 'mfa.challenge.sent', {
+    clientId: input.clientId,
+    userRef: input.userRef,
+    transactionId: txn.transactionId,
+    factorId: input.factorId,
+    factorType: kind.type,
+  });
+  deps.log.info('challenge issued', {
+    transactionId: txn.transactionId,
+    clientId: input.clientId,
+    factorType: kind.type,
+  });
+  return {
+    ok: true,
+    body: {
+      status: 'MFA_CHALLENGE',
+      factorId: input.factorId,
+      expiresAt: iso(Math.min(expiresAt, txn.expiresAtEpoch)),
+      resendAfter: iso(now),
+      ...request,
     },
   };
 };

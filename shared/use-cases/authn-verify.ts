@@ -45,7 +45,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       nowSeconds: now,
       maxAttempts: config.MAX_ATTEMPTS,
       threshold: lockThresholdOf(kind, config),
-      challenge: kind.delivery !== undefined,
+      // A code was sent, or a passkey challenge issued: verify needs it live.
+      challenge: kind.delivery !== undefined || kind.signing !== undefined,
       ...(lock ? { lock } : {}),
     });
   let locking = false;
@@ -72,8 +73,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   // Factor sequencing: what the transaction has proven, and whether this factor adds to it.
   const level = txn.level ?? 'mfa';
   const provenBefore = txn.proven ?? [];
-  const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
-  if (!factorHelps(level, provenBefore, categories)) {
+  const possible = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
+  if (!factorHelps(level, provenBefore, possible)) {
     throw new MfaError(
       'invalid_state',
       'This factor proves no category the transaction still needs: use another one',
@@ -88,16 +89,20 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     nowSeconds: now,
     key: await deps.otpKeys.otpMacKey(),
     binding: challengeBinding(input.stateTokenHash, input.factorId),
-    submittedMac: input.passCodeMac,
+    ...(input.passCodeMac === undefined ? {} : { submittedMac: input.passCodeMac }),
+    ...(input.credential === undefined ? {} : { credential: input.credential }),
   });
   if (!proof) throw await wrongCode(input, reserved, deps, locking);
+  // A passkey proves what its flags say (user verification); other kinds what their kind does.
+  const signed = 'signed' in proof ? proof.signed : undefined;
+  const categories = signed?.categories ?? possible;
 
   // A kind that does not stand alone (recovery codes) never makes `sca` next to the app's word
   // only, whatever the level asked: as the first factor its categories count without
   // `primaryAuth` (so its token says `mfa`, and only another factor can make it `sca`).
   const alone = kind.standsAlone === false && (txn.steps ?? 0) === 0;
   const proven = union(alone ? [] : provenBefore, categories);
-  const amr = union(txn.amr ?? [], kind.amr);
+  const amr = union(txn.amr ?? [], signed?.amr ?? kind.amr);
   const finished = levelMet(level, proven);
   const acr = acrFor(proven);
   const complete = (seen: UserFactors) => {
@@ -111,6 +116,12 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       ...('codeMac' in proof ? { codeMac: proof.codeMac } : {}),
       ...('step' in proof ? { step: proof.step } : {}),
       ...('spentCode' in proof ? { spentCode: proof.spentCode } : {}),
+      ...(signed
+        ? {
+            codeMac: signed.nonce,
+            signed: { signCount: signed.signCount, backupState: signed.backupState },
+          }
+        : {}),
       ...(finished ? {} : { partial: { proven, amr, stepsBefore: txn.steps ?? 0 } }),
       ...(policyState ? { policyState } : {}),
     });
@@ -258,14 +269,16 @@ const reservationRefusal = (
   const { txn } = view;
   if ((txn.attempts ?? 0) >= config.MAX_ATTEMPTS)
     return new MfaError('locked_out', 'Too many wrong codes');
-  if (kindOf(factor.type).delivery) {
+  const kind = kindOf(factor.type);
+  if (kind.delivery || kind.signing) {
+    const what = kind.signing ? 'challenge' : 'code';
     if (txn.status !== 'MFA_CHALLENGE' || txn.challengeFactorId !== input.factorId || !txn.codeMac)
       return new MfaError(
         'invalid_state',
-        'No live challenge for this factor: request a code first',
+        `No live challenge for this factor: request a ${what} first`,
       );
     if ((txn.codeExpiresAt ?? 0) <= now)
-      return new MfaError('expired', 'The code has expired: request a new one');
+      return new MfaError('expired', `The ${what} has expired: request a new one`);
   }
   if (factor.failures >= lockThresholdOf(kindOf(factor.type), config) - 1) return LAST_FAILURE;
   return new MfaError('invalid_state', 'The transaction cannot be verified now');
@@ -292,7 +305,13 @@ const wrongCode = async (
     factorId: input.factorId,
     factorType: factorTypeOf(input.factorId),
   };
-  const error = wrongCodeError(remaining, 'transaction');
+  const type = factorTypeOf(input.factorId);
+  const byCredential = type !== undefined && kindOf(type).provenBy === 'credential';
+  const error = wrongCodeError(
+    remaining,
+    'transaction',
+    byCredential ? 'invalid_credential' : 'invalid_passcode',
+  );
   await audit(deps, 'mfa.authn.failed', {
     ...about,
     code: error.code,

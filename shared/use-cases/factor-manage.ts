@@ -1,4 +1,5 @@
 import type { StepUpGuard, StoredFactor, UserFactors } from '../domain/entities.js';
+import { factorTypeOf } from '../domain/factor-id.js';
 import { otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
 import { MfaError, wrongCodeError } from '../errors.js';
@@ -93,9 +94,19 @@ export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) => {
  * code replaced it answers as a wrong one. At the limit the activation ends (403) until a
  * new code is sent.
  */
-export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode: string }) => {
+export const activateFactor = async (
+  deps: TaskDeps,
+  ref: FactorRef & { passCode?: string; credential?: unknown },
+) => {
   const { config, clock, factors, otpKeys } = deps;
   const now = epochSeconds(clock.now());
+  // The body names what the factor's kind is proven by (a code, or a passkey's registration).
+  const type = factorTypeOf(ref.factorId);
+  const byCredential = type !== undefined && kindOf(type).provenBy === 'credential';
+  const member = byCredential ? 'credential' : 'passCode';
+  if (type && ref[member] === undefined) {
+    throw new MfaError('invalid_request', `Invalid body: ${member}: required for a ${type} factor`);
+  }
   const { factor, stepUp, guard } = await findFactor(deps, ref);
   const refusal = activationRefusal(factor, now, config.MAX_ATTEMPTS);
   if (refusal) throw refusal;
@@ -120,7 +131,10 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
     nowSeconds: now,
     key,
     binding,
-    submittedMac: otpMac(key, 'activation', binding, ref.passCode),
+    ...(ref.passCode === undefined
+      ? {}
+      : { submittedMac: otpMac(key, 'activation', binding, ref.passCode) }),
+    ...(ref.credential === undefined ? {} : { credential: ref.credential }),
   });
 
   // An activation is spent by its code or step; a kind with nothing to spend has no activation.
@@ -149,7 +163,11 @@ export const activateFactor = async (deps: TaskDeps, ref: FactorRef & { passCode
     // A newer code replaced this one meanwhile: as wrong as any other code.
   }
   const remaining = Math.max(config.MAX_ATTEMPTS - attempts, 0);
-  const error = wrongCodeError(remaining, 'activation');
+  const error = wrongCodeError(
+    remaining,
+    'activation',
+    byCredential ? 'invalid_credential' : 'invalid_passcode',
+  );
   await audit(deps, 'mfa.factor.activation_failed', {
     clientId: ref.clientId,
     userRef: userRef(ref.userId),

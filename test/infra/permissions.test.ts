@@ -64,6 +64,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'dynamodb:UpdateItem',
     'events:PutEvents',
     'kms:Decrypt',
+    // Seals a passkey's credential once its registration verifies.
+    'kms:GenerateDataKey',
     'kms:GetPublicKey',
     'secretsmanager:GetSecretValue',
   ],
@@ -252,14 +254,15 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
         );
       }
     }
-    // Only the TOTP functions may open or seal TOTP secrets.
+    // Only the functions of TOTP and passkey factors may open or seal their secrets (the
+    // challenge opens a passkey's credential for its id).
     const totp = [...byHandler]
       .filter(([, statements]) =>
         statements.some((s) => JSON.stringify(s.Condition ?? {}).includes('factorId')),
       )
       .map(([handler]) => handler)
       .sort();
-    expect(totp).toEqual(['factors-activate', 'factors-enroll', 'flow-verify']);
+    expect(totp).toEqual(['factors-activate', 'factors-enroll', 'flow-challenge', 'flow-verify']);
   });
 
   it('sends SMS only from the enrollment functions, to phone numbers only', () => {

@@ -19,6 +19,17 @@ beforeAll(() => {
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
+/**
+ * Bundles allowed above the 300 KiB target, and why (README "Performance"): enrolling holds
+ * every kind's enrollment (phone-number metadata, the QR encoder); activating verifies passkey
+ * registrations with @simplewebauthn/server, whose attestation formats need an X.509/ASN.1
+ * stack. Both run once per factor, never on an authentication's path.
+ */
+const BUNDLE_EXCEPTIONS_KIB: Readonly<Record<string, number>> = {
+  'factors-enroll': 320,
+  'factors-activate': 600,
+};
+
 describe('MfaFlow state machine', () => {
   it('is one EXPRESS machine with tracing, logging no execution data', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -115,9 +126,12 @@ describe('bundling', () => {
         else expect(code, handler).not.toContain('@aws-sdk/client-dynamodb');
         sizes.set(handler ?? key, statSync(entry).size);
       }
-      // DESIGN.md: each bundle under 300 KiB minified (the SDK is external, zod is zod/mini).
+      // DESIGN.md: each bundle under 300 KiB minified (the SDK is external, zod is zod/mini),
+      // but for the two exceptions README "Performance" names.
       expect(sizes.size).toBe(functions.length);
-      for (const [handler, bytes] of sizes) expect(bytes / 1024, handler).toBeLessThan(300);
+      for (const [handler, bytes] of sizes) {
+        expect(bytes / 1024, handler).toBeLessThan(BUNDLE_EXCEPTIONS_KIB[handler] ?? 300);
+      }
     } finally {
       if (previous === undefined) delete process.env.CDK_DOCKER;
       else process.env.CDK_DOCKER = previous;

@@ -3,6 +3,7 @@ import { clientStore, rateLimiter, userStore } from '../../shared/compose/dynamo
 import { events } from '../../shared/compose/events.js';
 import { messenger } from '../../shared/compose/messenger.js';
 import { otpKeys } from '../../shared/compose/otp-key.js';
+import { passkeyRegistrar } from '../../shared/compose/passkeys.js';
 import { secretBox } from '../../shared/compose/secret-box.js';
 import { signer } from '../../shared/compose/signer.js';
 import { workflow } from '../../shared/compose/workflow.js';
@@ -20,6 +21,7 @@ export const ALL_PARTS: readonly Part[] = [
   events,
   workflow,
   consentCheck,
+  passkeyRegistrar,
 ];
 
 /**

@@ -22,6 +22,8 @@ export interface Values {
   readonly step?: number;
   /** `#c`: the recovery code a completing write spends. */
   readonly code?: string;
+  /** `:count`: a passkey assertion's sign counter. */
+  readonly count?: number;
 }
 /** What a condition sees: the transaction `T` (`txns.#h`) and the factor `F` (`factors.#f`). */
 export interface Scope {
@@ -76,6 +78,9 @@ export const WHEN = {
   newStep: ({ F, v }: Scope) => !exists(at(F, 'lastStep')) || cmp(at(F, 'lastStep'), '<', v.step),
   /** `attribute_exists(${F}.recoveryCodes.#c)` */
   unspentCode: ({ F, v }: Scope) => exists(at(F, 'recoveryCodes', v.code ?? '')),
+  /** `(attribute_not_exists(${F}.signCount) OR ${F}.signCount < :count)` */
+  newerCount: ({ F, v }: Scope) =>
+    !exists(at(F, 'signCount')) || cmp(at(F, 'signCount'), '<', v.count),
 } as const satisfies Record<string, Fragment>;
 
 /** The adapter's inline conditions (not in `WHEN`), each with the text it is written as. */

@@ -203,6 +203,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
         mac: a.codeMac,
         step: a.step,
         code: a.spentCode,
+        count: a.signed?.signCount,
       };
       return conditionalDone(
         write(
@@ -217,6 +218,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             ...(a.codeMac !== undefined ? [WHEN.sameCode] : []),
             ...(a.step !== undefined ? [WHEN.newStep] : []),
             ...(a.spentCode !== undefined ? [WHEN.unspentCode] : []),
+            ...(a.signed && a.signed.signCount > 0 ? [WHEN.newerCount] : []),
             ...(a.partial ? [stepsAsRead(a.partial.stepsBefore)] : []),
             ...(policy ? [({ item }: Scope) => revAsRead(item, policy)] : []),
           ],
@@ -235,6 +237,10 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             }
             set(next, [...f, 'failures'], 0);
             if (a.step !== undefined) set(next, [...f, 'lastStep'], a.step);
+            if (a.signed) {
+              set(next, [...f, 'signCount'], a.signed.signCount);
+              set(next, [...f, 'backupState'], a.signed.backupState);
+            }
             // This request's own lock is lifted as if it never was: it does not count.
             if (a.lifting) set(next, [...f, 'lockCount'], operand(old, [...f, 'lockCount']) - 1);
             if (a.policyState) writePolicyState(next, a.policyState);

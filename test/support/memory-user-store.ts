@@ -150,6 +150,11 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
             set(next, [...F(factorId), 'status'], ACTIVE);
             set(next, [...F(factorId), 'activatedAt'], nowSeconds);
             if (!byCode) set(next, [...F(factorId), 'lastStep'], proof.step);
+            if ('registered' in proof && proof.registered) {
+              set(next, [...F(factorId), 'sealedSecret'], proof.registered.sealedSecret);
+              set(next, [...F(factorId), 'signCount'], proof.registered.signCount);
+              set(next, [...F(factorId), 'backupState'], proof.registered.backupState);
+            }
             remove(next, [...F(factorId), 'activation']);
             add(next, ['activeCount'], 1);
             g.apply(next);

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { expect } from 'vitest';
+import { simpleWebAuthnRegistrar } from '../../shared/adapters/simplewebauthn-registrar.js';
 import { parseConfig, serviceConfigSchema } from '../../shared/config.js';
 import type { FactorType, StoredFactor } from '../../shared/domain/entities.js';
 import { newFactorId } from '../../shared/domain/factor-id.js';
@@ -121,6 +122,7 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
     transactions: stores.transactions,
     policyStates: stores.policyStates,
     consents,
+    passkeys: simpleWebAuthnRegistrar(),
     rates: stores.rates,
     messenger,
     events: { publish: async (event) => void events.push(event) },

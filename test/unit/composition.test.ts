@@ -39,6 +39,7 @@ const PART_OF: Record<Access, string> = {
   workflow: 'workflow',
   events: 'events',
   'consent:check': 'consentCheck',
+  'passkeys:register': 'passkeyRegistrar',
 };
 
 const DYNAMO = ['@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb'];
@@ -153,6 +154,7 @@ describe('per-function composition', () => {
         'factors',
         'messenger',
         'otpKeys',
+        'passkeys',
         'policyStates',
         'rates',
         'secretBox',

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { simpleWebAuthnRegistrar } from '../../shared/adapters/simplewebauthn-registrar.js';
+import { parseConfig, serviceConfigSchema } from '../../shared/config.js';
 import {
   FACTOR_TYPES,
   type StoredFactor,
@@ -15,7 +17,11 @@ const plainBox: SecretBox = {
   seal: async (secret) => Buffer.from(secret).toString('hex'),
   open: async (sealed) => Uint8Array.from(Buffer.from(sealed, 'hex')),
 };
-const deps: ProofDeps = { secretBox: plainBox };
+const deps: ProofDeps = {
+  secretBox: plainBox,
+  config: parseConfig(serviceConfigSchema, { TABLE_NAME: 't' }),
+  passkeys: simpleWebAuthnRegistrar(),
+};
 const key = new Uint8Array(32).fill(7);
 const binding = 'txn:factor';
 const now = 1_800_000_000;

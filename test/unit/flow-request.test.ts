@@ -5,7 +5,7 @@ import { challengeBinding, otpMac } from '../../shared/domain/otp.js';
 import { hashStateToken } from '../../shared/domain/state-token.js';
 import { MfaError } from '../../shared/errors.js';
 import type { ApiRequest } from '../../shared/http/api-handler.js';
-import { factorStep, passCodeMac, transactionStep } from '../../shared/http/flow-request.js';
+import { factorStep, submittedProof, transactionStep } from '../../shared/http/flow-request.js';
 import { signMfaToken } from '../../shared/http/sign-token.js';
 import { createLogger } from '../../shared/log.js';
 
@@ -79,13 +79,37 @@ describe('flow request helpers', () => {
       { factorId: FACTOR_ID },
     );
     const step = factorStep(verify);
-    const mac = await passCodeMac(verify, step);
+    const mac = await submittedProof(verify, step);
     const binding = challengeBinding(hashStateToken(STATE_TOKEN), FACTOR_ID);
-    expect(mac).toBe(otpMac(KEY, 'challenge', binding, '123456'));
-    expect(mac).not.toBe(
-      await passCodeMac(verify, { ...step, factorId: `email_${'c'.repeat(20)}` }),
+    expect(mac).toEqual({ passCodeMac: otpMac(KEY, 'challenge', binding, '123456') });
+    expect(mac).not.toEqual(
+      await submittedProof(verify, { ...step, factorId: `email_${'c'.repeat(20)}` }),
     );
-    expect(mac).not.toContain('123456');
+    expect(JSON.stringify(mac)).not.toContain('123456');
+  });
+
+  it('names the member a factor kind needs: passCode for codes, credential for passkeys', async () => {
+    const passkey = `webauthn_${'d'.repeat(20)}`;
+    const noCredential = request({ stateToken: STATE_TOKEN, passCode: '123456' }, {});
+    await expect(
+      submittedProof(noCredential, {
+        ...factorStep(request({ stateToken: STATE_TOKEN }, { factorId: FACTOR_ID })),
+        factorId: passkey,
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      detail: 'Invalid body: credential: required for a webauthn factor',
+    });
+    const noCode = request(
+      { stateToken: STATE_TOKEN } as { stateToken: string; passCode?: string },
+      { factorId: FACTOR_ID },
+    );
+    await expect(submittedProof(noCode, factorStep(noCode))).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      detail: 'Invalid body: passCode: required for a sms factor',
+    });
   });
 });
 

@@ -157,6 +157,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
 
     activate: async (clientId, userId, factorId, proof, { nowSeconds, guard }) => {
       const byCode = 'codeMac' in proof;
+      const registered = 'registered' in proof ? proof.registered : undefined;
       const activated = await write(
         clientId,
         userId,
@@ -165,6 +166,10 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
             `${F}.#status = :active`,
             `${F}.activatedAt = :now`,
             ...(byCode ? [] : [`${F}.lastStep = :step`]),
+            // A passkey: its sealed credential, sign counter and backup state.
+            ...(registered
+              ? [`${F}.sealedSecret = :sealed`, `${F}.signCount = :count`, `${F}.backupState = :bs`]
+              : []),
           ],
           remove: [`${F}.activation`],
           add: ['activeCount :one'],
@@ -181,6 +186,13 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
             ':now': nowSeconds,
             ':one': 1,
             ...(byCode ? { ':mac': proof.codeMac } : { ':step': proof.step }),
+            ...(registered
+              ? {
+                  ':sealed': registered.sealedSecret,
+                  ':count': registered.signCount,
+                  ':bs': registered.backupState,
+                }
+              : {}),
           },
         },
         guardParts(guard),

@@ -45,6 +45,8 @@ const WHEN = {
   newStep: `(attribute_not_exists(${F}.lastStep) OR ${F}.lastStep < :step)`,
   /** Single use of a recovery code: it is still among the factor's codes. */
   unspentCode: `attribute_exists(${F}.recoveryCodes.#c)`,
+  /** A passkey's sign counter only moves forward (when the authenticator keeps one). */
+  newerCount: `(attribute_not_exists(${F}.signCount) OR ${F}.signCount < :count)`,
 } as const;
 const all = (...fragments: string[]) => fragments.join(' AND ');
 
@@ -212,6 +214,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     const byCode = a.codeMac !== undefined;
     const byStep = a.step !== undefined;
     const bySpending = a.spentCode !== undefined;
+    const { signed } = a;
     // The user's policy state after this success (RTS counters, devices, series), if it changes.
     const policy = a.policyState ? policyStateParts(a.policyState) : undefined;
     return conditionalDone(
@@ -222,8 +225,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
               `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps`
             : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
         }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
-          policy ? `, ${policy.set}` : ''
-        }${
+          signed ? `, ${F}.signCount = :count, ${F}.backupState = :bs` : ''
+        }${policy ? `, ${policy.set}` : ''}${
           // This request's own lock is lifted as if it never was: it does not count.
           a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
         } REMOVE ${T}.codeMac, ${F}.lockedUntil, ${F}.lockOwner${
@@ -237,6 +240,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ...(byCode ? [WHEN.sameCode] : []),
           ...(byStep ? [WHEN.newStep] : []),
           ...(bySpending ? [WHEN.unspentCode] : []),
+          ...(signed && signed.signCount > 0 ? [WHEN.newerCount] : []),
           // Factor sequencing: no other step was recorded since this request read the item.
           ...(a.partial
             ? [
@@ -270,6 +274,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ...(a.lifting ? { ':one': 1 } : {}),
           ...(byCode ? { ':mac': a.codeMac } : {}),
           ...(byStep ? { ':step': a.step } : {}),
+          ...(signed ? { ':count': signed.signCount, ':bs': signed.backupState } : {}),
           ...policy?.values,
         },
       }),

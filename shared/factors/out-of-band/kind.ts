@@ -21,10 +21,14 @@ const outOfBand = (
   ...shape,
   activationProof: async (_deps, { factor, submittedMac }) => {
     const stored = factor.activation?.codeMac;
-    return stored && macEquals(stored, submittedMac) ? { codeMac: submittedMac } : undefined;
+    return stored && submittedMac && macEquals(stored, submittedMac)
+      ? { codeMac: submittedMac }
+      : undefined;
   },
   challengeProof: async (_deps, { txn, submittedMac }) =>
-    txn.codeMac && macEquals(txn.codeMac, submittedMac) ? { codeMac: submittedMac } : undefined,
+    txn.codeMac && submittedMac && macEquals(txn.codeMac, submittedMac)
+      ? { codeMac: submittedMac }
+      : undefined,
 });
 
 export const smsKind = outOfBand('sms', {

@@ -33,7 +33,7 @@ export const pinKind: FactorKind = {
   // A PIN factor has no activation: it is active from its enrollment.
   activationProof: async () => undefined,
   challengeProof: async (_deps, { factor, submittedMac }) =>
-    factor.pinHash && (await pinProofMatches(submittedMac, factor.pinHash))
+    factor.pinHash && submittedMac && (await pinProofMatches(submittedMac, factor.pinHash))
       ? { reusable: true }
       : undefined,
 };

@@ -39,7 +39,7 @@ export const recoveryCodeKind: FactorKind = {
   // Active from its enrollment: nothing to activate.
   activationProof: async () => undefined,
   challengeProof: async (_deps, { factor, submittedMac }) =>
-    Object.hasOwn(factor.recoveryCodes ?? {}, submittedMac)
+    submittedMac && Object.hasOwn(factor.recoveryCodes ?? {}, submittedMac)
       ? { spentCode: submittedMac }
       : undefined,
 };

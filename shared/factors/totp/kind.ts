@@ -15,7 +15,8 @@ const matchingStep = async (
   afterStep?: number,
 ) => {
   const { factor } = submitted;
-  if (!factor.sealedSecret) return undefined;
+  const { submittedMac } = submitted;
+  if (!factor.sealedSecret || !submittedMac) return undefined;
   const secret = await deps.secretBox.open(factor.sealedSecret, {
     clientId: submitted.clientId,
     userId: submitted.userId,
@@ -26,7 +27,7 @@ const matchingStep = async (
     key: submitted.key,
     purpose,
     binding: submitted.binding,
-    submittedMac: submitted.submittedMac,
+    submittedMac,
     afterStep,
   });
   return step === undefined ? undefined : { step };
