@@ -28,6 +28,7 @@ export {
   type LogLevel,
   MfaService,
   type MfaServiceProps,
+  type WebAuthnSettings,
 } from './mfa-service.js';
 export { MfaServiceStack, type MfaServiceStackProps } from './mfa-service-stack.js';
 export { MfaWebAcl, type MfaWebAclProps } from './mfa-web-acl.js';

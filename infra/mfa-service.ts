@@ -119,6 +119,13 @@ export interface MfaServiceProps {
    * @default - `emailSender`
    */
   readonly emailIdentity?: string;
+  /**
+   * Passkeys (`webauthn` factors): the relying party. `rpId` is the domain your pages are
+   * served from (or a parent of it), `origins` the exact origins of those pages
+   * (`https://app.example.com`); a passkey registered there works only there.
+   * @default - RP id `localhost`, origin `http://localhost:3000`: passkeys work only locally
+   */
+  readonly webauthn?: WebAuthnSettings;
   /** Function log level. @default 'info' */
   readonly logLevel?: LogLevel;
   /** Retention of function, workflow and access logs. @default RetentionDays.THREE_MONTHS */
@@ -237,6 +244,42 @@ const defaultPolicyEnv = (policy: Policy | undefined): Record<string, string> =>
 };
 const MAX_DEFAULT_POLICY_BYTES = 2048;
 
+/** The relying party of passkeys (`MfaServiceProps.webauthn`). */
+export interface WebAuthnSettings {
+  /** A domain, e.g. `example.com` (no scheme or port). */
+  readonly rpId: string;
+  /** Origins whose pages register and use passkeys, e.g. `https://app.example.com`. */
+  readonly origins: readonly string[];
+  /** Shown by the browser when a passkey is made. @default 'MFA Service' */
+  readonly rpName?: string;
+  /** `required`: a passkey meets `sca` alone; `preferred`: possession only without UV. @default 'required' */
+  readonly userVerification?: 'required' | 'preferred';
+}
+
+/** The WEBAUTHN_* variables of `webauthn`, checked by the config schema at synth. */
+const webauthnEnv = (settings: WebAuthnSettings | undefined): Record<string, string> => {
+  if (settings === undefined) return {};
+  const env: Record<string, string> = {
+    WEBAUTHN_RP_ID: settings.rpId,
+    WEBAUTHN_ORIGINS: settings.origins.join(','),
+    ...(settings.rpName === undefined ? {} : { WEBAUTHN_RP_NAME: settings.rpName }),
+    ...(settings.userVerification === undefined
+      ? {}
+      : { WEBAUTHN_USER_VERIFICATION: settings.userVerification }),
+  };
+  const { WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, WEBAUTHN_RP_NAME, WEBAUTHN_USER_VERIFICATION } =
+    serviceConfigSchema.shape;
+  try {
+    parseConfig(
+      z.object({ WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, WEBAUTHN_RP_NAME, WEBAUTHN_USER_VERIFICATION }),
+      env,
+    );
+  } catch (error) {
+    throw new Error(`MfaService: webauthn: ${(error as Error).message}`);
+  }
+  return env;
+};
+
 /**
  * The step-up MFA service: the REST API from the route table, one least-privilege function
  * per route and workflow task, the `MfaFlow` Express workflow, the MFA authorizer of the
@@ -330,6 +373,7 @@ export class MfaService extends Construct {
       ),
       ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
       ...defaultPolicyEnv(props.defaultPolicy),
+      ...webauthnEnv(props.webauthn),
       SMS_ALLOWED_COUNTRIES: countries.join(','),
       ...(props.smsSenderId ? { SMS_SENDER_ID: props.smsSenderId } : {}),
       EMAIL_SENDER: emailSender,

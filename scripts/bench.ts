@@ -195,7 +195,7 @@ console.log('DynamoDB requests per flow (start → challenge → verify), measur
 console.log(
   '  factor   SMS budget on   SMS budget off (SMS_PER_APP_PER_HOUR=0)   with a policy (DEFAULT_POLICY)',
 );
-for (const kind of ['email', 'totp', 'sms']) {
+for (const kind of ['email', 'totp', 'sms', 'webauthn']) {
   console.log(
     `  ${kind.padEnd(8)} ${String(withBudget[kind]?.dynamodb).padStart(13)}   ${String(withoutBudget[kind]?.dynamodb).padStart(14)}   ${String(withPolicy[kind]?.dynamodb).padStart(36)}`,
   );

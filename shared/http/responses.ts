@@ -141,6 +141,24 @@ export const challengeResponse = z.object({
   factorId: factorIdSchema,
   expiresAt: dateTime,
   resendAfter: dateTime,
+  binding: z.optional(
+    z
+      .string()
+      .check(
+        z.describe(
+          'webauthn: b64u(SHA-256(JCS({txn, amount, currency, payee, payeeAccount, consentId}))) of this transaction',
+        ),
+      ),
+  ),
+  nonce: z.optional(
+    z
+      .string()
+      .check(
+        z.describe(
+          "webauthn: this challenge's 16 random bytes (b64u); the WebAuthn challenge is SHA-256(JCS({binding, nonce}))",
+        ),
+      ),
+  ),
   publicKey: z.optional(
     webauthnOptions.check(
       z.describe(

@@ -5,6 +5,11 @@ import { routes } from '../../shared/routes.js';
 import { testClock, unique, uniquePhone, wrongCode } from '../support/flows.js';
 import { basicAuth, registerClient, startTestRuntime } from '../support/local.js';
 import { openApiClient, type Validated } from '../support/openapi-validator.js';
+import {
+  assert as assertPasskey,
+  newCredential,
+  register,
+} from '../support/webauthn-authenticator.js';
 
 /**
  * Every answer here is validated against the document the service serves at /openapi.json
@@ -258,6 +263,43 @@ describe('negative cases', () => {
 });
 
 describe('coverage', () => {
+  it('validates a passkey flow: creation options, request options with SPC data, invalid_credential', async () => {
+    const userId = unique('openapi-passkey');
+    const origin = `http://localhost:${new URL(runtime.url).port}`;
+    const enrolled = await post(`${users(userId)}/factors`, {
+      type: 'webauthn',
+      displayName: 'Laptop',
+    });
+    expect(enrolled.status).toBe(201);
+    const factorId = enrolled.body.factor.id as string;
+    const cred = newCredential();
+    const ceremony = (challenge: string) => ({ challenge, origin, rpId: 'localhost' });
+    const activated = await post(`${users(userId)}/factors/${factorId}/activate`, {
+      credential: register(cred, ceremony(enrolled.body.activation.publicKey.challenge)),
+    });
+    expect(activated.status).toBe(200);
+    const started = await post('/v1/authn', {
+      userId,
+      transaction: { amount: '10.00', currency: 'EUR', payee: 'Acme Ltd' },
+    });
+    const { stateToken } = started.body;
+    const challenged = await post(step(factorId, 'challenge'), { stateToken });
+    expect(challenged.body.securePaymentConfirmation).toBeDefined();
+    await refused(
+      post(step(factorId, 'verify'), {
+        stateToken,
+        credential: assertPasskey(cred, ceremony(Buffer.alloc(32).toString('base64url'))),
+      }),
+      401,
+      'invalid_credential',
+    );
+    const verified = await post(step(factorId, 'verify'), {
+      stateToken,
+      credential: assertPasskey(cred, ceremony(challenged.body.publicKey.challenge)),
+    });
+    expect(verified.body.status).toBe('SUCCESS');
+  });
+
   it('validated at least one answer of every route in the table', () => {
     const missing = routes
       .map((route) => `${route.method} ${route.path}`)

@@ -235,6 +235,8 @@ describe('passkeys: approving a payment', () => {
     const binding = sha256(
       canonicalize({ txn: started.transactionId, ...PAYMENT }) as string,
     ).toString('base64url');
+    // The answer names both, so the app can keep them with the assertion.
+    expect({ binding: body.binding, nonce: body.nonce }).toEqual({ binding, nonce });
     const expected = sha256(canonicalize({ binding, nonce }) as string).toString('base64url');
     expect(body.publicKey.challenge).toBe(expected);
 

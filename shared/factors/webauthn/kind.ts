@@ -105,10 +105,14 @@ export const webauthnKind: FactorKind = {
       const stored = await openCredential(deps.secretBox, { clientId, userId, factor });
       if (!stored) throw new Error('An active passkey factor without its credential');
       const { config } = deps;
-      const challenge = challengeOf(txn, nonce);
+      const binding = transactionBinding(txn);
+      const challenge = passkeyChallenge(binding, nonce).toString('base64url');
       const timeout = config.WEBAUTHN_TIMEOUT_SECONDS * 1000;
       const t = txn.transaction;
       return {
+        // What the challenge is made of (API.md "Receipts"): anyone can recompute it.
+        binding,
+        nonce,
         // PublicKeyCredentialRequestOptionsJSON for `PublicKeyCredential.parseRequestOptionsFromJSON`.
         publicKey: {
           challenge,
