@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bundleBudgetKib } from '../../infra/bundle-budget.js';
 import { accessOf } from '../../infra/permissions.js';
 import { stateMachineDefinition } from '../../local/template.js';
 import { routes } from '../../shared/routes.js';
@@ -18,17 +19,6 @@ beforeAll(() => {
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-
-/**
- * Bundles allowed above the 300 KiB target, and why (README "Performance"): enrolling holds
- * every kind's enrollment (phone-number metadata, the QR encoder); activating verifies passkey
- * registrations with @simplewebauthn/server, whose attestation formats need an X.509/ASN.1
- * stack. Both run once per factor, never on an authentication's path.
- */
-const BUNDLE_EXCEPTIONS_KIB: Readonly<Record<string, number>> = {
-  'factors-enroll': 320,
-  'factors-activate': 600,
-};
 
 describe('MfaFlow state machine', () => {
   it('is one EXPRESS machine with tracing, logging no execution data', () => {
@@ -130,7 +120,7 @@ describe('bundling', () => {
       // but for the two exceptions README "Performance" names.
       expect(sizes.size).toBe(functions.length);
       for (const [handler, bytes] of sizes) {
-        expect(bytes / 1024, handler).toBeLessThan(BUNDLE_EXCEPTIONS_KIB[handler] ?? 300);
+        expect(bytes / 1024, handler).toBeLessThan(bundleBudgetKib(handler));
       }
     } finally {
       if (previous === undefined) delete process.env.CDK_DOCKER;

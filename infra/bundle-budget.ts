@@ -1,0 +1,17 @@
+/** DESIGN.md: each Lambda bundle under 300 KiB minified (the AWS SDK external, zod/mini). */
+export const BUNDLE_TARGET_KIB = 300;
+
+/**
+ * Bundles allowed above the target, and why (README "Performance"): enrolling holds every
+ * kind's enrollment (phone-number metadata, the QR encoder); activating verifies passkey
+ * registrations with @simplewebauthn/server, whose attestation formats need an X.509/ASN.1
+ * stack. Both run once per factor, never on an authentication's path.
+ */
+const EXCEPTIONS_KIB: Readonly<Record<string, number>> = {
+  'factors-enroll': 310,
+  'factors-activate': 460,
+};
+
+/** The size a handler's bundle must stay under, in KiB. */
+export const bundleBudgetKib = (handler: string): number =>
+  EXCEPTIONS_KIB[handler] ?? BUNDLE_TARGET_KIB;
