@@ -73,7 +73,7 @@ export interface MfaSuccess {
   readonly tokenType: 'Bearer';
   /** Seconds until the token expires. */
   readonly expiresIn: number;
-  /** API.md "Receipts": a compact JWS describing the operation (not produced by every deployment yet). */
+  /** API.md "Receipts": a compact JWS (`typ: "sca-receipt+jwt"`) recording the operation; keep it. */
   readonly receipt?: string;
 }
 

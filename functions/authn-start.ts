@@ -4,7 +4,7 @@ import { workflow } from '../shared/compose/workflow.js';
 import { hashStateToken, newStateToken } from '../shared/domain/state-token.js';
 import { apiHandler } from '../shared/http/api-handler.js';
 import { startBody } from '../shared/http/schemas.js';
-import { signMfaToken } from '../shared/http/sign-token.js';
+import { signedSuccess } from '../shared/http/sign-token.js';
 
 /**
  * `POST /v1/authn`: starts an authentication transaction through `MfaFlow`, under the app's
@@ -18,7 +18,7 @@ export const handler = apiHandler(
   async (request) => {
     const { body, clientId, clientPolicy, requestId, deps } = request;
     const stateToken = newStateToken(deps.random, body.userId);
-    const { body: result, claims } = await deps.workflow.run({
+    const run = await deps.workflow.run({
       operation: 'start',
       requestId,
       clientId,
@@ -27,8 +27,8 @@ export const handler = apiHandler(
       // Read with the app's client record (cached): no extra request.
       ...(clientPolicy ? { policy: clientPolicy } : {}),
     });
-    if (claims)
-      return { status: 200, body: { ...result, ...(await signMfaToken(request, claims)) } };
+    const { body: result, claims } = run;
+    if (claims) return { status: 200, body: { ...result, ...(await signedSuccess(request, run)) } };
     return {
       status: 200,
       body: result.status === 'MFA_REQUIRED' ? { ...result, stateToken } : result,

@@ -43,6 +43,15 @@ new MfaServiceStack(app, 'MfaServiceStack', {
     context('factorChangeMaxAge') === undefined
       ? undefined
       : Duration.seconds(Number(context('factorChangeMaxAge'))),
+  ...(context('webauthnRpId')
+    ? {
+        webauthn: {
+          rpId: context('webauthnRpId') as string,
+          origins: list(context('webauthnOrigins')) ?? [],
+          ...(context('webauthnRpName') ? { rpName: context('webauthnRpName') } : {}),
+        },
+      }
+    : {}),
 });
 
 // Every synth (cdk synth/deploy, the local runtime's re-synth) fails on an unacknowledged

@@ -6,7 +6,8 @@ import { MfaService, type MfaServiceProps } from './mfa-service.js';
 
 export interface MfaServiceStackProps extends StackProps, Omit<MfaServiceProps, 'data'> {
   /**
-   * What `cdk destroy` does with the table, data key, OTP secret and audit log.
+   * What `cdk destroy` does with the table, data key, OTP secret, audit log and (unless
+   * `signingKeyRemovalPolicy` says otherwise) the token signing keys.
    * @default RemovalPolicy.RETAIN
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
@@ -30,7 +31,11 @@ export class MfaServiceStack extends Stack {
       removalPolicy: props.dataRemovalPolicy,
       auditRetention: props.auditRetention,
     });
-    this.service = new MfaService(this, 'Service', { ...props, data: this.data });
+    this.service = new MfaService(this, 'Service', {
+      ...props,
+      signingKeyRemovalPolicy: props.signingKeyRemovalPolicy ?? props.dataRemovalPolicy,
+      data: this.data,
+    });
     const { service, data } = this;
     const outputs: Record<string, string> = {
       ApiUrl: service.api.url,

@@ -126,6 +126,12 @@ export interface MfaServiceProps {
    * @default - RP id `localhost`, origin `http://localhost:3000`: passkeys work only locally
    */
   readonly webauthn?: WebAuthnSettings;
+  /**
+   * What `cdk destroy` does with the token signing keys. They are evidence: every receipt
+   * they signed verifies only while their public key is published.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly signingKeyRemovalPolicy?: RemovalPolicy;
   /** Function log level. @default 'info' */
   readonly logLevel?: LogLevel;
   /** Retention of function, workflow and access logs. @default RetentionDays.THREE_MONTHS */
@@ -336,25 +342,28 @@ export class MfaService extends Construct {
     this.jwksUrl = `${this.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
 
     const keyVersion = props.signingKeyVersion ?? 1;
+    const signingKeyRemoval = props.signingKeyRemovalPolicy ?? RemovalPolicy.RETAIN;
     if (!Number.isInteger(keyVersion) || keyVersion < 1) {
       throw new Error('MfaService: signingKeyVersion must be a whole number ≥ 1');
     }
-    // The current key signs; the previous one (after a rotation) stays published until the
-    // next. Version 1 keeps the id it always had, so existing stacks keep their key.
+    // The current key signs; every earlier one stays (it cannot sign: only the first has
+    // `kms:Sign`) and is published for good, so every receipt it signed stays verifiable.
+    // Version 1 keeps the id it always had, so existing stacks keep their key.
     const signingKey = (version: number) =>
       new Key(this, version === 1 ? 'SigningKey' : `SigningKeyV${version}`, {
         description: `ES256 signing key of MFA tokens (version ${version})`,
         keySpec: KeySpec.ECC_NIST_P256,
         keyUsage: KeyUsage.SIGN_VERIFY,
-        // Not data: tokens live at most an hour. Destroy schedules deletion, undoable for 30 days.
-        removalPolicy: RemovalPolicy.DESTROY,
-        pendingWindow: Duration.days(30),
+        // Evidence: the receipts it signed must stay verifiable, so by default the key outlives
+        // the stack (delete it by hand once no receipt it signed matters; README "Destroy").
+        removalPolicy: signingKeyRemoval,
+        ...(signingKeyRemoval === RemovalPolicy.RETAIN ? {} : { pendingWindow: Duration.days(30) }),
         // Administration only: `kms:Sign` is added below for the signing function alone.
         policy: accountKeyPolicy(),
       });
     this.signingKeys =
       signingMode === 'kms'
-        ? [keyVersion, keyVersion - 1].filter((v) => v >= 1).map(signingKey)
+        ? Array.from({ length: keyVersion }, (_, index) => signingKey(keyVersion - index))
         : [];
     this.signingKey = this.signingKeys[0];
 

@@ -35,11 +35,12 @@ const DEFAULT_RETAIN_SECONDS = envelopeRetainSeconds(900);
 
 export const USAGE = `Usage: npm run signing-key -- rotate [target] [--retain-seconds N]
 
-Adds a new ES256 signing key; the key that signed until now is retired and stays in the JWKS
-for --retain-seconds (default ${DEFAULT_RETAIN_SECONDS}: the token life of 900 s, 60 s of skew and
-600 s in which warm functions may still sign with the old key; use TOKEN_TTL_SECONDS + 660
-if you changed the token life). Keys retired longer ago are dropped. Prints
-{kid} and, for --table, the kids retired and dropped. Verifiers fetch the JWKS again when
+Adds a new ES256 signing key; the key that signed until now is retired. Keys retired longer
+than --retain-seconds ago (default ${DEFAULT_RETAIN_SECONDS}: the token life of 900 s, 60 s of
+skew and 600 s in which warm functions may still sign with the old key; use
+TOKEN_TTL_SECONDS + 660 if you changed the token life) lose their private half; every public
+key stays in the JWKS for good (receipts it signed stay verifiable). Prints {kid} and, for
+--table, the kids retired and those whose private half was dropped. Verifiers fetch the JWKS again when
 they meet the new kid.
 
 Target:

@@ -1,6 +1,7 @@
 import type { PreviousChallenge, TransactionRef } from './domain/entities.js';
 import type { MfaTokenClaims } from './domain/mfa-token.js';
 import type { Policy } from './domain/policy/index.js';
+import type { ReceiptContent } from './domain/receipt.js';
 import { type ErrorCode, isErrorCode, MfaError, type ProblemExtras } from './errors.js';
 import type { AssertionJson } from './factors/webauthn/assertion.js';
 
@@ -79,6 +80,8 @@ export interface FlowResult {
   readonly body: Record<string, unknown>;
   /** Verify only: the claims the API handler signs into the MFA token. */
   readonly claims?: VerifiedClaims;
+  /** With the claims: what the API handler adds to them to sign the SCA receipt. */
+  readonly receipt?: ReceiptContent;
 }
 
 /**
@@ -172,8 +175,12 @@ export const refusal = (error: MfaError): FlowOutcome => {
 export const flowResult = (output: unknown): FlowResult => {
   const outcome = output as Partial<FlowOutcome> | null;
   if (outcome?.ok === true && isRecord(outcome.body)) {
-    const { body, claims } = outcome;
-    return claims === undefined ? { body } : { body, claims };
+    const { body, claims, receipt } = outcome;
+    return {
+      body,
+      ...(claims === undefined ? {} : { claims }),
+      ...(receipt === undefined ? {} : { receipt }),
+    };
   }
   if (outcome?.ok === false && isErrorCode(outcome.code)) {
     const { [RETRY_AFTER]: retryAfter, ...extras } = outcome.extras ?? {};

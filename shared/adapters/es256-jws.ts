@@ -3,7 +3,8 @@ import { calculateJwkThumbprint } from 'jose';
 import { CryptoError } from '../domain/crypto-error.js';
 import { toLowSP256 } from '../domain/ecdsa-signature.js';
 import { MFA_TOKEN_ALG, MFA_TOKEN_TYPE, type MfaTokenClaims } from '../domain/mfa-token.js';
-import type { PublicJwk } from '../ports/signer.js';
+import type { ReceiptClaims } from '../domain/receipt.js';
+import type { JwsType, PublicJwk } from '../ports/signer.js';
 
 /**
  * The JWS pieces every token signer shares (KMS, envelope and the local key file), so they
@@ -14,8 +15,12 @@ import type { PublicJwk } from '../ports/signer.js';
 const b64url = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
 
 /** RFC 7515 signing input: base64url(header) "." base64url(claims), header alg/typ/kid. */
-export const encodeSigningInput = (kid: string, claims: MfaTokenClaims): string => {
-  const header = { alg: MFA_TOKEN_ALG, typ: MFA_TOKEN_TYPE, kid };
+export const encodeSigningInput = (
+  kid: string,
+  claims: MfaTokenClaims | ReceiptClaims,
+  typ: JwsType = MFA_TOKEN_TYPE,
+): string => {
+  const header = { alg: MFA_TOKEN_ALG, typ, kid };
   return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
 };
 

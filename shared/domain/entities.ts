@@ -4,6 +4,7 @@
  * (`ports/store.ts`) read and write them.
  */
 import type { Policy, PolicyState, PolicyTransaction } from './policy/index.js';
+import type { ReceiptFactor } from './receipt.js';
 
 export interface ClientRecord {
   readonly clientId: string;
@@ -145,6 +146,8 @@ export interface TransactionRecord {
   readonly amr?: readonly string[];
   /** Factors verified so far in an open transaction (factor sequencing); absent: none. */
   readonly steps?: number;
+  /** The receipt entries of the factors verified so far (factor sequencing). */
+  readonly verifiedFactors?: readonly ReceiptFactor[];
   /** The app's policy counts email as possession (`emailIsPossession`). */
   readonly emailIsPossession?: boolean;
   /** `deviceRef(context.deviceId)`: the device a successful SCA remembers. */

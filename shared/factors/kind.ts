@@ -2,6 +2,7 @@ import type { ServiceConfig } from '../config.js';
 import type { FactorType, StoredFactor, TransactionRecord } from '../domain/entities.js';
 import type { ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding, otpMac } from '../domain/otp.js';
+import type { PasskeyEvidence } from '../domain/receipt.js';
 import type { TaskDeps } from '../flow-task.js';
 
 export type { ScaCategory } from '../domain/mfa-token.js';
@@ -37,6 +38,8 @@ export interface RegisteredFactor {
 }
 
 export interface SignedProof {
+  /** The assertion and the key it verified with, for the receipt. */
+  readonly evidence: PasskeyEvidence;
   readonly nonce: string;
   readonly signCount: number;
   readonly backupState: boolean;

@@ -101,6 +101,13 @@ const tokenMembers = {
   token: z.string().check(z.describe('The MFA token: a compact JWS, ES256, `typ: mfa+jwt`.')),
   tokenType: z.literal('Bearer'),
   expiresIn: whole.check(z.describe('seconds')),
+  receipt: z
+    .string()
+    .check(
+      z.describe(
+        'The SCA receipt: a compact JWS (ES256, `typ: sca-receipt+jwt`, the same keys as tokens) recording the operation: binding, factors (a passkey with its own signature), policy. No `exp`: keep it.',
+      ),
+    ),
 };
 
 const mfaRequired = z.object({

@@ -51,7 +51,9 @@ export const requestExamples = {
   },
 } as const;
 
-const signed = { token: TOKEN, tokenType: 'Bearer', expiresIn: 900 };
+const RECEIPT =
+  'eyJhbGciOiJFUzI1NiIsInR5cCI6InNjYS1yZWNlaXB0K2p3dCIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1LTEyMyJ9.c2ln';
+const signed = { token: TOKEN, tokenType: 'Bearer', expiresIn: 900, receipt: RECEIPT };
 const requirement = { level: 'sca', categories: ['possession'] };
 
 export const answerExamples = {

@@ -1,4 +1,8 @@
 import type { MfaTokenClaims } from '../domain/mfa-token.js';
+import type { ReceiptClaims } from '../domain/receipt.js';
+
+/** The JWS types the service signs: MFA tokens and SCA receipts. */
+export type JwsType = 'mfa+jwt' | 'sca-receipt+jwt';
 
 /** A public EC P-256 JWK as published in the JWKS (never any private member). */
 export interface PublicJwk {
@@ -17,8 +21,11 @@ export interface PublicJwk {
  * fallback key and never an unsigned token.
  */
 export interface TokenSigner {
-  /** Compact JWS: alg ES256, typ "mfa+jwt", kid of the active key. */
-  sign(claims: MfaTokenClaims): Promise<string>;
+  /**
+   * Compact JWS: alg ES256, kid of the active key, `typ` "mfa+jwt" (a token) or
+   * "sca-receipt+jwt" (a receipt, `ReceiptClaims`).
+   */
+  sign(claims: MfaTokenClaims | ReceiptClaims, typ?: JwsType): Promise<string>;
   /** Every key a still-valid token may carry: the active one and those being retired. */
   publicJwks(): Promise<{ readonly keys: readonly PublicJwk[] }>;
 }

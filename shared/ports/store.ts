@@ -11,6 +11,7 @@ import type {
   UserFactors,
 } from '../domain/entities.js';
 import type { PolicyState } from '../domain/policy/index.js';
+import type { ReceiptFactor } from '../domain/receipt.js';
 import type { RegisteredFactor } from '../factors/kind.js';
 
 /** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
@@ -175,6 +176,8 @@ export interface TransactionStore {
         amr: readonly string[];
         /** Factors verified before (`steps` as read): a concurrent step must not be overwritten. */
         stepsBefore: number;
+        /** The receipt entries of every factor verified so far, this one included. */
+        verified: readonly ReceiptFactor[];
       };
       codeMac?: string;
       step?: number;

@@ -1,3 +1,4 @@
+import { transactionBinding } from '../domain/binding.js';
 import type { UserFactors } from '../domain/entities.js';
 import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import type { PolicyDecision } from '../domain/policy/index.js';
@@ -120,6 +121,12 @@ const exempt = async (
         ...(input.consentId ? { consent_id: input.consentId } : {}),
         ...(input.transaction ? { authorization_details: paymentDetails(input.transaction) } : {}),
         sca: scaClaim(policy),
+      },
+      // Nobody authenticated: no factors; the policy's decision is the record.
+      receipt: {
+        binding: transactionBinding({ transactionId, ...input }),
+        factors: [],
+        policy: scaClaim(policy),
       },
     },
   };

@@ -1,8 +1,10 @@
+import { transactionBinding } from '../domain/binding.js';
 import type { StoredFactor, TransactionView, UserFactors } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-lock.js';
 import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
+import type { ReceiptFactor } from '../domain/receipt.js';
 import { factorHelps, type Level, levelMet, union } from '../domain/requirement.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
@@ -105,6 +107,11 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const amr = union(txn.amr ?? [], signed?.amr ?? kind.amr);
   const finished = levelMet(level, proven);
   const acr = acrFor(proven);
+  // This factor's receipt entry (a passkey's with its own signature), after those before it.
+  const verified: ReceiptFactor[] = [
+    ...(txn.verifiedFactors ?? []),
+    { type, categories: [...categories], verifiedAt: now, ...signed?.evidence },
+  ];
   const complete = (seen: UserFactors) => {
     // The user's policy state after this success (RTS counters, device, series), if it changes.
     const policyState = finished ? verifiedStateWrite(txn, seen, acr, now) : undefined;
@@ -122,7 +129,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
             signed: { signCount: signed.signCount, backupState: signed.backupState },
           }
         : {}),
-      ...(finished ? {} : { partial: { proven, amr, stepsBefore: txn.steps ?? 0 } }),
+      ...(finished ? {} : { partial: { proven, amr, stepsBefore: txn.steps ?? 0, verified } }),
       ...(policyState ? { policyState } : {}),
     });
   };
@@ -175,6 +182,11 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
       // What the app's policy decided at the start.
       sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
+    },
+    receipt: {
+      binding: transactionBinding(txn),
+      factors: verified,
+      policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
     },
   };
 };

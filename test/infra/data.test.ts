@@ -90,14 +90,13 @@ describe('stateful resources', () => {
     dev.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
   });
 
-  it('only the token signing key and logs are deleted with the service; the key after 30 days', () => {
-    const [signing] = ofType(resources, 'AWS::KMS::Key').filter(
-      ([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256',
-    );
-    expect(signing?.[1]).toMatchObject({
-      DeletionPolicy: 'Delete',
-      Properties: { PendingWindowInDays: 30 },
-    });
+  it('the data and the token signing key (evidence for receipts) are retained; a dev stack deletes the key after 30 days', () => {
+    const signingKeys = (template: typeof resources) =>
+      ofType(template, 'AWS::KMS::Key').filter(
+        ([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256',
+      );
+    const [signing] = signingKeys(resources);
+    expect(signing?.[1].DeletionPolicy).toBe('Retain');
     const retained = Object.entries(resources)
       .filter(([, r]) => r.DeletionPolicy === 'Retain')
       .map(([id]) => id)
@@ -105,8 +104,14 @@ describe('stateful resources', () => {
     const accountWide = retained.filter((id) => /^ServiceApi(Account|CloudWatchRole)/.test(id));
     expect(accountWide).toHaveLength(2);
     expect(retained.filter((id) => !accountWide.includes(id))).toEqual(
-      Object.values(STATEFUL_IDS).sort(),
+      [...Object.values(STATEFUL_IDS), signing?.[0]].sort(),
     );
+    const dev = synthStack({ dataRemovalPolicy: RemovalPolicy.DESTROY }).template.toJSON()
+      .Resources as typeof resources;
+    expect(signingKeys(dev)[0]?.[1]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { PendingWindowInDays: 30 },
+    });
   });
 });
 

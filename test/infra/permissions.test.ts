@@ -436,14 +436,26 @@ describe('signing key rotation (signingKeyVersion)', () => {
     ).toBe(false);
   });
 
-  it('version 3 drops version 1; a version below 1 fails the synth', () => {
+  it('version 3 keeps versions 2 and 1, retained and published; a version below 1 fails the synth', () => {
     const resources = synthStack({ signingKeyVersion: 3 }).template.toJSON().Resources as Resources;
-    const ids = ofType(resources, 'AWS::KMS::Key')
-      .filter(([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256')
-      .map(([id]) => id);
+    const keys = ofType(resources, 'AWS::KMS::Key').filter(
+      ([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256',
+    );
+    const ids = keys.map(([id]) => id);
     expect(ids.some((id) => id.includes('SigningKeyV3'))).toBe(true);
     expect(ids.some((id) => id.includes('SigningKeyV2'))).toBe(true);
-    expect(ids).toHaveLength(2);
+    expect(ids.some((id) => /SigningKey[0-9A-F]{8}$/.test(id))).toBe(true);
+    expect(ids).toHaveLength(3);
+    // Receipts are records: a key that signed one is never deleted with the stack.
+    for (const [id, key] of keys) expect(key.DeletionPolicy, id).toBe('Retain');
+    // Every version is published (SIGNING_KEY_IDS of the JWKS function).
+    const jwks = ofType(resources, 'AWS::Lambda::Function').find(([, fn]) =>
+      JSON.stringify(fn.Properties.Tags ?? []).includes('well-known-jwks'),
+    );
+    if (!jwks) throw new Error('no well-known-jwks function');
+    const env = (jwks[1].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(JSON.stringify(env.SIGNING_KEY_IDS).match(/SigningKey/g)).toHaveLength(3);
     expect(() => synthStack({ signingKeyVersion: 0 })).toThrow(/signingKeyVersion/);
   });
 });

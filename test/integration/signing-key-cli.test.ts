@@ -98,10 +98,15 @@ describe('npm run signing-key -- rotate', () => {
     );
     ddb.destroy();
     expect(item.version).toBe(2);
-    expect(item.keys.map((key: { kid: string }) => key.kid)).toEqual([
+    // Every key stays (its public half: receipts it signed stay verifiable); the one retired
+    // past the retention has no private half any more.
+    const keys = item.keys as { kid: string; sealedPrivateKey?: string }[];
+    expect(keys.map((key) => key.kid)).toEqual([
       secondResult.kid,
       firstResult.kid,
+      ...firstResult.retired,
     ]);
+    expect(keys.map((key) => key.sealedPrivateKey !== undefined)).toEqual([true, true, false]);
     expect(JSON.stringify(item)).not.toMatch(/"d"/);
   });
 

@@ -187,7 +187,7 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
     await t.step(
       complete(t, 'h4', 'f1', 'r4', {
         spentCode: 'c3',
-        partial: { proven: ['possession'], amr: ['otp'], stepsBefore: 0 },
+        partial: { proven: ['possession'], amr: ['otp'], stepsBefore: 0, verified: [] },
       }),
     );
     await t.look();

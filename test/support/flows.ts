@@ -72,12 +72,13 @@ export const activeFactor = async (
   userId: string,
   kind: 'sms' | 'email',
   to: string,
+  auth = basicAuth(),
 ) => {
   const body = kind === 'sms' ? { type: 'sms', phoneNumber: to } : { type: 'email', email: to };
-  const enrolled = await enroll(base, userId, body);
+  const enrolled = await enroll(base, userId, body, auth);
   expect(enrolled.status).toBe(201);
   const factorId = (await json(enrolled)).factor.id as string;
-  const activated = await activate(base, userId, factorId, await lastCode(base, to));
+  const activated = await activate(base, userId, factorId, await lastCode(base, to), auth);
   expect(activated.status).toBe(200);
   return factorId;
 };

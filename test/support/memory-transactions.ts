@@ -228,6 +228,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
               set(next, [...t, 'proven'], [...a.partial.proven]);
               set(next, [...t, 'amr'], [...a.partial.amr]);
               set(next, [...t, 'steps'], a.partial.stepsBefore + 1);
+              set(next, [...t, 'verifiedFactors'], [...a.partial.verified]);
               remove(next, [...t, 'challengeFactorId']);
               remove(next, [...t, 'codeExpiresAt']);
             } else {

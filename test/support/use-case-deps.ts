@@ -129,7 +129,7 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
     secretBox: plainBox,
     otpKeys: { otpMacKey: async () => OTP_KEY },
     signer: {
-      sign: async (claims) => (await issuer).sign({ ...claims }),
+      sign: async (claims, typ) => (await issuer).sign({ ...claims }, typ ? { typ } : undefined),
       publicJwks: async () => ({ keys: [(await issuer).publicJwk as unknown as PublicJwk] }),
     },
     log: logger.child({ requestId: 'req-1' }),

@@ -164,7 +164,7 @@ describe('envelope token signer', () => {
     expect(kms.calls).toHaveLength(0);
   });
 
-  it('follows a rotation: the newest unretired key signs, the retired one stays published for retainSeconds', async () => {
+  it('follows a rotation: the newest unretired key signs, the retired one stays published', async () => {
     const { store, signer } = setup();
     const first = decodeProtectedHeader(await signer.sign(claims)).kid;
     // A second key made the same way (by another signer on an empty store), then rotated in.
@@ -190,11 +190,11 @@ describe('envelope token signer', () => {
     const token = await rotated.sign(claims);
     expect(decodeProtectedHeader(token).kid).toBe(fresh.kid);
     expect((await rotated.publicJwks()).keys.map((k) => k.kid)).toEqual([fresh.kid, first]);
-    nowMs += 960_000;
-    expect((await rotated.publicJwks()).keys.map((k) => k.kid)).toEqual([fresh.kid]);
+    nowMs += 960_000 * 100;
+    expect((await rotated.publicJwks()).keys.map((k) => k.kid)).toEqual([fresh.kid, first]);
   });
 
-  it('rotates: a new key signs after the refresh, the old one stays published for retainSeconds, then goes', async () => {
+  it('rotates: a new key signs after the refresh; a key retired for longer than retainSeconds loses its private half and stays published', async () => {
     const { store, signer, secretBox } = setup();
     const first = decodeProtectedHeader(await signer.sign(claims)).kid;
     const rotate = () =>
@@ -213,7 +213,21 @@ describe('envelope token signer', () => {
     nowMs += 960_000;
     const third = await rotate();
     expect(third).toEqual({ kid: expect.any(String), retired: [second.kid], dropped: [first] });
-    expect(store.item()?.keys.map((k) => k.kid)).toEqual([third.kid, second.kid]);
+    const keys = store.item()?.keys ?? [];
+    expect(keys.map((k) => k.kid)).toEqual([third.kid, second.kid, first]);
+    expect(keys.map((k) => k.sealedPrivateKey !== undefined)).toEqual([true, true, false]);
+    // Every key that ever signed is published: what `first` signed still verifies.
+    nowMs += 300_000;
+    expect((await signer.publicJwks()).keys.map((k) => k.kid)).toEqual([
+      third.kid,
+      second.kid,
+      first,
+    ]);
+    expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(third.kid);
+    // A fourth rotation has nothing more to drop from `first`.
+    nowMs += 960_000;
+    const fourth = await rotate();
+    expect(fourth.dropped).toEqual([second.kid]);
   });
 
   it('of two rotations at once, one fails and changes nothing', async () => {

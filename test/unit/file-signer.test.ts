@@ -108,7 +108,7 @@ describe('file token signer', () => {
     expect((await readdir(dir)).sort()).toEqual([SIGNING_KEYS_FILE]);
   });
 
-  it('rotates: the new key signs, the old one stays published for retainSeconds', async () => {
+  it('rotates: the new key signs, the old one stays published for good (receipts are records)', async () => {
     const signer = createFileSigner(props());
     const oldToken = await signer.sign(claims);
     const oldKid = kidOf(oldToken);
@@ -128,23 +128,32 @@ describe('file token signer', () => {
     nowMs = T0 + 10_000 + RETAIN_SECONDS * 1000 - 1;
     expect(await kids(signer)).toEqual([newKid, oldKid]);
 
-    nowMs = T0 + 10_000 + RETAIN_SECONDS * 1000;
-    expect(await kids(signer)).toEqual([newKid]);
-    await expect(verifyWith(oldToken, await signer.publicJwks())).rejects.toThrow();
+    nowMs = T0 + 10_000 + RETAIN_SECONDS * 1000 * 100;
+    expect(await kids(signer)).toEqual([newKid, oldKid]);
     await expect(verifyWith(newToken, await signer.publicJwks())).resolves.toBeDefined();
     expect((await stat(keyFile())).mode & 0o777).toBe(0o600);
   });
 
-  it('drops keys retired longer than retainSeconds when rotating again', async () => {
+  it('drops the private half of keys retired longer than retainSeconds; their public half stays published', async () => {
     const signer = createFileSigner(props());
-    const firstKid = kidOf(await signer.sign(claims));
+    const firstToken = await signer.sign(claims);
+    const firstKid = kidOf(firstToken);
     const { kid: secondKid } = await rotateFileSigningKey(props());
     nowMs = T0 + RETAIN_SECONDS * 1000;
     const { kid: thirdKid } = await rotateFileSigningKey(props());
     const stored = await storedKeys();
-    expect(stored.map((k) => k.kid)).toEqual([secondKid, thirdKid]);
-    expect(stored.map((k) => k.kid)).not.toContain(firstKid);
-    expect(await kids(signer)).toEqual([thirdKid, secondKid]);
+    expect(stored.map((k) => k.kid)).toEqual([firstKid, secondKid, thirdKid]);
+    const first = stored.find((k) => k.kid === firstKid) as Record<string, unknown>;
+    expect(first).not.toHaveProperty('privateJwk');
+    expect(first.publicJwk).toMatchObject({ kty: 'EC', crv: 'P-256' });
+    expect(JSON.stringify(first)).not.toContain('"d"');
+    // Within its retention the second key keeps its private half.
+    expect(stored.find((k) => k.kid === secondKid)).toHaveProperty('privateJwk');
+    expect(await kids(signer)).toEqual([thirdKid, secondKid, firstKid]);
+    // What the first key signed still verifies: a receipt's key never disappears.
+    await expect(verifyWith(firstToken, await signer.publicJwks())).resolves.toBeDefined();
+    // A restarted signer reads the public-only key back.
+    expect(await kids(createFileSigner(props()))).toEqual([thirdKid, secondKid, firstKid]);
     expect((await readdir(dir)).sort()).toEqual([SIGNING_KEYS_FILE]);
   });
 

@@ -61,6 +61,12 @@ describe('an exempt start', () => {
         ],
         sca: { decision: 'exempt', exemption: 'low_value' },
       },
+      // The receipt: nobody authenticated (no factors); the policy's decision is the record.
+      receipt: {
+        binding: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        factors: [],
+        policy: { decision: 'exempt', exemption: 'low_value' },
+      },
     });
     expect(h.stores.user(CLIENT, 'ann')).toMatchObject({
       policyRev: 1,

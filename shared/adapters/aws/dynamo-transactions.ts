@@ -222,7 +222,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         update: `SET ${
           a.partial
             ? // Factor sequencing: open for the next factor, with what is proven so far.
-              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps`
+              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps, ${T}.verifiedFactors = :verified`
             : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
         }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
           signed ? `, ${F}.signCount = :count, ${F}.backupState = :bs` : ''
@@ -264,6 +264,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
                 ':proven': a.partial.proven,
                 ':amr': a.partial.amr,
                 ':steps': a.partial.stepsBefore + 1,
+                ':verified': a.partial.verified,
                 ...(a.partial.stepsBefore > 0 ? { ':stepsBefore': a.partial.stepsBefore } : {}),
               }
             : { ':success': 'SUCCESS', ':fid': a.factorId }),

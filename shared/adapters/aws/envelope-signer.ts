@@ -24,13 +24,17 @@ export const SIGNING_KEYS_ITEM: ItemKey = { pk: 'KEYS#token-signing', sk: 'ES256
  */
 export const SIGNING_KEY_PURPOSE = 'mfa-token-signing-key';
 
-/** One ES256 key: the public JWK in clear, the PKCS#8 private key sealed under KMS. */
+/**
+ * One ES256 key: the public JWK in clear, the PKCS#8 private key sealed under KMS. A key
+ * retired for longer than `retainSeconds` loses its private key and keeps its public one: it
+ * stays in the JWKS for good, so every receipt it signed stays verifiable.
+ */
 export interface StoredSigningKey {
   /** RFC 7638 thumbprint of the public key. */
   readonly kid: string;
   readonly publicJwk: PublicJwk;
-  /** `envelope-format.ts` string, context `{ purpose, kid }`. */
-  readonly sealedPrivateKey: string;
+  /** `envelope-format.ts` string, context `{ purpose, kid }`; absent once dropped. */
+  readonly sealedPrivateKey?: string;
   /** RFC 3339. */
   readonly createdAt: string;
   /** RFC 3339; set when a newer key took over signing. */
@@ -118,7 +122,9 @@ const parseSet = (value: unknown): SigningKeySet => {
   for (const key of keys as Partial<StoredSigningKey>[]) {
     const ok =
       isText(key?.kid) &&
-      isText(key.sealedPrivateKey) &&
+      (key.sealedPrivateKey === undefined || isText(key.sealedPrivateKey)) &&
+      // Only a retired key may have lost its private half.
+      (key.sealedPrivateKey !== undefined || key.retiredAt !== undefined) &&
       typeof key.publicJwk === 'object' &&
       isTime(key.createdAt) &&
       (key.retiredAt === undefined || isTime(key.retiredAt));
@@ -161,6 +167,7 @@ interface ActiveKey {
 
 /** Opens a stored key (one KMS `Decrypt`) and checks it is the key its kid names. */
 const openKey = async (secretBox: SecretBox, stored: StoredSigningKey): Promise<ActiveKey> => {
+  if (!stored.sealedPrivateKey) return refuse(`key ${stored.kid} has no private key`);
   const der = await secretBox.open(stored.sealedPrivateKey, sealContext(stored.kid));
   let privateKey: KeyObject;
   try {
@@ -206,8 +213,10 @@ const readOrCreate = async (
 /**
  * Rotation of the envelope signer's key: a new key is added and signs from the next refresh of
  * each warm signer (`refreshSeconds`, 5 min by default); the key that signed until now is marked
- * retired and stays in the JWKS for `retainSeconds`; keys retired longer ago than that are
- * dropped. One conditional write: of two rotations at once, one fails and changes nothing.
+ * retired; keys retired longer ago than `retainSeconds` (no warm signer can still use them)
+ * have their private key dropped. Every public key stays in the JWKS for good: receipts are
+ * records, and a key that ever signed one must still verify it. One conditional write: of two
+ * rotations at once, one fails and changes nothing.
  */
 export const rotateEnvelopeSigningKey = async (
   props: Pick<EnvelopeSignerProps, 'store' | 'secretBox' | 'now' | 'retainSeconds'>,
@@ -216,14 +225,18 @@ export const rotateEnvelopeSigningKey = async (
   const set = await readOrCreate(props);
   const fresh = await newStoredKey(secretBox, now());
   const at = now();
-  const kept = set.keys.filter(
-    (key) =>
-      key.retiredAt === undefined || time(key.retiredAt) + retainSeconds * 1000 > at.getTime(),
-  );
+  const expired = (key: StoredSigningKey) =>
+    key.retiredAt !== undefined && time(key.retiredAt) + retainSeconds * 1000 <= at.getTime();
+  const dropped = set.keys.filter((key) => expired(key) && key.sealedPrivateKey !== undefined);
   const next: SigningKeySet = {
     keys: [
       fresh,
-      ...kept.map((key) => (key.retiredAt ? key : { ...key, retiredAt: at.toISOString() })),
+      ...set.keys.map((key): StoredSigningKey => {
+        if (!key.retiredAt) return { ...key, retiredAt: at.toISOString() };
+        if (!expired(key)) return key;
+        const { sealedPrivateKey: _dropped, ...publicOnly } = key;
+        return publicOnly;
+      }),
     ],
     version: (set.version ?? 0) + 1,
   };
@@ -232,8 +245,8 @@ export const rotateEnvelopeSigningKey = async (
   }
   return {
     kid: fresh.kid,
-    retired: kept.filter((key) => !key.retiredAt).map((key) => key.kid),
-    dropped: set.keys.filter((key) => !kept.includes(key)).map((key) => key.kid),
+    retired: set.keys.filter((key) => !key.retiredAt).map((key) => key.kid),
+    dropped: dropped.map((key) => key.kid),
   };
 };
 
@@ -249,7 +262,8 @@ export const rotateEnvelopeSigningKey = async (
  * containers racing, one key wins and both use it). `publicJwks` never creates: before the
  * first token it publishes no key, and verifiers fetch the JWKS again on an unknown kid.
  * A warm signer re-reads the set every `refreshSeconds` to follow a rotation (the newest
- * unretired key signs; retired keys stay published for `retainSeconds`); when that read
+ * unretired key signs; every key stays published, a retired one's private half dropped at the
+ * next rotation after `retainSeconds`); when that read
  * fails it keeps signing with the key it holds. Every other failure rejects: there is no
  * fallback key and never an unsigned token.
  *
@@ -298,9 +312,9 @@ export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner =>
   };
 
   return {
-    sign: async (claims) => {
+    sign: async (claims, typ) => {
       const { kid, privateKey } = await activeKey();
-      const signingInput = encodeSigningInput(kid, claims);
+      const signingInput = encodeSigningInput(kid, claims, typ);
       const signature = sign('sha256', Buffer.from(signingInput), {
         key: privateKey,
         dsaEncoding: 'ieee-p1363',
@@ -311,13 +325,10 @@ export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner =>
     publicJwks: async () => {
       const found = await store.get();
       if (!found) return { keys: [] };
-      const nowMs = now().getTime();
-      const published = parseSet(found)
-        .keys.filter(
-          (key) =>
-            key.retiredAt === undefined || time(key.retiredAt) + retainSeconds * 1000 > nowMs,
-        )
-        .sort((a, b) => time(b.createdAt) - time(a.createdAt));
+      // Every key that ever signed, newest first: receipts stay verifiable for good.
+      const published = [...parseSet(found).keys].sort(
+        (a, b) => time(b.createdAt) - time(a.createdAt),
+      );
       return { keys: await Promise.all(published.map(checkedPublicJwk)) };
     },
   };

@@ -82,9 +82,9 @@ export const createKmsSigner = (props: KmsSignerProps): TokenSigner => {
   };
 
   return {
-    sign: async (claims) => {
+    sign: async (claims, typ) => {
       const active = await load(activeKeyId);
-      const signingInput = encodeSigningInput(active.jwk.kid, claims);
+      const signingInput = encodeSigningInput(active.jwk.kid, claims, typ);
       const digest = createHash('sha256').update(signingInput).digest();
       const out = await kms.send(
         new SignCommand({

@@ -1,4 +1,10 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
 import { join } from 'node:path';
 import { CryptoError } from '../../domain/crypto-error.js';
 import type { PublicJwk, TokenSigner } from '../../ports/signer.js';
@@ -18,8 +24,8 @@ export interface FileSignerProps {
   readonly dir: string;
   readonly now: () => Date;
   /**
-   * How long a retired key stays in the JWKS: the token TTL plus the verifiers' clock skew
-   * (60 s), so every token it signed expires before its key disappears.
+   * How long a retired key keeps its private half: the token TTL plus the verifiers' clock
+   * skew (60 s). Its public half stays in the JWKS for good (receipts are records).
    */
   readonly retainSeconds: number;
 }
@@ -27,12 +33,19 @@ export interface FileSignerProps {
 interface StoredKey {
   /** RFC 7638 thumbprint of the public key. */
   readonly kid: string;
-  readonly privateJwk: {
+  /** Absent once the key was retired for longer than `retainSeconds`: `publicJwk` stays. */
+  readonly privateJwk?: {
     readonly kty: string;
     readonly crv: string;
     readonly x: string;
     readonly y: string;
     readonly d: string;
+  };
+  readonly publicJwk?: {
+    readonly kty: string;
+    readonly crv: string;
+    readonly x: string;
+    readonly y: string;
   };
   /** RFC 3339. */
   readonly createdAt: string;
@@ -54,14 +67,19 @@ const invalid = (path: string, why: string): never => {
 
 const isStoredKey = (value: unknown): value is StoredKey => {
   const key = value as Partial<Record<keyof StoredKey, unknown>> | null;
-  const jwk = key?.privateJwk as Record<string, unknown> | null | undefined;
+  const privateJwk = key?.privateJwk as Record<string, unknown> | null | undefined;
+  // A key without its private half is a retired one that keeps only its public half.
+  const jwk = (privateJwk ?? (key?.retiredAt ? key.publicJwk : undefined)) as
+    | Record<string, unknown>
+    | null
+    | undefined;
   return (
     isText(key?.kid) &&
     jwk?.kty === 'EC' &&
     jwk.crv === 'P-256' &&
     isText(jwk.x) &&
     isText(jwk.y) &&
-    isText(jwk.d) &&
+    (privateJwk === undefined || isText(jwk.d)) &&
     isTime(key.createdAt) &&
     (key.retiredAt === undefined || isTime(key.retiredAt))
   );
@@ -103,8 +121,9 @@ const activeKey = (keys: readonly StoredKey[]): StoredKey | undefined =>
       undefined,
     );
 
-const stillPublished = (key: StoredKey, nowMs: number, retainSeconds: number): boolean =>
-  key.retiredAt === undefined || time(key.retiredAt) + retainSeconds * 1000 > nowMs;
+/** A retired key no signer can still use: its private half may go, its public half stays. */
+const pastRetention = (key: StoredKey, nowMs: number, retainSeconds: number): boolean =>
+  key.retiredAt !== undefined && time(key.retiredAt) + retainSeconds * 1000 <= nowMs;
 
 const checkRetain = (retainSeconds: number): void => {
   if (!Number.isFinite(retainSeconds) || retainSeconds < 0) {
@@ -117,7 +136,7 @@ const checkRetain = (retainSeconds: number): void => {
  * `{ keys: [{ kid, privateJwk, createdAt, retiredAt? }] }`. The first use creates the file
  * with one generated P-256 key (concurrent first calls create one key, see
  * `readOrCreateFile`). The newest key without `retiredAt` signs; the JWKS holds the public
- * members of every unretired key and of retired keys still within `retainSeconds`.
+ * members of every key, retired or not.
  *
  * The file is read on every call (a few hundred bytes), so a rotation by another process,
  * such as a CLI, takes effect at once; each key is imported and checked against its `kid`
@@ -129,7 +148,7 @@ const checkRetain = (retainSeconds: number): void => {
 export const createFileSigner = (props: FileSignerProps): TokenSigner => {
   checkRetain(props.retainSeconds);
   const path = join(props.dir, SIGNING_KEYS_FILE);
-  const imported = new Map<string, { readonly privateKey: KeyObject; readonly jwk: PublicJwk }>();
+  const imported = new Map<string, { readonly privateKey?: KeyObject; readonly jwk: PublicJwk }>();
 
   const load = async (): Promise<KeyFile> => {
     const text = await readOrCreateFile(path, async () =>
@@ -141,15 +160,21 @@ export const createFileSigner = (props: FileSignerProps): TokenSigner => {
   const importKey = async (stored: StoredKey) => {
     const known = imported.get(stored.kid);
     if (known) return known;
-    let privateKey: KeyObject;
+    let privateKey: KeyObject | undefined;
+    let publicKey: KeyObject;
     try {
-      privateKey = createPrivateKey({ key: { ...stored.privateJwk }, format: 'jwk' });
+      if (stored.privateJwk) {
+        privateKey = createPrivateKey({ key: { ...stored.privateJwk }, format: 'jwk' });
+        publicKey = privateKey;
+      } else {
+        publicKey = createPublicKey({ key: { ...stored.publicJwk }, format: 'jwk' });
+      }
     } catch (error) {
       throw new CryptoError('key_file_invalid', `${path}: key ${stored.kid} does not load`, {
         cause: error,
       });
     }
-    const jwk = await publicJwkOf(privateKey);
+    const jwk = await publicJwkOf(publicKey);
     // The kid names the key in every token: one that does not match would publish a key
     // under another key's name.
     if (jwk.kid !== stored.kid) invalid(path, `kid ${stored.kid} is not the key's thumbprint`);
@@ -159,10 +184,11 @@ export const createFileSigner = (props: FileSignerProps): TokenSigner => {
   };
 
   return {
-    sign: async (claims) => {
+    sign: async (claims, typ) => {
       const active = activeKey((await load()).keys) ?? invalid(path, 'no active signing key');
       const { privateKey } = await importKey(active);
-      const signingInput = encodeSigningInput(active.kid, claims);
+      if (!privateKey) return invalid(path, `key ${active.kid} has no private key`);
+      const signingInput = encodeSigningInput(active.kid, claims, typ);
       const signature = sign('sha256', Buffer.from(signingInput), {
         key: privateKey,
         dsaEncoding: 'ieee-p1363',
@@ -171,11 +197,10 @@ export const createFileSigner = (props: FileSignerProps): TokenSigner => {
     },
 
     publicJwks: async () => {
+      // Every key that ever signed, newest first: receipts stay verifiable for good.
       const { keys } = await load();
-      const nowMs = props.now().getTime();
-      const published = keys
-        .filter((key) => stillPublished(key, nowMs, props.retainSeconds))
-        .sort((a, b) => time(b.createdAt) - time(a.createdAt));
+      // (Rotations append: among keys made in the same millisecond, the later one is newer.)
+      const published = [...keys].reverse().sort((a, b) => time(b.createdAt) - time(a.createdAt));
       const jwks = await Promise.all(published.map(async (key) => (await importKey(key)).jwk));
       return { keys: jwks };
     },
@@ -184,8 +209,8 @@ export const createFileSigner = (props: FileSignerProps): TokenSigner => {
 
 /**
  * Rotates the local signing key: a new key signs from now on, the previous one gets
- * `retiredAt = now` and stays in the JWKS for `retainSeconds`, and keys retired longer ago
- * are dropped. The file is rewritten atomically; rotations in one process run one at a time
+ * `retiredAt = now`, and keys retired longer ago than `retainSeconds` keep only their public
+ * half (every key stays in the JWKS: receipts are records). The file is rewritten atomically; rotations in one process run one at a time
  * (two processes rotating at the same instant: the last write wins). Creates the file when
  * missing. Returns the new `kid`.
  *
@@ -199,9 +224,13 @@ export const rotateFileSigningKey = (props: FileSignerProps): Promise<{ readonly
     const now = props.now();
     const existing = await readFileIfExists(path);
     const keys = existing ? parseKeyFile(existing.toString('utf8'), path).keys : [];
-    const kept = keys
-      .map((key) => (key.retiredAt === undefined ? { ...key, retiredAt: now.toISOString() } : key))
-      .filter((key) => stillPublished(key, now.getTime(), props.retainSeconds));
+    const kept = keys.map((key): StoredKey => {
+      if (key.retiredAt === undefined) return { ...key, retiredAt: now.toISOString() };
+      if (!key.privateJwk || !pastRetention(key, now.getTime(), props.retainSeconds)) return key;
+      const { kty, crv, x, y } = key.privateJwk;
+      const { privateJwk: _dropped, ...rest } = key;
+      return { ...rest, publicJwk: { kty, crv, x, y } };
+    });
     const fresh = await newStoredKey(now);
     await writeFileAtomic(path, serialize({ keys: [...kept, fresh] }), { exclusive: false });
     return { kid: fresh.kid };

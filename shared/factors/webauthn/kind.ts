@@ -90,7 +90,16 @@ export const webauthnKind: FactorKind = {
     const categories: ScaCategory[] = check.userVerified
       ? ['possession', 'inherence']
       : ['possession'];
+    const assertion = credential as AssertionJson;
     const signed: SignedProof = {
+      evidence: {
+        credentialId: stored.id,
+        publicKey: { ...stored.jwk },
+        authenticatorData: assertion.response.authenticatorData,
+        clientDataJSON: assertion.response.clientDataJSON,
+        signature: assertion.response.signature,
+        nonce,
+      },
       nonce,
       signCount: check.counter,
       backupState: check.backupState,

@@ -1,0 +1,67 @@
+import type { FactorType } from './entities.js';
+import type { MfaTokenClaims, ScaCategory } from './mfa-token.js';
+
+/**
+ * The SCA receipt (API.md "Receipts"): a record of one authentication operation, signed like
+ * tokens (ES256, the same keys) with header `typ: "sca-receipt+jwt"`. It has no `exp`: it is
+ * evidence to keep, not a credential to present.
+ */
+export const RECEIPT_TYPE = 'sca-receipt+jwt';
+
+/** A passkey's own signature, so anyone can re-check it (API.md "Receipts"). */
+export interface PasskeyEvidence {
+  /** The credential id, base64url. */
+  readonly credentialId: string;
+  /** The credential's public key (JWK: EC P-256 or RSA). */
+  readonly publicKey: Readonly<Record<string, string>>;
+  /** base64url, as the authenticator returned them. */
+  readonly authenticatorData: string;
+  readonly clientDataJSON: string;
+  readonly signature: string;
+  /** The challenge's nonce: challenge = SHA-256(JCS({ binding, nonce })). */
+  readonly nonce: string;
+}
+
+/** One verified factor of the operation. */
+export type ReceiptFactor = {
+  readonly type: FactorType;
+  readonly categories: readonly ScaCategory[];
+  /** NumericDate (epoch seconds), as `iat`. */
+  readonly verifiedAt: number;
+} & Partial<PasskeyEvidence>;
+
+/** What the workflow adds to the token's claims to make the receipt. */
+export interface ReceiptContent {
+  /** b64u(SHA-256(JCS({ txn, amount, currency, payee, payeeAccount, consentId }))). */
+  readonly binding: string;
+  readonly factors: readonly ReceiptFactor[];
+  readonly policy: {
+    readonly decision: string;
+    readonly rule?: string;
+    readonly exemption?: string;
+  };
+}
+
+export type ReceiptClaims = Pick<
+  MfaTokenClaims,
+  'iss' | 'sub' | 'aud' | 'iat' | 'txn' | 'consent_id' | 'authorization_details'
+> &
+  ReceiptContent;
+
+/** The receipt of a token's operation: its subject, app and transaction, and the content. */
+export const receiptClaims = (
+  token: Pick<MfaTokenClaims, 'sub' | 'aud' | 'txn' | 'consent_id' | 'authorization_details'>,
+  content: ReceiptContent,
+  issued: { readonly iss: string; readonly iat: number },
+): ReceiptClaims => ({
+  iss: issued.iss,
+  sub: token.sub,
+  aud: token.aud,
+  iat: issued.iat,
+  txn: token.txn,
+  ...(token.consent_id ? { consent_id: token.consent_id } : {}),
+  ...(token.authorization_details ? { authorization_details: token.authorization_details } : {}),
+  binding: content.binding,
+  factors: content.factors,
+  policy: content.policy,
+});
