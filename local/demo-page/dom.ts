@@ -56,18 +56,19 @@ export const reporter = (prefix: string): Reporter => {
 /**
  * Runs `action` when the form is submitted (a click or Enter), with its buttons disabled
  * meanwhile so a double submit cannot send a code twice; a failure is reported, never thrown.
+ * The action gets the button that submitted the form (null for Enter without a default one).
  */
 export const onSubmit = (
   form: HTMLFormElement,
   report: Reporter,
-  action: () => Promise<void>,
+  action: (submitter: HTMLElement | null) => Promise<void>,
 ): void => {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const buttons = [...form.querySelectorAll('button')];
     if (buttons.some((button) => button.disabled)) return;
     for (const button of buttons) button.disabled = true;
-    action()
+    action(event.submitter)
       .catch((error: unknown) => report.fail(error))
       .finally(() => {
         for (const button of buttons) button.disabled = false;

@@ -6,6 +6,7 @@ import { MfaClient } from '../../client/index.js';
 import { byId } from './dom.js';
 import { setupEnroll } from './enroll.js';
 import { startOutbox } from './outbox.js';
+import { setupAddPasskey } from './passkeys.js';
 import { setupProtectedRoutes } from './protected-routes.js';
 import { setupStepUp } from './step-up.js';
 import { showToken } from './token-view.js';
@@ -43,6 +44,8 @@ setupEnroll({
     outbox.watch(to);
   },
 });
+
+setupAddPasskey({ mfa, userId });
 
 const routes = setupProtectedRoutes(() => stepUp.restart());
 const stepUp = setupStepUp({

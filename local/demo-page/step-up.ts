@@ -1,5 +1,6 @@
-import type { Factor, MfaClient, MfaRequired } from '../../client/index.js';
+import type { Factor, MfaClient, MfaRequired, VerifyResult } from '../../client/index.js';
 import { byId, checkedValue, fieldValue, onSubmit, reporter, timeOf } from './dom.js';
+import { setupPasskeyActions } from './passkey-approve.js';
 
 export interface StepUpDeps {
   readonly mfa: MfaClient;
@@ -16,12 +17,17 @@ export interface StepUp {
 }
 
 const labelOf = (factor: Factor): string => {
-  const profile = factor.profile.phoneNumber ?? factor.profile.email;
-  const kind = { sms: 'SMS', email: 'Email', totp: 'Authenticator app' }[factor.type as string];
+  const profile = factor.profile.phoneNumber ?? factor.profile.email ?? factor.profile.displayName;
+  const kind = { sms: 'SMS', email: 'Email', totp: 'Authenticator app', webauthn: 'Passkey' }[
+    factor.type as string
+  ];
   return `${kind ?? factor.type}${typeof profile === 'string' ? ` ${profile}` : ''} (${factor.id})`;
 };
 
-/** Step 3: start a payment step-up, pick a factor, challenge it, verify its code. */
+/**
+ * Step 3: start a payment step-up, pick a factor, challenge it, verify its code; or, for a
+ * passkey, approve with it in the browser (passkey-approve.ts).
+ */
 export const setupStepUp = ({ mfa, userId, onChallenge, onToken }: StepUpDeps): StepUp => {
   const report = reporter('pay');
   const startForm = byId<HTMLFormElement>('start-form');
@@ -32,6 +38,10 @@ export const setupStepUp = ({ mfa, userId, onChallenge, onToken }: StepUpDeps): 
   let stateToken = '';
   let factorTypes = new Map<string, string>();
   let challenged = '';
+  const passkey = setupPasskeyActions(mfa);
+  const showActions = () =>
+    passkey.show(factorTypes.get(checkedValue('factor') ?? '') === 'webauthn');
+  options.addEventListener('change', showActions);
 
   /** Lists the factors that can help as radio buttons, the first checked and focused. */
   const offer = (required: MfaRequired) => {
@@ -47,9 +57,25 @@ export const setupStepUp = ({ mfa, userId, onChallenge, onToken }: StepUpDeps): 
         return label;
       }),
     );
+    showActions();
     challengeForm.hidden = false;
     verifyForm.hidden = true;
     options.querySelector('input')?.focus();
+  };
+
+  /** The answer of a verify: the token, or the next factor to pick. */
+  const finish = (verified: VerifyResult) => {
+    if (verified.status === 'MFA_REQUIRED') {
+      report.ok('Proven; this payment needs another kind of factor too (SCA): pick one.');
+      offer(verified);
+      return;
+    }
+    challengeForm.hidden = true;
+    verifyForm.hidden = true;
+    report.ok(
+      `Verified: transaction ${verified.transactionId} approved, MFA token issued (valid ${verified.expiresIn} s). Call your API (step 4).`,
+    );
+    onToken(verified.token);
   };
 
   onSubmit(startForm, report, async () => {
@@ -78,9 +104,15 @@ export const setupStepUp = ({ mfa, userId, onChallenge, onToken }: StepUpDeps): 
     offer(started);
   });
 
-  onSubmit(challengeForm, report, async () => {
+  onSubmit(challengeForm, report, async (submitter) => {
     const factorId = checkedValue('factor');
     if (!factorId) throw new Error('Pick a factor first.');
+    if (factorTypes.get(factorId) === 'webauthn') {
+      verifyForm.hidden = true;
+      report.ok('Confirm in the browser: it asks the passkey to sign this payment.');
+      finish(await passkey.approve(submitter, factorId, stateToken));
+      return;
+    }
     onChallenge(factorId);
     const sent = await mfa.challenge(factorId, { stateToken });
     challenged = factorId;
@@ -95,18 +127,7 @@ export const setupStepUp = ({ mfa, userId, onChallenge, onToken }: StepUpDeps): 
   });
 
   onSubmit(verifyForm, report, async () => {
-    const verified = await mfa.verify(challenged, { stateToken, passCode: passcode.value.trim() });
-    if (verified.status === 'MFA_REQUIRED') {
-      report.ok('Proven; this payment needs another kind of factor too (SCA): pick one.');
-      offer(verified);
-      return;
-    }
-    challengeForm.hidden = true;
-    verifyForm.hidden = true;
-    report.ok(
-      `Verified: transaction ${verified.transactionId} approved, MFA token issued (valid ${verified.expiresIn} s). Call your API (step 4).`,
-    );
-    onToken(verified.token);
+    finish(await mfa.verify(challenged, { stateToken, passCode: passcode.value.trim() }));
   });
 
   return { restart: () => startForm.requestSubmit() };
