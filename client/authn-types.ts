@@ -101,6 +101,10 @@ export interface ChallengeResult {
   readonly expiresAt: string;
   /** RFC 3339 UTC: no new code before this time (429 `resend_too_soon`). */
   readonly resendAfter: string;
+  /** `webauthn`: b64u(SHA-256(JCS({ txn, amount, currency, payee, payeeAccount, consentId }))). */
+  readonly binding?: string;
+  /** `webauthn`: this challenge's nonce; the WebAuthn challenge is SHA-256(JCS({ binding, nonce })). */
+  readonly nonce?: string;
   /** `webauthn`: PublicKeyCredentialRequestOptions JSON. */
   readonly publicKey?: Readonly<Record<string, unknown>>;
   /** `webauthn` with a payment: the Secure Payment Confirmation request data. */

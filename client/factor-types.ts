@@ -15,6 +15,8 @@ export interface FactorProfile {
   readonly email?: string;
   /** `recovery_code`: codes left. */
   readonly remaining?: number;
+  /** `webauthn`: the name given at enrollment, if any. */
+  readonly displayName?: string;
   readonly [member: string]: unknown;
 }
 

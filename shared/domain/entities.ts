@@ -160,6 +160,8 @@ export interface TransactionRecord {
   readonly codeMac?: string;
   readonly codeExpiresAt?: number;
   readonly sends?: number;
+  /** Passkey challenges issued (counted apart from sent codes). */
+  readonly nonces?: number;
   readonly lastSentAt?: number;
   readonly attempts?: number;
   readonly verifiedFactorId?: string;

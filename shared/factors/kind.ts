@@ -66,7 +66,7 @@ export interface VerifyTarget {
 }
 
 /** The ports a kind may use to check a proof. */
-export type ProofDeps = Pick<TaskDeps, 'secretBox' | 'config' | 'passkeys'>;
+export type ProofDeps = Pick<TaskDeps, 'secretBox' | 'config' | 'passkeys' | 'log'>;
 
 /** A submitted code, as the proof checks see it: only ever its HMAC. */
 export interface Submitted {

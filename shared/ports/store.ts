@@ -116,6 +116,11 @@ export interface TransactionStore {
       nowSeconds: number;
       maxSends: number;
       cooldownSeconds: number;
+      /**
+       * A passkey challenge (a nonce, nothing sent): counted in `nonces` under `maxSends`,
+       * with no cooldown, leaving the sent codes' count and cooldown alone.
+       */
+      nonce?: boolean;
     },
   ): Promise<Conditional<TransactionView>>;
   /**

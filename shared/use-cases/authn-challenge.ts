@@ -168,9 +168,10 @@ export const issueChallenge = async (
 
 /**
  * A passkey challenge: one conditional write stores a fresh 16-byte nonce as the
- * transaction's live challenge for this factor (the same rules as a sent code, with no
- * cooldown: nothing is sent, and a user may dismiss the browser's prompt and try again; at
- * most `MAX_ATTEMPTS` challenges per transaction), and the answer carries the request
+ * transaction's live challenge for this factor (the transaction's rules as for a sent code,
+ * but counted apart from sent codes and with no cooldown: nothing is sent, and a user may
+ * dismiss the browser's prompt and try again; at most `MAX_ATTEMPTS` per transaction), and
+ * the answer carries the request
  * options whose challenge is derived from the transaction and that nonce.
  */
 const signingChallenge = async (
@@ -191,10 +192,11 @@ const signingChallenge = async (
     nowSeconds: now,
     maxSends: config.MAX_ATTEMPTS,
     cooldownSeconds: 0,
+    nonce: true,
   });
   if (!begun.ok) {
     const { txn } = usableFactor(seenView(ref, begun.seen), input.factorId, now).view;
-    if ((txn.sends ?? 0) >= config.MAX_ATTEMPTS) {
+    if ((txn.nonces ?? 0) >= config.MAX_ATTEMPTS) {
       throw new MfaError(
         'too_many_challenges',
         `At most ${config.MAX_ATTEMPTS} passkey challenges per transaction`,

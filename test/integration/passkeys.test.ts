@@ -3,9 +3,18 @@ import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashStateToken } from '../../shared/domain/state-token.js';
 import { deps } from '../support/deps.js';
-import { challenge, claimsOf, enroll, expectProblem, json, unique } from '../support/flows.js';
+import {
+  challenge,
+  claimsOf,
+  enroll,
+  expectProblem,
+  json,
+  unique,
+  uniquePhone,
+} from '../support/flows.js';
 import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
 import {
+  cbor,
   type Flags,
   newCredential,
   register,
@@ -423,5 +432,151 @@ describe('passkeys: refusals, each 401 invalid_credential and counted', () => {
       'invalid_request',
     );
     expect(problem.detail).toBe('Invalid body: credential: required for a webauthn factor');
+  });
+});
+
+describe('passkeys: attacker review regressions', () => {
+  /** A credential whose COSE key is replaced by `cose` (the registration's own signature is not checked for `none`). */
+  const withKey = (cose: Map<unknown, unknown>) => ({
+    ...newCredential(),
+    cosePublicKey: cbor(cose as Parameters<typeof cbor>[0] & Map<never, never>),
+  });
+
+  it('refuses keys anyone could forge or nobody could use: RSA e=1 or 1024 bits, an EC point off the curve', async () => {
+    const odd = Buffer.alloc(256, 0xab);
+    const unsound = [
+      new Map<unknown, unknown>([
+        [1, 3],
+        [3, -257],
+        [-1, odd],
+        [-2, Buffer.from([1])],
+      ]),
+      new Map<unknown, unknown>([
+        [1, 3],
+        [3, -257],
+        [-1, Buffer.alloc(128, 0xab)],
+        [-2, Buffer.from([1, 0, 1])],
+      ]),
+      new Map<unknown, unknown>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, Buffer.alloc(32, 1)],
+        [-3, Buffer.alloc(32, 2)],
+      ]),
+    ];
+    for (const cose of unsound) {
+      const userId = unique('passkey-bad-key');
+      const body = await json(await enroll(base, userId, { type: 'webauthn' }));
+      const registration = register(withKey(cose), {
+        challenge: body.activation.publicKey.challenge,
+        origin,
+        rpId: RP_ID,
+      });
+      await expectProblem(
+        await activatePasskey(userId, body.factor.id, registration),
+        401,
+        'invalid_credential',
+      );
+    }
+  });
+
+  it('refuses a registration made inside another site frame', async () => {
+    const userId = unique('passkey-framed');
+    const body = await json(await enroll(base, userId, { type: 'webauthn' }));
+    const cred = newCredential();
+    const registration = register(cred, {
+      challenge: body.activation.publicKey.challenge,
+      origin,
+      rpId: RP_ID,
+    });
+    const data = JSON.parse(
+      Buffer.from(registration.response.clientDataJSON, 'base64url').toString(),
+    );
+    const framed = {
+      ...registration,
+      response: {
+        ...registration.response,
+        clientDataJSON: Buffer.from(
+          JSON.stringify({ ...data, crossOrigin: true, topOrigin: 'https://evil.example' }),
+        ).toString('base64url'),
+      },
+    };
+    await expectProblem(
+      await activatePasskey(userId, body.factor.id, framed),
+      401,
+      'invalid_credential',
+    );
+  });
+
+  it('a backup-eligibility flag other than at registration is refused, and the log says why', async () => {
+    const user = await withPasskey();
+    const { stateToken, body } = await challenged(user);
+    await expectProblem(
+      await verifyWith(
+        user,
+        stateToken,
+        approve(user.cred, body.publicKey.challenge, { flags: { be: true, bs: true } }),
+      ),
+      401,
+      'invalid_credential',
+    );
+    expect(runtime.logs.join('\n')).toMatch(/passkey assertion refused.*backupEligibility/);
+  });
+
+  it('the sign counter never goes back to 0 under concurrency', async () => {
+    const user = await withPasskey();
+    const [a, b] = [await challenged(user), await challenged(user)];
+    const high = approve(user.cred, a.body.publicKey.challenge, { counter: 5 });
+    const zero = approve(user.cred, b.body.publicKey.challenge, { counter: 0 });
+    const answers = await Promise.all([
+      verifyWith(user, a.stateToken, high),
+      verifyWith(user, b.stateToken, zero),
+    ]);
+    expect(answers[0]?.status).toBe(200);
+    const stored = (await deps().factors.getUser('demo', user.userId))?.factors[user.factorId];
+    expect(stored?.signCount).toBe(5);
+    // Whatever the order, a counter below 5 is refused from now on.
+    const next = await challenged(user);
+    await expectProblem(
+      await verifyWith(
+        user,
+        next.stateToken,
+        approve(user.cred, next.body.publicKey.challenge, { counter: 1 }),
+      ),
+      401,
+      'invalid_credential',
+    );
+  });
+
+  it('passkey challenges spend neither the codes a transaction may send nor their cooldown', async () => {
+    const user = await withPasskey();
+    const phone = uniquePhone();
+    const sms = await enroll(base, user.userId, { type: 'sms', phoneNumber: phone });
+    const smsId = (await json(sms)).factor.id as string;
+    const code = /\d{6}/.exec(
+      (
+        await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(phone)}`))
+      ).messages.at(-1).body,
+    )?.[0];
+    expect(
+      (
+        await postJson(base, `/v1/users/${user.userId}/factors/${smsId}/activate`, {
+          passCode: code,
+        })
+      ).status,
+    ).toBe(200);
+    const started = await json(await postJson(base, '/v1/authn', { userId: user.userId }));
+    for (let i = 0; i < 4; i += 1) {
+      expect((await challenge(base, started.stateToken, user.factorId)).status).toBe(200);
+    }
+    // Nothing was sent: the SMS challenge is neither over its cap nor in a cooldown.
+    expect((await challenge(base, started.stateToken, smsId)).status).toBe(200);
+    expect((await challenge(base, started.stateToken, user.factorId)).status).toBe(200);
+    await expectProblem(
+      await challenge(base, started.stateToken, user.factorId),
+      429,
+      'too_many_challenges',
+    );
   });
 });

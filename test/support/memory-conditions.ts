@@ -81,6 +81,11 @@ export const WHEN = {
   /** `(attribute_not_exists(${F}.signCount) OR ${F}.signCount < :count)` */
   newerCount: ({ F, v }: Scope) =>
     !exists(at(F, 'signCount')) || cmp(at(F, 'signCount'), '<', v.count),
+  /** `(attribute_not_exists(${F}.signCount) OR ${F}.signCount = :zero)` */
+  zeroCount: ({ F }: Scope) => !exists(at(F, 'signCount')) || cmp(at(F, 'signCount'), '=', 0),
+  /** `(attribute_not_exists(${T}.nonces) OR ${T}.nonces < :maxSends)` */
+  underNonceCap: ({ T, v }: Scope) =>
+    !exists(at(T, 'nonces')) || cmp(at(T, 'nonces'), '<', v.maxSends),
 } as const satisfies Record<string, Fragment>;
 
 /** The adapter's inline conditions (not in `WHEN`), each with the text it is written as. */

@@ -108,14 +108,24 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
           ref,
           a.factorId,
           v,
-          [unexpired, open, inTransaction, usable, underSendCap, pastCooldown],
+          [
+            unexpired,
+            open,
+            inTransaction,
+            usable,
+            ...(a.nonce ? [WHEN.underNonceCap] : [underSendCap, pastCooldown]),
+          ],
           (next, old) => {
             set(next, [...t, 'status'], 'MFA_CHALLENGE');
             set(next, [...t, 'challengeFactorId'], a.factorId);
             set(next, [...t, 'codeMac'], a.codeMac);
             set(next, [...t, 'codeExpiresAt'], a.codeExpiresAt);
-            set(next, [...t, 'lastSentAt'], a.nowSeconds);
-            set(next, [...t, 'sends'], (ifNotExists(old, [...t, 'sends'], 0) as number) + 1);
+            if (a.nonce) {
+              set(next, [...t, 'nonces'], (ifNotExists(old, [...t, 'nonces'], 0) as number) + 1);
+            } else {
+              set(next, [...t, 'lastSentAt'], a.nowSeconds);
+              set(next, [...t, 'sends'], (ifNotExists(old, [...t, 'sends'], 0) as number) + 1);
+            }
           },
           true,
         ),
@@ -218,7 +228,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             ...(a.codeMac !== undefined ? [WHEN.sameCode] : []),
             ...(a.step !== undefined ? [WHEN.newStep] : []),
             ...(a.spentCode !== undefined ? [WHEN.unspentCode] : []),
-            ...(a.signed && a.signed.signCount > 0 ? [WHEN.newerCount] : []),
+            ...(a.signed ? [a.signed.signCount > 0 ? WHEN.newerCount : WHEN.zeroCount] : []),
             ...(a.partial ? [stepsAsRead(a.partial.stepsBefore)] : []),
             ...(policy ? [({ item }: Scope) => revAsRead(item, policy)] : []),
           ],

@@ -10,6 +10,7 @@ import { otpMac } from '../../shared/domain/otp.js';
 import { totpCode } from '../../shared/domain/totp.js';
 import type { ProofDeps } from '../../shared/factors/kind.js';
 import { FACTOR_KINDS, factorView, kindOf } from '../../shared/factors/registry.js';
+import { createLogger } from '../../shared/log.js';
 import type { SecretBox } from '../../shared/ports/secret-box.js';
 
 /** A secret box test adapter: "sealed" is the secret in hex, bound to nothing. */
@@ -21,6 +22,7 @@ const deps: ProofDeps = {
   secretBox: plainBox,
   config: parseConfig(serviceConfigSchema, { TABLE_NAME: 't' }),
   passkeys: simpleWebAuthnRegistrar(),
+  log: createLogger({ service: 'test', level: 'error', write: () => {} }),
 };
 const key = new Uint8Array(32).fill(7);
 const binding = 'txn:factor';

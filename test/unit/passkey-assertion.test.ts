@@ -168,6 +168,35 @@ describe('passkey assertions (node:crypto), against @simplewebauthn/server', () 
     });
   });
 
+  it('refuses crossOrigin in any truthy form, and a backup eligibility other than registered', () => {
+    const cred = newCredential();
+    for (const crossOrigin of [true, 'true', 1]) {
+      expect(
+        checkAssertion(make(cred, { clientExtra: { crossOrigin } }), expectation(cred)),
+      ).toEqual({
+        ok: false,
+        reason: 'crossOrigin',
+      });
+    }
+    expect(checkAssertion(make(cred, { flags: { be: true } }), expectation(cred))).toEqual({
+      ok: false,
+      reason: 'backupEligibility',
+    });
+    const synced = newCredential({ be: true, bs: true });
+    const registered = {
+      ...expectation(synced),
+      credential: { ...stored(synced), backupEligible: true },
+    };
+    expect(checkAssertion(make(synced), registered)).toMatchObject({
+      ok: true,
+      backupEligible: true,
+    });
+    expect(checkAssertion(make(synced, { flags: { be: false, bs: false } }), registered)).toEqual({
+      ok: false,
+      reason: 'backupEligibility',
+    });
+  });
+
   it('with UV not required, an assertion without it passes and says so', () => {
     const cred = newCredential({ uv: false });
     const check = checkAssertion(make(cred), {

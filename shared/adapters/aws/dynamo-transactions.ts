@@ -47,6 +47,10 @@ const WHEN = {
   unspentCode: `attribute_exists(${F}.recoveryCodes.#c)`,
   /** A passkey's sign counter only moves forward (when the authenticator keeps one). */
   newerCount: `(attribute_not_exists(${F}.signCount) OR ${F}.signCount < :count)`,
+  /** ...and one that keeps none (0) never follows one that did: 0 only after 0. */
+  zeroCount: `(attribute_not_exists(${F}.signCount) OR ${F}.signCount = :zero)`,
+  /** At most `maxSends` passkey challenges per transaction (counted apart from sent codes). */
+  underNonceCap: `(attribute_not_exists(${T}.nonces) OR ${T}.nonces < :maxSends)`,
 } as const;
 const all = (...fragments: string[]) => fragments.join(' AND ');
 
@@ -99,14 +103,18 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
     conditionalView(
       ref,
       await table.write<UserFactors>(key(ref), {
-        update: `SET ${T}.#status = :challenge, ${T}.challengeFactorId = :fid, ${T}.codeMac = :mac, ${T}.codeExpiresAt = :exp, ${T}.lastSentAt = :now, ${T}.sends = if_not_exists(${T}.sends, :zero) + :one`,
+        update: `SET ${T}.#status = :challenge, ${T}.challengeFactorId = :fid, ${T}.codeMac = :mac, ${T}.codeExpiresAt = :exp, ${
+          a.nonce
+            ? // A passkey challenge: nothing sent, so no send counted and no cooldown started.
+              `${T}.nonces = if_not_exists(${T}.nonces, :zero) + :one`
+            : `${T}.lastSentAt = :now, ${T}.sends = if_not_exists(${T}.sends, :zero) + :one`
+        }`,
         condition: all(
           WHEN.unexpired,
           WHEN.open,
           WHEN.inTransaction,
           WHEN.usable,
-          WHEN.underSendCap,
-          WHEN.pastCooldown,
+          ...(a.nonce ? [WHEN.underNonceCap] : [WHEN.underSendCap, WHEN.pastCooldown]),
         ),
         names: names(ref, a.factorId),
         values: {
@@ -119,7 +127,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ':zero': 0,
           ':one': 1,
           ':maxSends': a.maxSends,
-          ':edge': a.nowSeconds - a.cooldownSeconds,
+          ...(a.nonce ? {} : { ':edge': a.nowSeconds - a.cooldownSeconds }),
         },
         returnOld: true,
       }),
@@ -240,7 +248,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ...(byCode ? [WHEN.sameCode] : []),
           ...(byStep ? [WHEN.newStep] : []),
           ...(bySpending ? [WHEN.unspentCode] : []),
-          ...(signed && signed.signCount > 0 ? [WHEN.newerCount] : []),
+          ...(signed ? [signed.signCount > 0 ? WHEN.newerCount : WHEN.zeroCount] : []),
           // Factor sequencing: no other step was recorded since this request read the item.
           ...(a.partial
             ? [

@@ -101,7 +101,10 @@ export const checkAssertion = (
     return fail('origin');
   }
   // An approval made inside another site's frame is not this app's (SPC allows it; we do not).
-  if (clientData.crossOrigin === true || clientData.topOrigin !== undefined) {
+  if (
+    (clientData.crossOrigin !== undefined && clientData.crossOrigin !== false) ||
+    clientData.topOrigin !== undefined
+  ) {
     return fail('crossOrigin');
   }
 
@@ -117,6 +120,9 @@ export const checkAssertion = (
   const backupEligible = (flags & FLAG.BE) !== 0;
   const backupState = (flags & FLAG.BS) !== 0;
   if (backupState && !backupEligible) return fail('backupFlags');
+  // Backup eligibility is fixed when a credential is made (WebAuthn L3 §6.1.3): another value
+  // is another credential, or a lie about being device-bound (`hwk`).
+  if (backupEligible !== credential.backupEligible) return fail('backupEligibility');
   const counter = authData.readUInt32BE(33);
 
   const signed = Buffer.concat([authData, sha256(clientDataBytes)]);

@@ -43,7 +43,8 @@ export const webauthnEnrollment: Enrollment<Extract<EnrollBody, { type: 'webauth
             userVerification: config.WEBAUTHN_USER_VERIFICATION,
           },
           excludeCredentials: [],
-          extensions: { credProps: true },
+          // `payment`: the credential may also sign Secure Payment Confirmation approvals.
+          extensions: { credProps: true, payment: { isPayment: true } },
         },
       },
     };

@@ -85,8 +85,18 @@ export const webauthnKind: FactorKind = {
       origins: config.WEBAUTHN_ORIGINS,
       userVerificationRequired: config.WEBAUTHN_USER_VERIFICATION === 'required',
     });
-    if (!check.ok) return undefined;
-    if (check.type === 'payment.get' && !shownIsTransaction(check.payment, txn)) return undefined;
+    const refused = !check.ok
+      ? check.reason
+      : check.type === 'payment.get' && !shownIsTransaction(check.payment, txn)
+        ? 'shownPayment'
+        : undefined;
+    if (refused || !check.ok) {
+      // Which check failed, never the material: a counter that went back is the sign of a
+      // cloned authenticator (WebAuthn §6.1.1).
+      const level = refused === 'counter' ? 'warn' : 'info';
+      deps.log[level]('passkey assertion refused', { reason: refused, factorId: factor.factorId });
+      return undefined;
+    }
     const categories: ScaCategory[] = check.userVerified
       ? ['possession', 'inherence']
       : ['possession'];
