@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import canonicalize from 'canonicalize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReceiptCli } from '../../scripts/receipt.js';
+import { runSigningKeyCli } from '../../scripts/signing-key.js';
+import { challenge, enroll, json, startAuthn, unique } from '../support/flows.js';
+import { postJson, startTestRuntime } from '../support/local.js';
+import { createTestIssuer } from '../support/mfa-tokens.js';
+import {
+  newCredential,
+  register,
+  assert as signAssertion,
+} from '../support/webauthn-authenticator.js';
+
+/** `npm run receipt -- verify`: the third party's check, against the running local runtime. */
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mfa-receipt-cli-'));
+  process.env.MFA_RUNTIME_FILE = path.join(dir, 'runtime.json');
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const run = async (run: (io: Parameters<typeof runReceiptCli>[1]) => Promise<number>) => {
+  let stdout = '';
+  let stderr = '';
+  const code = await run({
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+};
+const cli = (...argv: string[]) => run((io) => runReceiptCli(argv, io));
+const saved = async (name: string, text: string) => {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+};
+
+const PAYMENT = {
+  amount: '99.90',
+  currency: 'EUR',
+  payee: 'Acme Ltd',
+  payeeAccount: 'GB33BUKB20201555555555',
+};
+
+/** A passkey payment approved end to end; its receipt. */
+const passkeyReceipt = async (transaction: Record<string, string> = PAYMENT) => {
+  const base = runtime.url;
+  const userId = unique('receipt-cli');
+  const origin = `http://localhost:${new URL(base).port}`;
+  const enrolled = await json(await enroll(base, userId, { type: 'webauthn' }));
+  const cred = newCredential();
+  const ceremony = (c: string) => ({ challenge: c, origin, rpId: 'localhost' });
+  await postJson(base, `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`, {
+    credential: register(cred, ceremony(enrolled.activation.publicKey.challenge)),
+  });
+  const started = await startAuthn(base, { userId, transaction });
+  const challenged = await json(await challenge(base, started.stateToken, enrolled.factor.id));
+  const done = await json(
+    await postJson(base, `/v1/authn/factors/${enrolled.factor.id}/verify`, {
+      stateToken: started.stateToken,
+      credential: signAssertion(cred, ceremony(challenged.publicKey.challenge)),
+    }),
+  );
+  expect(done.status).toBe('SUCCESS');
+  return done.receipt as string;
+};
+
+describe('npm run receipt -- verify', () => {
+  it('checks a passkey receipt against the served JWKS: signature, binding, the user signature; again after two key rotations', async () => {
+    const file = await saved('passkey.jwt', await passkeyReceipt());
+    const ok = await cli('verify', file, '--payee-account', PAYMENT.payeeAccount);
+    expect(ok.code, ok.stderr).toBe(0);
+    const out = JSON.parse(ok.stdout);
+    expect(out).toMatchObject({
+      valid: true,
+      checks: { passkeys: [{ factor: 0, userVerified: true, signCount: 1 }] },
+      claims: { factors: [{ type: 'webauthn' }] },
+    });
+    // The payee account is part of the binding but not of the receipt: without it, a mismatch.
+    const without = await cli('verify', file);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('pass --payee-account');
+    for (let i = 0; i < 2; i += 1) {
+      const rotated = await run((io) => runSigningKeyCli(['rotate'], io));
+      expect(rotated.code, rotated.stderr).toBe(0);
+    }
+    const later = await cli('verify', file, '--payee-account', PAYMENT.payeeAccount);
+    expect(later.code, later.stderr).toBe(0);
+  });
+
+  it('offline with a saved JWKS; a tampered receipt or another JWKS fails (exit 2)', async () => {
+    const receipt = await passkeyReceipt({ amount: '5.00', currency: 'EUR', payee: 'Cafe' });
+    const jwks = await saved(
+      'jwks.json',
+      await (await fetch(`${runtime.url}/.well-known/jwks.json`)).text(),
+    );
+    expect((await cli('verify', await saved('r.jwt', receipt), '--jwks', jwks)).code).toBe(0);
+    const [header, payload, signature] = receipt.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+    const edited = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString(
+      'base64url',
+    );
+    const tampered = await cli(
+      'verify',
+      await saved('t.jwt', `${header}.${edited}.${signature}`),
+      '--jwks',
+      jwks,
+    );
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toContain('invalid receipt: signature');
+    const stranger = await createTestIssuer(claims.kid);
+    const other = await cli(
+      'verify',
+      await saved('r2.jwt', receipt),
+      '--jwks',
+      await saved('other.json', JSON.stringify(stranger.jwks)),
+    );
+    expect(other.code).toBe(2);
+  });
+
+  it("a validly signed receipt whose passkey entry is not the user's signature fails", async () => {
+    const issuer = await createTestIssuer();
+    const receipt = await passkeyReceipt({ amount: '7.00', currency: 'EUR', payee: 'Cafe' });
+    const claims = JSON.parse(Buffer.from(receipt.split('.')[1] as string, 'base64url').toString());
+    const [entry] = claims.factors;
+    // The same entry with a signature of another key: signed by an issuer the JWKS trusts.
+    const forged = await issuer.sign(
+      {
+        ...claims,
+        factors: [{ ...entry, signature: Buffer.alloc(70, 1).toString('base64url') }],
+        exp: undefined,
+      },
+      { typ: 'sca-receipt+jwt' },
+    );
+    const jwks = await saved('issuer.json', JSON.stringify(issuer.jwks));
+    const failed = await cli('verify', await saved('f.jwt', forged), '--jwks', jwks);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain('factors[0] (webauthn): the signature does not verify');
+    // ...and one whose nonce is another: it signs another challenge.
+    const renonced = await issuer.sign(
+      {
+        ...claims,
+        factors: [{ ...entry, nonce: Buffer.alloc(16).toString('base64url') }],
+        exp: undefined,
+      },
+      { typ: 'sca-receipt+jwt' },
+    );
+    const wrong = await cli('verify', await saved('n.jwt', renonced), '--jwks', jwks);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('signs another challenge');
+    // The binding is what a third party recomputes from the receipt: here it is.
+    const binding = createHash('sha256')
+      .update(
+        canonicalize({ txn: claims.txn, amount: '7.00', currency: 'EUR', payee: 'Cafe' }) as string,
+      )
+      .digest('base64url');
+    expect(claims.binding).toBe(binding);
+  });
+
+  it('usage errors exit 1', async () => {
+    expect((await cli('check', 'x')).code).toBe(1);
+    expect((await cli('verify')).code).toBe(1);
+  });
+});
