@@ -40,6 +40,13 @@ export interface MfaFlowProps {
   readonly smsSenderId?: string;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
+  /**
+   * What Express executions log (never their data). `ERROR`: failed executions only;
+   * `ALL`: every state transition, a debugging aid that costs about $4–8 per 1M flows in
+   * CloudWatch Logs ingestion (~20 log events of ~0.5 KB per flow).
+   * @default LogLevel.ERROR
+   */
+  readonly logLevel?: LogLevel;
 }
 
 /**
@@ -176,13 +183,20 @@ export class MfaFlow extends Construct {
           retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
-        // Every state transition, as the audit trail of Express executions (they have no
-        // execution history), and never their data: inputs, outputs and messages stay out.
-        level: LogLevel.ALL,
+        // Failed executions by default (Express executions have no execution history; the
+        // audit trail is the events); never their data: inputs, outputs and messages stay out.
+        level: props.logLevel ?? LogLevel.ERROR,
         includeExecutionData: false,
       },
     });
 
+    if ((props.logLevel ?? LogLevel.ERROR) !== LogLevel.ALL) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason:
+          'Express executions log failures (ERROR) by default: each operation is recorded by its audit event, and every transition of every execution would cost ~$4-8 per 1M flows in log ingestion. workflowLogLevel ALL turns it on to debug.',
+      });
+    }
     const stack = Stack.of(this);
     const role = this.stateMachine.role;
     Validations.of(role).acknowledge({

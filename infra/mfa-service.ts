@@ -20,6 +20,7 @@ import {
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { LogLevel as StepFunctionsLogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
@@ -134,6 +135,12 @@ export interface MfaServiceProps {
   readonly signingKeyRemovalPolicy?: RemovalPolicy;
   /** Function log level. @default 'info' */
   readonly logLevel?: LogLevel;
+  /**
+   * What the `MfaFlow` Express executions log (never their data): `ERROR` (failed ones) or
+   * `ALL` (every state transition: a debugging aid, ~$4–8 per 1M flows more in CloudWatch Logs).
+   * @default StepFunctionsLogLevel.ERROR
+   */
+  readonly workflowLogLevel?: StepFunctionsLogLevel;
   /** Retention of function, workflow and access logs. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /** API Gateway stage name. @default 'live' */
@@ -440,6 +447,7 @@ export class MfaService extends Construct {
       emailIdentityArn: targets.emailIdentityArn,
       smsSenderId: props.smsSenderId,
       logRetention,
+      ...(props.workflowLogLevel ? { logLevel: props.workflowLogLevel } : {}),
     });
 
     // The demo routes accept a token issued to any app of this service.

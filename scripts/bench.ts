@@ -146,7 +146,7 @@ for (const [name, values] of Object.entries(timings)) {
   );
 }
 // Per flow on AWS: 3 API calls, 3 API functions + 3 workflow tasks, 3 Express executions,
-// the measured DynamoDB requests, one KMS signature; ~60 ms per function at 256 MB and
+// the measured DynamoDB requests, two KMS signatures (the token and its receipt); ~60 ms per function at 256 MB and
 // ~200 ms per execution at the 64 MB minimum are assumptions, stated here.
 const perFlow = {
   'API Gateway': 3 * PRICE.apiGatewayRequest,
@@ -156,7 +156,7 @@ const perFlow = {
   DynamoDB:
     writesPerFlow * writeUnits * PRICE.dynamoWrite +
     (ddbPerFlow - writesPerFlow) * readUnits * PRICE.dynamoRead,
-  'KMS sign': PRICE.kmsSign,
+  'KMS sign (token, receipt)': 2 * PRICE.kmsSign,
   'EventBridge events': eventsPerFlow * PRICE.eventBridgeEvent,
   'Audit log ingestion': eventsPerFlow * eventBytes * PRICE.logsIngestedByte,
 };

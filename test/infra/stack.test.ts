@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { LogLevel as StepFunctionsLogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleBudgetKib } from '../../infra/bundle-budget.js';
 import { accessOf } from '../../infra/permissions.js';
@@ -26,8 +27,15 @@ describe('MfaFlow state machine', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'EXPRESS',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false }),
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ERROR' }),
     });
+  });
+
+  it('logs every transition only when asked (workflowLogLevel ALL: a debugging aid)', () => {
+    synthStack({ workflowLogLevel: StepFunctionsLogLevel.ALL }).template.hasResourceProperties(
+      'AWS::StepFunctions::StateMachine',
+      { LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ALL' }) },
+    );
   });
 
   it('uses JSONPath (the local runner cannot run JSONata) and routes on the operation', () => {
