@@ -2,11 +2,10 @@ import type { TransactionView } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
-import { factorHelps } from '../domain/requirement.js';
 import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { FactorKind } from '../factors/kind.js';
-import { categoriesOf, kindOf } from '../factors/registry.js';
+import { kindOf } from '../factors/registry.js';
 import {
   type ChallengeInput,
   type ChallengeTaskOutput,
@@ -17,7 +16,7 @@ import {
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit } from './audit.js';
-import { seenView, usableFactor } from './authn-state.js';
+import { helpfulCategories, seenView, usableFactor } from './authn-state.js';
 import { resendTooSoon } from './factor-activation.js';
 import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
 
@@ -96,14 +95,11 @@ export const issueChallenge = async (
     throw noFactor();
   }
   // Factor sequencing: no code is sent for a factor that proves nothing still needed.
-  const proven = txn.proven ?? [];
-  const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
-  if (!factorHelps(txn.level ?? 'mfa', proven, categories)) {
+  try {
+    helpfulCategories(txn, type);
+  } catch (error) {
     await transactions.undoChallenge(ref, codeMac, previous);
-    throw new MfaError(
-      'invalid_state',
-      'This factor proves no category the transaction still needs: use another one',
-    );
+    throw error;
   }
   let rateKeys: string[];
   try {
@@ -206,16 +202,8 @@ const signingChallenge = async (
   }
   const { txn, user } = begun.value;
   const factor = user.factors[input.factorId];
-  const categories = categoriesOf(kind.type, { emailIsPossession: txn.emailIsPossession });
-  if (!factor || txn.factors[input.factorId] !== kind.type) {
-    throw noFactor();
-  }
-  if (!factorHelps(txn.level ?? 'mfa', txn.proven ?? [], categories)) {
-    throw new MfaError(
-      'invalid_state',
-      'This factor proves no category the transaction still needs: use another one',
-    );
-  }
+  if (!factor || txn.factors[input.factorId] !== kind.type) throw noFactor();
+  helpfulCategories(txn, kind.type);
   const request = await signing.request(deps, {
     clientId: user.clientId,
     userId: user.userId,

@@ -1,7 +1,15 @@
-import type { StoredFactor, TransactionView } from '../domain/entities.js';
+import type {
+  FactorType,
+  StoredFactor,
+  TransactionRecord,
+  TransactionView,
+} from '../domain/entities.js';
 import { isLocked } from '../domain/factor-lock.js';
+import type { ScaCategory } from '../domain/mfa-token.js';
+import { factorHelps } from '../domain/requirement.js';
 import { LIVE_STATUSES, transactionView } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
+import { categoriesOf } from '../factors/registry.js';
 
 /** The transaction a refused write saw in its user item (undefined: none). */
 export const seenView = transactionView;
@@ -50,4 +58,23 @@ export const usableFactor = (
   if (!view.txn.factors[factorId] || factor?.status !== 'ACTIVE') throw noFactor();
   if (isLocked(factor, nowSeconds)) throw lockedOut();
   return { view, factor };
+};
+
+/**
+ * Factor sequencing: the categories a factor of `type` proves in this transaction, or 409
+ * `invalid_state` when it proves none the transaction still needs (no code is sent for it,
+ * no comparison made).
+ */
+export const helpfulCategories = (
+  txn: TransactionRecord,
+  type: FactorType,
+): readonly ScaCategory[] => {
+  const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
+  if (!factorHelps(txn.level ?? 'mfa', txn.proven ?? [], categories)) {
+    throw new MfaError(
+      'invalid_state',
+      'This factor proves no category the transaction still needs: use another one',
+    );
+  }
+  return categories;
 };

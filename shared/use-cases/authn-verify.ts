@@ -14,7 +14,13 @@ import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { audit, auditedTransaction } from './audit.js';
-import { lockedOut, seenView, transactionRefusal, usableFactor } from './authn-state.js';
+import {
+  helpfulCategories,
+  lockedOut,
+  seenView,
+  transactionRefusal,
+  usableFactor,
+} from './authn-state.js';
 import { paymentDetails } from './authorization-details.js';
 import { requirementOf, verifiedStateWrite } from './policy-decision.js';
 
@@ -75,13 +81,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   // Factor sequencing: what the transaction has proven, and whether this factor adds to it.
   const level = txn.level ?? 'mfa';
   const provenBefore = txn.proven ?? [];
-  const possible = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
-  if (!factorHelps(level, provenBefore, possible)) {
-    throw new MfaError(
-      'invalid_state',
-      'This factor proves no category the transaction still needs: use another one',
-    );
-  }
+  const possible = helpfulCategories(txn, type);
 
   const proof = await kind.challengeProof(deps, {
     clientId: user.clientId,
