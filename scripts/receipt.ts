@@ -1,8 +1,8 @@
 /**
- * `npm run receipt -- verify FILE [--jwks URL|FILE] [--payee-account ID]`: checks an SCA
+ * `npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID]`: checks an SCA
  * receipt as a third party would, from API.md's text alone: the JWS (ES256, `typ:
- * sca-receipt+jwt`) against the issuer's JWKS (a URL, a saved file for offline checks, or by
- * default `<iss>/.well-known/jwks.json`), the `binding` recomputed from the receipt's payment
+ * sca-receipt+jwt`, one signature form) against the JWKS the caller trusts (a URL, or a saved
+ * file for offline checks; never one the receipt names), the `binding` recomputed from the receipt's payment
  * and consent (JCS, RFC 8785), and for each passkey entry the user's own signature over a
  * challenge recomputed from that binding and the entry's nonce. Prints the content and each
  * check as JSON; exit 0 when every check holds, 2 when one fails (with the reason on stderr),
@@ -22,12 +22,13 @@ import {
   UsageError,
 } from './cli.js';
 
-export const USAGE = `Usage: npm run receipt -- verify FILE [--jwks URL|FILE] [--payee-account ID]
+export const USAGE = `Usage: npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID]
 
 Checks an SCA receipt (the compact JWS in FILE): its signature against the issuer's JWKS,
 its binding against its own payment and consent, and each passkey's own signature.
-  --jwks URL|FILE       the JWKS to trust (default: <iss>/.well-known/jwks.json); a file
-                        works offline
+  --jwks URL|FILE       the issuer's JWKS you trust (its /.well-known/jwks.json, or a saved
+                        copy for offline checks); required: the receipt's own "iss" is what
+                        a forger would choose, so it never says where the keys are
   --payee-account ID    the payee's account id, when the transaction had one (it is part
                         of the binding, not of the receipt)
   -h, --help            this text
@@ -51,6 +52,7 @@ interface PaymentDetail {
 
 interface ReceiptEntry {
   readonly type: string;
+  readonly categories?: readonly string[];
   readonly credentialId?: string;
   readonly publicKey?: Record<string, string>;
   readonly authenticatorData?: string;
@@ -59,15 +61,37 @@ interface ReceiptEntry {
   readonly nonce?: string;
 }
 
-const loadJwks = async (source: string | undefined, iss: unknown): Promise<JSONWebKeySet> => {
-  const url =
-    source ??
-    (typeof iss === 'string' ? `${iss.replace(/\/$/, '')}/.well-known/jwks.json` : undefined);
-  if (!url) throw new ReceiptInvalid('the receipt names no issuer: pass --jwks');
-  const text = /^https?:\/\//.test(url)
-    ? await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text()
-    : await readFile(url, 'utf8');
-  return JSON.parse(text) as JSONWebKeySet;
+/** At most this much JWKS is read (a JWKS of ~300 keys; the authorizer's own limit). */
+const MAX_JWKS_BYTES = 64 * 1024;
+
+/** The JWKS the caller trusts: a URL (no redirects, 5 s) or a file; its text is never echoed. */
+const loadJwks = async (source: string): Promise<JSONWebKeySet> => {
+  let text: string;
+  if (/^https?:\/\//.test(source)) {
+    const response = await fetch(source, { redirect: 'error', signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`the JWKS answered HTTP ${response.status}`);
+    text = await response.text();
+  } else {
+    text = await readFile(source, 'utf8');
+  }
+  if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error('the JWKS is too large');
+  try {
+    return JSON.parse(text) as JSONWebKeySet;
+  } catch {
+    throw new Error('the JWKS is not JSON');
+  }
+};
+
+/** Low-S only (s ≤ n/2), as the service signs: the high-S twin is a second string of one receipt. */
+const P256_HALF_ORDER = BigInt(
+  '0x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8',
+);
+const lowS = (receipt: string) => {
+  const signature = Buffer.from(receipt.split('.')[2] ?? '', 'base64url');
+  return (
+    signature.length === 64 &&
+    BigInt(`0x${signature.subarray(32).toString('hex')}`) <= P256_HALF_ORDER
+  );
 };
 
 /** API.md "Receipts": binding = b64u(SHA-256(JCS({ txn, amount, currency, payee, payeeAccount, consentId }))). */
@@ -110,8 +134,18 @@ const checkPasskey = (entry: ReceiptEntry, binding: string, index: number) => {
     clientData.challenge === challenge,
     `${what}: signs another challenge than binding and nonce`,
   );
+  must(
+    (clientData.crossOrigin === undefined || clientData.crossOrigin === false) &&
+      clientData.topOrigin === undefined,
+    `${what}: made inside another site's frame`,
+  );
   const authData = Buffer.from(authenticatorData as string, 'base64url');
   must(authData.length >= 37 && ((authData[32] as number) & 1) === 1, `${what}: no user presence`);
+  const userVerified = ((authData[32] as number) & 0x04) !== 0;
+  must(
+    userVerified || !(entry.categories ?? []).includes('inherence'),
+    `${what}: claims inherence without user verification`,
+  );
   let good = false;
   try {
     const key = createPublicKey({ key: { ...publicKey }, format: 'jwk' });
@@ -129,22 +163,22 @@ const checkPasskey = (entry: ReceiptEntry, binding: string, index: number) => {
     factor: index,
     origin: clientData.origin,
     rpIdHash: authData.subarray(0, 32).toString('hex'),
-    userVerified: ((authData[32] as number) & 0x04) !== 0,
+    userVerified,
     signCount: authData.readUInt32BE(33),
   };
 };
 
 export const verifyReceipt = async (
   receipt: string,
-  options: { jwks?: string; payeeAccount?: string } = {},
+  options: { jwks: string; payeeAccount?: string },
 ) => {
-  let unverified: Record<string, unknown>;
   try {
-    unverified = decodeJwt(receipt);
+    decodeJwt(receipt);
   } catch {
     throw new ReceiptInvalid('not a compact JWS');
   }
-  const jwks = await loadJwks(options.jwks, unverified.iss);
+  must(lowS(receipt), 'signature: not in its one (low-S) form');
+  const jwks = await loadJwks(options.jwks);
   let claims: Record<string, unknown>;
   let kid: string | undefined;
   try {
@@ -157,6 +191,14 @@ export const verifyReceipt = async (
   } catch (error) {
     throw new ReceiptInvalid(`signature: ${(error as Error).message}`);
   }
+  // A retired key (its JWK's `retired_at`) signed nothing after it retired: a later receipt
+  // was made with a leaked key.
+  const retiredAt = (jwks.keys.find((key) => key.kid === kid) as { retired_at?: unknown })
+    ?.retired_at;
+  must(
+    typeof retiredAt !== 'number' || (claims.iat as number) <= retiredAt + 60,
+    'signature: made by a retired key after it retired',
+  );
   const binding = bindingOf(claims, options.payeeAccount);
   must(
     claims.binding === binding,
@@ -195,6 +237,9 @@ const parse = (argv: string[]) => {
   if (positionals[0] !== 'verify' || positionals.length !== 2) {
     throw new UsageError('the one command is verify FILE');
   }
+  if (!values.jwks) {
+    throw new UsageError('--jwks is required: the JWKS of the issuer you trust (URL or file)');
+  }
   return {
     file: positionals[1] as string,
     jwks: values.jwks,
@@ -210,11 +255,11 @@ export const runReceiptCli = (argv: string[], io: CliOutput = processOutput): Pr
     run: async ({ file, jwks, payeeAccount }) => {
       const receipt = (await readFile(file, 'utf8')).trim();
       const result = await verifyReceipt(receipt, {
-        ...(jwks ? { jwks } : {}),
+        jwks: jwks as string,
         ...(payeeAccount ? { payeeAccount } : {}),
       });
-      io.stderr('Receipt valid.\n');
-      return result;
+      io.stderr(`Receipt valid (keys from ${jwks}).\n`);
+      return { ...result, jwks };
     },
     describeFailure: (error) =>
       error instanceof ReceiptInvalid

@@ -50,3 +50,10 @@ export const publicJwkOf = async (key: KeyObject): Promise<PublicJwk> => {
   const kid = await calculateJwkThumbprint({ kty, crv, x, y }, 'sha256');
   return Object.freeze({ kty, crv, x, y, kid, alg: MFA_TOKEN_ALG, use: 'sig' });
 };
+
+/**
+ * A published key with the time it retired (`retired_at`, NumericDate): verifiers refuse
+ * tokens it signed after that, so a leaked retired key makes no fresh token.
+ */
+export const withRetirement = (jwk: PublicJwk, retiredAt: string | undefined): PublicJwk =>
+  retiredAt === undefined ? jwk : { ...jwk, retired_at: Math.floor(Date.parse(retiredAt) / 1000) };

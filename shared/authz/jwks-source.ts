@@ -34,6 +34,15 @@ const MAX_KID_LENGTH = 256;
 // its key must never be trusted as if it were a plain public key.
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'] as const;
 
+/** `retired_at` of a published key (a retired signing key): see `retiredAtOf`. */
+const RETIRED_AT = new WeakMap<KeyObject, number>();
+
+/**
+ * When a key stopped signing (its JWK's `retired_at`, NumericDate), or undefined for a key
+ * that signs now: a token it signed later than that is forged with a leaked retired key.
+ */
+export const retiredAtOf = (key: KeyObject): number | undefined => RETIRED_AT.get(key);
+
 const classify = (jwk: unknown): { kid: string; key: KeyObject } | RejectedKeyReason => {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not_object';
   const record = jwk as Record<string, unknown>;
@@ -48,6 +57,11 @@ const classify = (jwk: unknown): { kid: string; key: KeyObject } | RejectedKeyRe
   try {
     // Only the public members go to OpenSSL; it checks that the point is on the curve.
     const key = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+    const retiredAt = record.retired_at;
+    if (retiredAt !== undefined) {
+      if (typeof retiredAt !== 'number' || !Number.isFinite(retiredAt)) return 'invalid';
+      RETIRED_AT.set(key, retiredAt);
+    }
     return { kid, key };
   } catch {
     return 'invalid';
@@ -103,6 +117,11 @@ export interface RemoteJwksOptions {
   readonly now: () => number;
   /** At most one fetch per this interval, whatever unknown kids arrive. @default 30_000 */
   readonly minRefreshIntervalMs?: number;
+  /**
+   * Keys loaded longer ago than this are loaded again before use (a key's `retired_at`, set
+   * at a rotation, must reach a warm verifier). @default 300_000
+   */
+  readonly maxAgeMs?: number;
   /** @default 3000 */
   readonly timeoutMs?: number;
   /** Receives refresh failures and refused keys (names and reasons only). */
@@ -114,7 +133,8 @@ const MAX_JWKS_BYTES = 64 * 1024;
 
 /**
  * Keys from the issuer's JWKS endpoint, cached in memory by `kid`. The first lookup loads
- * the set; a known `kid` never touches the network. An unknown `kid` (key rotation) triggers
+ * the set; a known `kid` touches the network only once the set is older than `maxAgeMs`
+ * (5 min: a retired key's `retired_at` must reach warm verifiers). An unknown `kid` (key rotation) triggers
  * a refresh at most once per `minRefreshIntervalMs`, so a flood of tokens with made-up kids
  * costs one fetch per interval; concurrent lookups share the one fetch in flight. A failed
  * refresh keeps the keys already known, and the unknown `kid` stays unknown.
@@ -123,7 +143,9 @@ export const remoteJwksSource = (options: RemoteJwksOptions): KeySource => {
   const fetchJwks = options.fetch ?? globalThis.fetch;
   const minRefreshIntervalMs = options.minRefreshIntervalMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 3000;
+  const maxAgeMs = options.maxAgeMs ?? 300_000;
   let keys = new Map<string, KeyObject>();
+  let loadedAtMs: number | undefined;
   let lastAttemptMs: number | undefined;
   let inFlight: Promise<void> | undefined;
 
@@ -140,6 +162,7 @@ export const remoteJwksSource = (options: RemoteJwksOptions): KeySource => {
       keys = importJwks(JSON.parse(text), (kid, reason) =>
         options.logger?.warn('jwks key refused', { kid, reason }),
       );
+      loadedAtMs = options.now();
     } catch (error) {
       options.logger?.warn('jwks refresh failed', { error });
     }
@@ -161,7 +184,10 @@ export const remoteJwksSource = (options: RemoteJwksOptions): KeySource => {
   return {
     getKey: async (kid) => {
       const known = keys.get(kid);
-      if (known) return known;
+      const fresh = loadedAtMs !== undefined && options.now() - loadedAtMs < maxAgeMs;
+      if (known && fresh) return known;
+      // Unknown (a rotation) or stale (a retirement to learn): load again, at most once per
+      // interval; a failed load keeps the keys already known.
       await refresh();
       return keys.get(kid);
     },

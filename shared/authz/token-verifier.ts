@@ -6,7 +6,7 @@ import {
   MFA_TOKEN_TYPE,
   type MfaTokenClaims,
 } from '../domain/mfa-token.js';
-import type { KeySource } from './jwks-source.js';
+import { type KeySource, retiredAtOf } from './jwks-source.js';
 
 /** Why a token was refused: short, stable, safe to log (never token content). */
 export type InvalidTokenReason =
@@ -19,7 +19,9 @@ export type InvalidTokenReason =
   | 'aud'
   | 'exp'
   | 'nbf'
-  | 'claims';
+  | 'claims'
+  /** Signed by a retired key after it retired (its JWK's `retired_at`): a leaked key. */
+  | 'retired';
 
 /** The one error of the verifier; callers branch on `code` and log `reason`. */
 export class InvalidTokenError extends Error {
@@ -243,6 +245,8 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
 
     // The clock is read again: a JWKS refresh may have taken a while.
     const claims = checkClaims(parseJsonObject(payloadPart), Math.floor(options.now() / 1000));
+    const retiredAt = retiredAtOf(key);
+    if (retiredAt !== undefined && claims.iat > retiredAt + skew) fail('retired');
     remember(token, claims);
     return claims;
   };

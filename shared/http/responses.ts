@@ -238,6 +238,13 @@ export const jwksResponse = z.object({
       kid: z.string(),
       alg: z.literal('ES256'),
       use: z.literal('sig'),
+      retired_at: z.optional(
+        whole.check(
+          z.describe(
+            'A retired key (kept so that the receipts it signed stay verifiable): NumericDate from which it signed no more; a token it signed later is refused',
+          ),
+        ),
+      ),
     }),
   ),
 });

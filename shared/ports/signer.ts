@@ -13,6 +13,13 @@ export interface PublicJwk {
   readonly kid: string;
   readonly alg: 'ES256';
   readonly use: 'sig';
+  /**
+   * NumericDate from which the key signed no more (a retired key, kept so that what it signed
+   * stays verifiable): verifiers refuse a token it signed with a later `iat`, so a leaked
+   * retired key cannot make fresh tokens. Absent: the key signs now (or is a KMS key, whose
+   * private half never leaves KMS).
+   */
+  readonly retired_at?: number;
 }
 
 /**

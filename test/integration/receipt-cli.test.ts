@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import canonicalize from 'canonicalize';
+import { decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReceiptCli } from '../../scripts/receipt.js';
 import { runSigningKeyCli } from '../../scripts/signing-key.js';
 import { challenge, enroll, json, startAuthn, unique } from '../support/flows.js';
-import { postJson, startTestRuntime } from '../support/local.js';
-import { createTestIssuer } from '../support/mfa-tokens.js';
+import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { createTestIssuer, lowSToken } from '../support/mfa-tokens.js';
 import {
   newCredential,
   register,
@@ -82,7 +83,8 @@ const passkeyReceipt = async (transaction: Record<string, string> = PAYMENT) => 
 describe('npm run receipt -- verify', () => {
   it('checks a passkey receipt against the served JWKS: signature, binding, the user signature; again after two key rotations', async () => {
     const file = await saved('passkey.jwt', await passkeyReceipt());
-    const ok = await cli('verify', file, '--payee-account', PAYMENT.payeeAccount);
+    const served = `${runtime.url}/.well-known/jwks.json`;
+    const ok = await cli('verify', file, '--jwks', served, '--payee-account', PAYMENT.payeeAccount);
     expect(ok.code, ok.stderr).toBe(0);
     const out = JSON.parse(ok.stdout);
     expect(out).toMatchObject({
@@ -91,15 +93,66 @@ describe('npm run receipt -- verify', () => {
       claims: { factors: [{ type: 'webauthn' }] },
     });
     // The payee account is part of the binding but not of the receipt: without it, a mismatch.
-    const without = await cli('verify', file);
+    const without = await cli('verify', file, '--jwks', served);
     expect(without.code).toBe(2);
     expect(without.stderr).toContain('pass --payee-account');
+    // The private half of the key that signed it, as a thief would keep it.
+    const keyDir = JSON.parse(
+      await readFile(process.env.MFA_RUNTIME_FILE as string, 'utf8'),
+    ).keyDir;
+    const keyFile = JSON.parse(await readFile(path.join(keyDir, 'signing-keys.json'), 'utf8'));
+    const signedBy = decodeProtectedHeader((await readFile(file, 'utf8')).trim()).kid;
+    const stolen = keyFile.keys.find((key: { kid: string }) => key.kid === signedBy);
     for (let i = 0; i < 2; i += 1) {
-      const rotated = await run((io) => runSigningKeyCli(['rotate'], io));
+      const rotated = await run((io) => runSigningKeyCli(['rotate', '--retain-seconds', '0'], io));
       expect(rotated.code, rotated.stderr).toBe(0);
     }
-    const later = await cli('verify', file, '--payee-account', PAYMENT.payeeAccount);
+    const later = await cli(
+      'verify',
+      file,
+      '--jwks',
+      served,
+      '--payee-account',
+      PAYMENT.payeeAccount,
+    );
     expect(later.code, later.stderr).toBe(0);
+    // The retired key stays published with when it retired; a token it signs now is refused.
+    const jwks = (await (await fetch(served)).json()) as {
+      keys: { kid: string; retired_at?: number }[];
+    };
+    expect(jwks.keys.find((key) => key.kid === stolen.kid)?.retired_at).toEqual(expect.any(Number));
+    const now = Math.floor(Date.now() / 1000);
+    const forged = await new SignJWT({
+      sub: 'victim',
+      aud: 'demo',
+      iss: runtime.url,
+      iat: now,
+      exp: now + 600,
+      auth_time: now,
+      amr: ['otp', 'mfa'],
+      acr: 'sca',
+      jti: 'forged-1',
+      txn: 'txn-forged',
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'mfa+jwt', kid: stolen.kid })
+      .sign(await importJWK(stolen.privateJwk, 'ES256'));
+    // As the user's step-up token for a trusted payee (checked against the JWKS as it is now).
+    const refused = await fetch(`${runtime.url}/v1/users/victim/trusted-payees`, {
+      method: 'POST',
+      headers: {
+        authorization: basicAuth(),
+        'content-type': 'application/json',
+        'x-mfa-token': lowSToken(forged),
+      },
+      body: JSON.stringify({ payeeAccount: 'GB33BUKB20201555555555', payee: 'Mallory' }),
+    });
+    expect({
+      status: refused.status,
+      code: ((await refused.json()) as { code?: string }).code,
+    }).toEqual({
+      status: 401,
+      code: 'insufficient_user_authentication',
+    });
   });
 
   it('offline with a saved JWKS; a tampered receipt or another JWKS fails (exit 2)', async () => {
@@ -109,6 +162,8 @@ describe('npm run receipt -- verify', () => {
       await (await fetch(`${runtime.url}/.well-known/jwks.json`)).text(),
     );
     expect((await cli('verify', await saved('r.jwt', receipt), '--jwks', jwks)).code).toBe(0);
+    // The receipt's own "iss" never says where the keys are: --jwks is required.
+    expect((await cli('verify', await saved('r0.jwt', receipt))).code).toBe(1);
     const [header, payload, signature] = receipt.split('.');
     const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
     const edited = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString(
@@ -169,6 +224,30 @@ describe('npm run receipt -- verify', () => {
       )
       .digest('base64url');
     expect(claims.binding).toBe(binding);
+  });
+
+  it('refuses the high-S twin of a genuine receipt', async () => {
+    const receipt = await passkeyReceipt({ amount: '3.00', currency: 'EUR', payee: 'Cafe' });
+    const jwks = await saved(
+      'jwks3.json',
+      await (await fetch(`${runtime.url}/.well-known/jwks.json`)).text(),
+    );
+    const [head, body, sig] = receipt.split('.');
+    const raw = Buffer.from(sig as string, 'base64url');
+    const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+    const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
+    const twin = Buffer.concat([
+      raw.subarray(0, 32),
+      Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex'),
+    ]);
+    const result = await cli(
+      'verify',
+      await saved('twin.jwt', `${head}.${body}.${twin.toString('base64url')}`),
+      '--jwks',
+      jwks,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('low-S');
   });
 
   it('usage errors exit 1', async () => {

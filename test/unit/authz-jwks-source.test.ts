@@ -1,5 +1,6 @@
+import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { remoteJwksSource, staticKeySource } from '../../shared/authz/jwks-source.js';
+import { remoteJwksSource, retiredAtOf, staticKeySource } from '../../shared/authz/jwks-source.js';
 import { createMfaTokenVerifier, InvalidTokenError } from '../../shared/authz/token-verifier.js';
 import { createLogger } from '../../shared/log.js';
 import {
@@ -81,6 +82,29 @@ describe('remoteJwksSource', () => {
     expect(await source.getKey('key-1')).toBeDefined();
     expect(await source.getKey('key-1')).toBeDefined();
     expect(endpoint.calls).toBe(1);
+  });
+
+  it('loads again once the set is 5 min old, so a retirement reaches warm verifiers', async () => {
+    const { endpoint, clock, source } = setup(first.jwks);
+    const before = await source.getKey('key-1');
+    expect(before && retiredAtOf(before)).toBeUndefined();
+    endpoint.body = { keys: [{ ...first.publicJwk, retired_at: NOW_SECONDS + 10 } as JWK] };
+    clock.nowMs += 299_999;
+    await source.getKey('key-1');
+    expect(endpoint.calls).toBe(1);
+    clock.nowMs += 1;
+    const after = await source.getKey('key-1');
+    expect(endpoint.calls).toBe(2);
+    expect(after && retiredAtOf(after)).toBe(NOW_SECONDS + 10);
+    // A failed load keeps the keys it had.
+    endpoint.fail = true;
+    clock.nowMs += 300_000;
+    expect(await source.getKey('key-1')).toBeDefined();
+  });
+
+  it('refuses a retired_at that is not a number', () => {
+    const source = staticKeySource({ keys: [{ ...first.publicJwk, retired_at: 'soon' } as JWK] });
+    return expect(source.getKey('key-1')).resolves.toBeUndefined();
   });
 
   it('refreshes on an unknown kid at most once per interval (rotation, made-up kids)', async () => {

@@ -5,6 +5,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
+import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type KeySource, staticKeySource } from '../../shared/authz/jwks-source.js';
 import {
@@ -94,6 +95,21 @@ const refusal = async (promise: Promise<unknown>): Promise<InvalidTokenReason> =
 };
 
 const parts = (token: string) => token.split('.') as [string, string, string];
+
+describe('MFA token verifier: retired keys', () => {
+  it('accepts what a retired key signed before it retired, refuses what it signed after (a leaked key)', async () => {
+    const retiredAt = NOW_SECONDS - 100;
+    const keys = staticKeySource({ keys: [{ ...issuer.publicJwk, retired_at: retiredAt } as JWK] });
+    const { verifier } = setup({ keys });
+    const before = await issuer.sign({ iat: retiredAt - 30, auth_time: retiredAt - 30 });
+    await expect(verifier.verify(before)).resolves.toBeDefined();
+    // Within the 60 s skew of the retirement: a warm signer's last token.
+    const edge = await issuer.sign({ iat: retiredAt + 60, auth_time: retiredAt + 60 });
+    await expect(verifier.verify(edge)).resolves.toBeDefined();
+    const after = await issuer.sign({ iat: retiredAt + 61, auth_time: retiredAt + 61 });
+    expect(await refusal(verifier.verify(after))).toBe('retired');
+  });
+});
 
 describe('MFA token verifier: valid tokens', () => {
   it('returns the claims of a valid token', async () => {

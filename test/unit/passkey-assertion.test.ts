@@ -197,6 +197,21 @@ describe('passkey assertions (node:crypto), against @simplewebauthn/server', () 
     });
   });
 
+  it('refuses a payment member outside SPC: text the page made up would reach the receipt', () => {
+    const cred = newCredential();
+    const payment = { total: { currency: 'EUR', value: '1.00' }, payeeName: 'Charity' };
+    expect(checkAssertion(make(cred, { clientExtra: { payment } }), expectation(cred))).toEqual({
+      ok: false,
+      reason: 'payment',
+    });
+    expect(
+      checkAssertion(
+        make(cred, { type: 'payment.get', clientExtra: { payment } }),
+        expectation(cred),
+      ),
+    ).toMatchObject({ ok: true, payment });
+  });
+
   it('with UV not required, an assertion without it passes and says so', () => {
     const cred = newCredential({ uv: false });
     const check = checkAssertion(make(cred), {

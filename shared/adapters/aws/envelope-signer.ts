@@ -9,7 +9,7 @@ import { CryptoError } from '../../domain/crypto-error.js';
 import type { SecretBox } from '../../ports/secret-box.js';
 import type { PublicJwk, TokenSigner } from '../../ports/signer.js';
 import type { ItemKey } from '../../table.js';
-import { compactJws, encodeSigningInput, publicJwkOf } from '../es256-jws.js';
+import { compactJws, encodeSigningInput, publicJwkOf, withRetirement } from '../es256-jws.js';
 import type { TableOps } from './dynamo-table.js';
 
 /**
@@ -329,7 +329,11 @@ export const createEnvelopeSigner = (props: EnvelopeSignerProps): TokenSigner =>
       const published = [...parseSet(found).keys].sort(
         (a, b) => time(b.createdAt) - time(a.createdAt),
       );
-      return { keys: await Promise.all(published.map(checkedPublicJwk)) };
+      return {
+        keys: await Promise.all(
+          published.map(async (key) => withRetirement(await checkedPublicJwk(key), key.retiredAt)),
+        ),
+      };
     },
   };
 };

@@ -8,7 +8,7 @@ import {
 import { join } from 'node:path';
 import { CryptoError } from '../../domain/crypto-error.js';
 import type { PublicJwk, TokenSigner } from '../../ports/signer.js';
-import { compactJws, encodeSigningInput, publicJwkOf } from '../es256-jws.js';
+import { compactJws, encodeSigningInput, publicJwkOf, withRetirement } from '../es256-jws.js';
 import {
   readFileIfExists,
   readOrCreateFile,
@@ -201,7 +201,9 @@ export const createFileSigner = (props: FileSignerProps): TokenSigner => {
       const { keys } = await load();
       // (Rotations append: among keys made in the same millisecond, the later one is newer.)
       const published = [...keys].reverse().sort((a, b) => time(b.createdAt) - time(a.createdAt));
-      const jwks = await Promise.all(published.map(async (key) => (await importKey(key)).jwk));
+      const jwks = await Promise.all(
+        published.map(async (key) => withRetirement((await importKey(key)).jwk, key.retiredAt)),
+      );
       return { keys: jwks };
     },
   };

@@ -91,6 +91,9 @@ export const checkAssertion = (
   if (!clientData) return fail('clientData');
   const type = clientData.type;
   if (type !== 'webauthn.get' && type !== 'payment.get') return fail('clientData.type');
+  // A payment the browser showed exists only in SPC: elsewhere it is text the page made up,
+  // and it would land in the signed receipt beside the real payment.
+  if (type !== 'payment.get' && clientData.payment !== undefined) return fail('payment');
   if (
     typeof clientData.challenge !== 'string' ||
     !sameBytes(Buffer.from(clientData.challenge), Buffer.from(expected.challenge))
