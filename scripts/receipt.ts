@@ -29,8 +29,8 @@ its binding against its own payment and consent, and each passkey's own signatur
   --jwks URL|FILE       the issuer's JWKS you trust (its /.well-known/jwks.json, or a saved
                         copy for offline checks); required: the receipt's own "iss" is what
                         a forger would choose, so it never says where the keys are
-  --payee-account ID    the payee's account id, when the transaction had one (it is part
-                        of the binding, not of the receipt)
+  --payee-account ID    your record of the payee's account id: the receipt's own
+                        (payee_account) must be this one
   -h, --help            this text
 Exit 0: every check holds; 2: one does not (stderr says which); 1: usage error.
 `;
@@ -199,12 +199,17 @@ export const verifyReceipt = async (
     typeof retiredAt !== 'number' || (claims.iat as number) <= retiredAt + 60,
     'signature: made by a retired key after it retired',
   );
-  const binding = bindingOf(claims, options.payeeAccount);
+  // The receipt names the payee account it was bound to (`payee_account`); --payee-account
+  // checks it against the caller's own record.
+  must(
+    options.payeeAccount === undefined || claims.payee_account === options.payeeAccount,
+    'payee_account: not the one given',
+  );
+  const payeeAccount = typeof claims.payee_account === 'string' ? claims.payee_account : undefined;
+  const binding = bindingOf(claims, payeeAccount);
   must(
     claims.binding === binding,
-    options.payeeAccount
-      ? 'binding: does not match the payment, consent and the payee account given'
-      : 'binding: does not match the payment and consent (if the transaction had a payee account, pass --payee-account)',
+    'binding: does not match the payment, payee account and consent the receipt names',
   );
   const factors = (claims.factors ?? []) as ReceiptEntry[];
   const passkeys = factors

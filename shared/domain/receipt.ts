@@ -34,6 +34,11 @@ export type ReceiptFactor = {
 export interface ReceiptContent {
   /** b64u(SHA-256(JCS({ txn, amount, currency, payee, payeeAccount, consentId }))). */
   readonly binding: string;
+  /**
+   * The payee's account id, when the transaction had one: part of the binding but not of
+   * `authorization_details`, so a third party can recompute the binding from the receipt.
+   */
+  readonly payee_account?: string;
   readonly factors: readonly ReceiptFactor[];
   readonly policy: {
     readonly decision: string;
@@ -62,6 +67,7 @@ export const receiptClaims = (
   ...(token.consent_id ? { consent_id: token.consent_id } : {}),
   ...(token.authorization_details ? { authorization_details: token.authorization_details } : {}),
   binding: content.binding,
+  ...(content.payee_account ? { payee_account: content.payee_account } : {}),
   factors: content.factors,
   policy: content.policy,
 });

@@ -185,6 +185,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     },
     receipt: {
       binding: transactionBinding(txn),
+      ...(txn.transaction?.payeeAccount ? { payee_account: txn.transaction.payeeAccount } : {}),
       factors: verified,
       policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
     },

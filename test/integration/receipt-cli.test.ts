@@ -92,10 +92,19 @@ describe('npm run receipt -- verify', () => {
       checks: { passkeys: [{ factor: 0, userVerified: true, signCount: 1 }] },
       claims: { factors: [{ type: 'webauthn' }] },
     });
-    // The payee account is part of the binding but not of the receipt: without it, a mismatch.
-    const without = await cli('verify', file, '--jwks', served);
-    expect(without.code).toBe(2);
-    expect(without.stderr).toContain('pass --payee-account');
+    // The receipt names the payee account it was bound to: it checks alone, and against
+    // the caller's own record when given.
+    expect((await cli('verify', file, '--jwks', served)).code).toBe(0);
+    const other = await cli(
+      'verify',
+      file,
+      '--jwks',
+      served,
+      '--payee-account',
+      'DE89370400440532013000',
+    );
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('payee_account: not the one given');
     // The private half of the key that signed it, as a thief would keep it.
     const keyDir = JSON.parse(
       await readFile(process.env.MFA_RUNTIME_FILE as string, 'utf8'),

@@ -92,6 +92,8 @@ describe('SCA receipts', () => {
         },
       ],
       binding: bindingOf(started.transactionId, { ...PAYMENT, consentId: 'consent-7' }),
+      // Part of the binding, not of authorization_details: named so the binding recomputes.
+      payee_account: PAYMENT.payeeAccount,
       factors: [{ type: 'sms', categories: ['possession'], verifiedAt: expect.any(Number) }],
       policy: { decision: 'require' },
     });
@@ -207,5 +209,6 @@ describe('SCA receipts', () => {
       factors: [],
       policy: { decision: 'exempt', exemption: 'low_value' },
     });
+    expect(claims).not.toHaveProperty('payee_account');
   });
 });
