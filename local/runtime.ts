@@ -22,6 +22,7 @@ import { EventLog } from './event-log.js';
 import { createLocalHttpServer } from './http-server.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { startStepFunctionsEndpoint } from './sfn-endpoint.js';
 import { ensureTemplate } from './synth.js';
 import {
   type CfnTemplate,
@@ -91,6 +92,9 @@ export interface LocalRuntime {
   readonly demoPage: DemoPage;
   close(): Promise<void>;
 }
+
+/** The state machine the local Step Functions endpoint serves. */
+const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:MfaFlow`;
 
 const closeServer = (server: Server) =>
   new Promise<void>((resolve) => {
@@ -254,15 +258,19 @@ const start = async (
     });
   }
   process.env.MFA_ROUTE_POLICIES = routePolicies;
-  const countedWorkflow = {
-    ...workflow,
-    run: (input: Parameters<LocalWorkflow['run']>[0]) => {
+  // The functions call Step Functions over the wire, with the production adapter and SDK
+  // client; the endpoint runs the synthesized ASL (and counts the executions).
+  const stepFunctions = await startStepFunctionsEndpoint({
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    execute: (input) => {
       stats.workflowExecutions += 1;
-      return workflow.run(input);
+      return workflow.execute(input);
     },
-  };
+  });
+  stops.push(() => closeServer(stepFunctions.server));
+  process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
+  process.env.STATE_MACHINE_ARN = LOCAL_STATE_MACHINE_ARN;
   overrideDeps({
-    workflow: countedWorkflow,
     logger,
     ddb: serviceDdb,
     ...(options.clock ? { clock: options.clock } : {}),

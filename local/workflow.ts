@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { WorkflowFailedError } from '../shared/adapters/aws/sfn-workflow.js';
 import { flowResult, type Workflow } from '../shared/flow.js';
+import type { SyncExecution } from './sfn-endpoint.js';
 import { type CfnTemplate, handlerOfFunctionArn, stateMachineDefinition } from './template.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
@@ -101,6 +102,8 @@ const localTaskHandlers = async (
 export interface LocalWorkflow extends Workflow {
   /** The ASL being executed, exactly as resolved from the synthesized template. */
   readonly definition: Record<string, unknown>;
+  /** One execution as StartSyncExecution reports it (what the local endpoint answers). */
+  execute(input: unknown): Promise<SyncExecution>;
 }
 
 /**
@@ -121,25 +124,34 @@ export const createLocalWorkflow = async (
       validationOptions: { checkArn: true, checkPaths: true },
     },
   );
+  const execute = async (input: unknown): Promise<SyncExecution> => {
+    try {
+      const requestId = (input as { requestId?: unknown } | null)?.requestId;
+      const execution = machine.run(input as JsonValue, {
+        overrides: { taskResourceLocalHandlers },
+        context: {
+          Execution: { Id: randomUUID(), Name: typeof requestId === 'string' ? requestId : '' },
+        },
+      });
+      return { status: 'SUCCEEDED', output: JSON.stringify(await execution.result) };
+    } catch (error) {
+      // Like StartSyncExecution's `error`: the States error name, never the cause or data.
+      const cause = error instanceof Error ? error.cause : undefined;
+      const name =
+        cause instanceof Error ? cause.name : error instanceof Error ? error.name : 'Error';
+      return { status: 'FAILED', error: name };
+    }
+  };
   return {
     definition,
+    execute,
     run: async (input) => {
-      let output: unknown;
-      try {
-        const execution = machine.run(input as unknown as JsonValue, {
-          overrides: { taskResourceLocalHandlers },
-          context: { Execution: { Id: randomUUID(), Name: input.requestId } },
-        });
-        output = await execution.result;
-      } catch (error) {
-        // Like StartSyncExecution's `error`: the States error name, never the cause or data.
-        const cause = error instanceof Error ? error.cause : undefined;
-        const name =
-          cause instanceof Error ? cause.name : error instanceof Error ? error.name : 'Error';
-        throw new WorkflowFailedError(`MfaFlow FAILED: ${name}`);
+      const execution = await execute(input);
+      if (execution.status !== 'SUCCEEDED') {
+        throw new WorkflowFailedError(`MfaFlow FAILED: ${execution.error}`);
       }
       // As on AWS: the result, or the task's refusal thrown as its MfaError.
-      return flowResult(output);
+      return flowResult(JSON.parse(execution.output));
     },
   };
 };
