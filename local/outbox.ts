@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type EventLog, handlePutEvents } from './event-log.js';
+import { onBody } from './request-body.js';
 
 export interface OutboxMessage {
   readonly channel: 'sms' | 'email';
@@ -109,15 +110,7 @@ export const startMessagingEndpoint = async (
   bus: { log: EventLog; name: string },
 ): Promise<{ url: string; server: Server }> => {
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) req.destroy();
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
+    onBody(req, MAX_REQUEST_BYTES, (text) => {
       if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
         const { status, body } = handlePutEvents(text, bus.log, bus.name);
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(body);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { onBody } from './request-body.js';
 
 /** StartSyncExecution's answer (the JSON protocol's members the SDK reads). */
 export type SyncExecution =
@@ -24,14 +25,7 @@ export const startStepFunctionsEndpoint = async (props: {
   readonly execute: (input: unknown) => Promise<SyncExecution>;
 }): Promise<{ url: string; server: Server }> => {
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) req.destroy();
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
+    onBody(req, MAX_REQUEST_BYTES, (text) => {
       const answer = (status: number, body: string) =>
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(body);
       if (req.headers['x-amz-target'] !== 'AWSStepFunctions.StartSyncExecution') {
@@ -40,7 +34,7 @@ export const startStepFunctionsEndpoint = async (props: {
       }
       let body: { stateMachineArn?: unknown; name?: unknown; input?: unknown };
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+        body = JSON.parse(text) as typeof body;
       } catch {
         answer(400, problem('SerializationException', 'The body is not JSON'));
         return;
