@@ -1,9 +1,9 @@
 /**
  * `npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID]`: checks an SCA
- * receipt as a third party would, from API.md's text alone: the JWS (ES256, `typ:
- * sca-receipt+jwt`, one signature form) against the JWKS the caller trusts (a URL, or a saved
- * file for offline checks; never one the receipt names), the `binding` recomputed from the receipt's payment
- * and consent (JCS, RFC 8785), and for each passkey entry the user's own signature over a
+ * receipt as a third party would: the JWS (ES256, `typ: sca-receipt+jwt`, one signature
+ * form) against the JWKS the caller trusts (a URL, or a saved file for offline checks; never
+ * one the receipt names), the `binding` recomputed from the receipt's payment, payee account
+ * and consent (API.md's canonical forms, `shared/domain/binding.ts`), and for each passkey entry the user's own signature over a
  * challenge recomputed from that binding and the entry's nonce. Prints the content and each
  * check as JSON; exit 0 when every check holds, 2 when one fails (with the reason on stderr),
  * 1 on a usage error.
@@ -11,8 +11,8 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import canonicalize from 'canonicalize';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
+import { passkeyChallenge, transactionBinding } from '../shared/domain/binding.js';
 import {
   type CliOutput,
   HELP,
@@ -37,7 +37,6 @@ Exit 0: every check holds; 2: one does not (stderr says which); 1: usage error.
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest();
 const b64u = (data: Buffer) => data.toString('base64url');
-const jcs = (value: unknown) => canonicalize(value) as string;
 
 /** A check that failed: exit 2 with its reason. */
 class ReceiptInvalid extends Error {}
@@ -94,25 +93,23 @@ const lowS = (receipt: string) => {
   );
 };
 
-/** API.md "Receipts": binding = b64u(SHA-256(JCS({ txn, amount, currency, payee, payeeAccount, consentId }))). */
+/** The binding of the receipt's own transaction (API.md "Receipts", the project's one definition). */
 const bindingOf = (claims: Record<string, unknown>, payeeAccount?: string) => {
   const [payment] = (claims.authorization_details ?? []) as PaymentDetail[];
-  return b64u(
-    sha256(
-      jcs({
-        txn: claims.txn,
-        ...(payment
-          ? {
-              amount: payment.instructedAmount?.amount,
-              currency: payment.instructedAmount?.currency,
-              payee: payment.creditorName,
-            }
-          : {}),
-        ...(payeeAccount ? { payeeAccount } : {}),
-        ...(claims.consent_id ? { consentId: claims.consent_id } : {}),
-      }),
-    ),
-  );
+  return transactionBinding({
+    transactionId: claims.txn as string,
+    ...(payment
+      ? {
+          transaction: {
+            amount: payment.instructedAmount?.amount as string,
+            currency: payment.instructedAmount?.currency as string,
+            payee: payment.creditorName as string,
+            ...(payeeAccount ? { payeeAccount } : {}),
+          },
+        }
+      : {}),
+    ...(claims.consent_id ? { consentId: claims.consent_id as string } : {}),
+  });
 };
 
 /** A passkey entry: its client data signs SHA-256(JCS({binding, nonce})), with its own key. */
@@ -125,7 +122,7 @@ const checkPasskey = (entry: ReceiptEntry, binding: string, index: number) => {
   );
   const clientBytes = Buffer.from(clientDataJSON as string, 'base64url');
   const clientData = JSON.parse(clientBytes.toString('utf8')) as Record<string, unknown>;
-  const challenge = b64u(sha256(jcs({ binding, nonce })));
+  const challenge = b64u(passkeyChallenge(binding, nonce as string));
   must(
     clientData.type === 'webauthn.get' || clientData.type === 'payment.get',
     `${what}: not an assertion`,

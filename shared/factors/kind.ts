@@ -3,6 +3,7 @@ import type { FactorType, StoredFactor, TransactionRecord } from '../domain/enti
 import type { ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding, otpMac } from '../domain/otp.js';
 import type { PasskeyEvidence } from '../domain/receipt.js';
+import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 
 export type { ScaCategory } from '../domain/mfa-token.js';
@@ -52,6 +53,23 @@ export const codeMac = (key: Uint8Array, target: VerifyTarget, passCode: string)
   /^\d{6,8}$/.test(passCode)
     ? otpMac(key, 'challenge', challengeBinding(target.stateTokenHash, target.factorId), passCode)
     : undefined;
+
+/**
+ * The body member a factor of `kind` is proven with (`passCode` or `credential`) must be
+ * there: else 400 `invalid_request` naming it (activate and verify alike).
+ */
+export const requireProofMember = (
+  kind: FactorKind,
+  body: { readonly passCode?: unknown; readonly credential?: unknown },
+): void => {
+  const member = kind.provenBy ?? 'passCode';
+  if (body[member] === undefined) {
+    throw new MfaError(
+      'invalid_request',
+      `Invalid body: ${member}: required for a ${kind.type} factor`,
+    );
+  }
+};
 
 /** Consecutive wrong codes that lock a factor of `kind`. */
 export const lockThresholdOf = (kind: FactorKind, config: ServiceConfig): number =>

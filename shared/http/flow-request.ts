@@ -1,7 +1,7 @@
 import { factorTypeOf } from '../domain/factor-id.js';
 import { parseStateToken } from '../domain/state-token.js';
 import { MfaError } from '../errors.js';
-import { codeMac } from '../factors/kind.js';
+import { codeMac, requireProofMember } from '../factors/kind.js';
 import { kindOf } from '../factors/registry.js';
 import type { AssertionJson } from '../factors/webauthn/assertion.js';
 import type { ApiRequest } from './api-handler.js';
@@ -37,10 +37,6 @@ export const factorStep = (
   factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found'),
 });
 
-/** A required body member the factor's kind needs is missing: 400 naming it. */
-const missing = (member: 'passCode' | 'credential', kind: string) =>
-  new MfaError('invalid_request', `Invalid body: ${member}: required for a ${kind} factor`);
-
 /**
  * What proves the factor as it enters the workflow: a pass code only as an HMAC bound to this
  * transaction and factor, so the raw code never reaches the Step Functions execution; a
@@ -54,12 +50,9 @@ export const submittedProof = async (
   const type = factorTypeOf(step.factorId);
   const kind = type && kindOf(type);
   if (!kind) throw new MfaError('not_found', 'No such factor in this transaction');
-  const { passCode, credential } = request.body;
-  if (kind.provenBy === 'credential') {
-    if (!credential) throw missing('credential', kind.type);
-    return { credential };
-  }
-  if (passCode === undefined) throw missing('passCode', kind.type);
+  requireProofMember(kind, request.body);
+  const { passCode, credential } = request.body as { passCode: string; credential: AssertionJson };
+  if (kind.provenBy === 'credential') return { credential };
   const mac = (kind.submittedMac ?? codeMac)(
     await request.deps.otpKeys.otpMacKey(),
     step,

@@ -11,11 +11,57 @@ export interface SignedToken {
   readonly expiresIn: number;
 }
 
+/** The issuer and the time every JWS of this answer carries (`iss`, `iat`). */
+const issued = (request: ApiRequest<unknown>) => {
+  const iss = request.deps.config.MFA_ISSUER;
+  if (!iss) throw new Error('Invalid configuration: MFA_ISSUER');
+  return { iss, iat: epochSeconds(request.deps.clock.now()) };
+};
+
+/**
+ * One JWS of a successful operation, signed in the API function after the workflow (never
+ * through Step Functions). A signing failure is a 503 (the transaction is spent: start a new
+ * one), never an unsigned answer.
+ */
+const signOr503 = async (
+  request: ApiRequest<unknown>,
+  what: 'token' | 'receipt',
+  transactionId: string,
+  sign: () => Promise<string>,
+): Promise<string> => {
+  try {
+    return await sign();
+  } catch (error) {
+    request.log.error(`${what} signing failed`, { error, transactionId });
+    throw new MfaError(
+      'service_unavailable',
+      `The ${what} could not be signed; start a new transaction`,
+    );
+  }
+};
+
+/** The MFA token from the workflow's claims: `iss`, `iat`, `exp` and `jti` added here. */
+const signToken = async (
+  request: ApiRequest<unknown>,
+  claims: VerifiedClaims,
+  { iss, iat }: { iss: string; iat: number },
+): Promise<SignedToken> => {
+  const expiresIn = request.deps.config.TOKEN_TTL_SECONDS;
+  const token = await signOr503(request, 'token', claims.txn, () =>
+    request.deps.signer.sign({
+      ...claims,
+      iss,
+      iat,
+      exp: iat + expiresIn,
+      jti: request.deps.random.uuid(),
+    }),
+  );
+  return { token, tokenType: 'Bearer', expiresIn };
+};
+
 /**
  * Signs the claims a successful verify returned into the MFA token (`iss`, `iat`, `exp`, `jti`
- * added here). It runs in the API function, after the workflow: the token never passes
- * through Step Functions. A signing failure is a 503 (the transaction is spent: start a new
- * one), never an unsigned token.
+ * added here); a signing failure is a 503.
  */
 export const signMfaToken = async (
   request: ApiRequest<unknown>,
@@ -23,68 +69,28 @@ export const signMfaToken = async (
 ): Promise<SignedToken> => {
   // A verify that succeeds always returns claims: without, the workflow is broken (500).
   if (!claims) throw new Error('MfaFlow verify returned no claims');
-  const { config, clock, random, signer } = request.deps;
-  const issuer = config.MFA_ISSUER;
-  if (!issuer) throw new Error('Invalid configuration: MFA_ISSUER');
-  const iat = epochSeconds(clock.now());
-  const expiresIn = config.TOKEN_TTL_SECONDS;
-  try {
-    const token = await signer.sign({
-      ...claims,
-      iss: issuer,
-      iat,
-      exp: iat + expiresIn,
-      jti: random.uuid(),
-    });
-    return { token, tokenType: 'Bearer', expiresIn };
-  } catch (error) {
-    request.log.error('token signing failed', { error, transactionId: claims.txn });
-    throw new MfaError(
-      'service_unavailable',
-      'The token could not be signed; start a new transaction',
-    );
-  }
+  return signToken(request, claims, issued(request));
 };
 
 /**
- * Signs the SCA receipt of a successful operation (API.md "Receipts"): the token's subject,
- * app, transaction and authorization details with the workflow's receipt content, `iss` and
- * `iat` added here; header `typ: "sca-receipt+jwt"`, the same key as the token. Signed beside
- * the token (never through Step Functions); a failure is the same 503 as the token's.
+ * The token members and the SCA receipt of a successful operation (API.md "Receipts"),
+ * signed side by side with the same key, `iss` and `iat`: the receipt is the token's subject,
+ * app, transaction and authorization details with the workflow's receipt content, header
+ * `typ: "sca-receipt+jwt"`.
  */
-export const signReceipt = async (
-  request: ApiRequest<unknown>,
-  claims: VerifiedClaims,
-  content: ReceiptContent | undefined,
-): Promise<string> => {
-  if (!content) throw new Error('MfaFlow returned claims without a receipt');
-  const { config, clock, signer } = request.deps;
-  const iss = config.MFA_ISSUER;
-  if (!iss) throw new Error('Invalid configuration: MFA_ISSUER');
-  try {
-    return await signer.sign(
-      receiptClaims(claims, content, { iss, iat: epochSeconds(clock.now()) }),
-      RECEIPT_TYPE,
-    );
-  } catch (error) {
-    request.log.error('receipt signing failed', { error, transactionId: claims.txn });
-    throw new MfaError(
-      'service_unavailable',
-      'The receipt could not be signed; start a new transaction',
-    );
-  }
-};
-
-/** The token members and the receipt of a successful operation, signed side by side. */
 export const signedSuccess = async (
   request: ApiRequest<unknown>,
   result: { claims?: VerifiedClaims; receipt?: ReceiptContent },
 ): Promise<SignedToken & { receipt: string }> => {
-  // A success always returns claims: without, the workflow is broken (500).
-  if (!result.claims) throw new Error('MfaFlow returned a success without claims');
+  // A success always returns claims and a receipt: without, the workflow is broken (500).
+  const { claims, receipt: content } = result;
+  if (!claims || !content) throw new Error('MfaFlow returned a success without claims');
+  const at = issued(request);
   const [token, receipt] = await Promise.all([
-    signMfaToken(request, result.claims),
-    signReceipt(request, result.claims, result.receipt),
+    signToken(request, claims, at),
+    signOr503(request, 'receipt', claims.txn, () =>
+      request.deps.signer.sign(receiptClaims(claims, content, at), RECEIPT_TYPE),
+    ),
   ]);
   return { ...token, receipt };
 };

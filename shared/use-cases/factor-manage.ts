@@ -3,6 +3,7 @@ import { factorTypeOf } from '../domain/factor-id.js';
 import { otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
 import { MfaError, wrongCodeError } from '../errors.js';
+import { requireProofMember } from '../factors/kind.js';
 import { factorView, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
@@ -103,10 +104,7 @@ export const activateFactor = async (
   // The body names what the factor's kind is proven by (a code, or a passkey's registration).
   const type = factorTypeOf(ref.factorId);
   const byCredential = type !== undefined && kindOf(type).provenBy === 'credential';
-  const member = byCredential ? 'credential' : 'passCode';
-  if (type && ref[member] === undefined) {
-    throw new MfaError('invalid_request', `Invalid body: ${member}: required for a ${type} factor`);
-  }
+  if (type) requireProofMember(kindOf(type), ref);
   const { factor, stepUp, guard } = await findFactor(deps, ref);
   const refusal = activationRefusal(factor, now, config.MAX_ATTEMPTS);
   if (refusal) throw refusal;
