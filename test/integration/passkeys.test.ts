@@ -13,6 +13,7 @@ import {
   uniquePhone,
 } from '../support/flows.js';
 import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
+import { activePasskey } from '../support/passkey-flow.js';
 import {
   cbor,
   type Flags,
@@ -47,25 +48,8 @@ const activatePasskey = (
 ) => postJson(base, `/v1/users/${userId}/factors/${factorId}/activate`, { credential }, auth);
 
 /** A user with an ACTIVE passkey made by a software authenticator. */
-const withPasskey = async (
-  options: Parameters<typeof newCredential>[0] & { fmt?: 'none' | 'packed'; auth?: string } = {},
-) => {
-  const userId = unique('passkey');
-  const auth = options.auth ?? basicAuth();
-  const enrolled = await enroll(base, userId, { type: 'webauthn', displayName: 'Test key' }, auth);
-  expect(enrolled.status).toBe(201);
-  const body = await json(enrolled);
-  const cred = newCredential(options);
-  const registration = register(cred, {
-    challenge: body.activation.publicKey.challenge,
-    origin,
-    rpId: RP_ID,
-    fmt: options.fmt ?? 'none',
-  });
-  const activated = await activatePasskey(userId, body.factor.id, registration, auth);
-  expect(activated.status).toBe(200);
-  return { userId, factorId: body.factor.id as string, cred, auth, enrolled: body };
-};
+const withPasskey = (options: Parameters<typeof activePasskey>[2] = {}) =>
+  activePasskey(base, unique('passkey'), { displayName: 'Test key', ...options });
 
 const PAYMENT = {
   amount: '42.50',

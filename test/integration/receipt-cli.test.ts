@@ -7,14 +7,10 @@ import { decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReceiptCli } from '../../scripts/receipt.js';
 import { runSigningKeyCli } from '../../scripts/signing-key.js';
-import { challenge, enroll, json, startAuthn, unique } from '../support/flows.js';
-import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { unique } from '../support/flows.js';
+import { basicAuth, startTestRuntime } from '../support/local.js';
 import { createTestIssuer, lowSToken } from '../support/mfa-tokens.js';
-import {
-  newCredential,
-  register,
-  assert as signAssertion,
-} from '../support/webauthn-authenticator.js';
+import { activePasskey, approveWithPasskey } from '../support/passkey-flow.js';
 
 /** `npm run receipt -- verify`: the third party's check, against the running local runtime. */
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -59,25 +55,8 @@ const PAYMENT = {
 
 /** A passkey payment approved end to end; its receipt. */
 const passkeyReceipt = async (transaction: Record<string, string> = PAYMENT) => {
-  const base = runtime.url;
-  const userId = unique('receipt-cli');
-  const origin = `http://localhost:${new URL(base).port}`;
-  const enrolled = await json(await enroll(base, userId, { type: 'webauthn' }));
-  const cred = newCredential();
-  const ceremony = (c: string) => ({ challenge: c, origin, rpId: 'localhost' });
-  await postJson(base, `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`, {
-    credential: register(cred, ceremony(enrolled.activation.publicKey.challenge)),
-  });
-  const started = await startAuthn(base, { userId, transaction });
-  const challenged = await json(await challenge(base, started.stateToken, enrolled.factor.id));
-  const done = await json(
-    await postJson(base, `/v1/authn/factors/${enrolled.factor.id}/verify`, {
-      stateToken: started.stateToken,
-      credential: signAssertion(cred, ceremony(challenged.publicKey.challenge)),
-    }),
-  );
-  expect(done.status).toBe('SUCCESS');
-  return done.receipt as string;
+  const user = await activePasskey(runtime.url, unique('receipt-cli'));
+  return (await approveWithPasskey(runtime.url, user, transaction)).done.receipt as string;
 };
 
 describe('npm run receipt -- verify', () => {

@@ -15,11 +15,7 @@ import {
   verify as verifyCode,
 } from '../support/flows.js';
 import { postJson, registerClient, startTestRuntime } from '../support/local.js';
-import {
-  newCredential,
-  register,
-  assert as signAssertion,
-} from '../support/webauthn-authenticator.js';
+import { activePasskey, approveWithPasskey, passkeyOrigin } from '../support/passkey-flow.js';
 
 /**
  * SCA receipts (API.md "Receipts"): checked here as a third party would, from that text alone:
@@ -103,27 +99,10 @@ describe('SCA receipts', () => {
   });
 
   it("a passkey's entry carries its own signature: anyone can re-check it against the binding", async () => {
-    const userId = unique('receipt-passkey');
-    const origin = `http://localhost:${new URL(base).port}`;
-    const enrolled = await json(await enroll(base, userId, { type: 'webauthn' }));
-    const cred = newCredential();
-    const ceremony = (c: string) => ({ challenge: c, origin, rpId: 'localhost' });
-    const activated = await postJson(
-      base,
-      `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`,
-      {
-        credential: register(cred, ceremony(enrolled.activation.publicKey.challenge)),
-      },
-    );
-    expect(activated.status).toBe(200);
-    const started = await startAuthn(base, { userId, transaction: PAYMENT });
-    const challenged = await json(await challenge(base, started.stateToken, enrolled.factor.id));
-    const done = await json(
-      await postJson(base, `/v1/authn/factors/${enrolled.factor.id}/verify`, {
-        stateToken: started.stateToken,
-        credential: signAssertion(cred, ceremony(challenged.publicKey.challenge)),
-      }),
-    );
+    const user = await activePasskey(base, unique('receipt-passkey'));
+    const { cred } = user;
+    const origin = passkeyOrigin(base);
+    const { started, done } = await approveWithPasskey(base, user, PAYMENT);
     const claims = await verified(done.receipt);
     const [entry] = claims.factors;
     expect(entry).toMatchObject({
