@@ -19,13 +19,20 @@ export class EventLog {
     if (this.#events.length > MAX_EVENTS) this.#events.shift();
   }
 
-  /** Events, optionally of one transaction (`transactionId`) or one kind (`type`). */
-  list(filter: { transactionId?: string; type?: string } = {}): LoggedEvent[] {
+  /**
+   * Events, optionally of one transaction (`transactionId`), one kind (`type`), or one user
+   * of an app (`clientId`, `userRef`: the audit chain of `npm run audit -- verify`).
+   */
+  list(
+    filter: { transactionId?: string; type?: string; clientId?: string; userRef?: string } = {},
+  ): LoggedEvent[] {
+    const { type, ...fields } = filter;
     return this.#events.filter(
       (event) =>
-        (filter.transactionId === undefined ||
-          event.detail.transactionId === filter.transactionId) &&
-        (filter.type === undefined || event.detailType === filter.type),
+        (type === undefined || event.detailType === type) &&
+        Object.entries(fields).every(
+          ([name, value]) => value === undefined || event.detail[name] === value,
+        ),
     );
   }
 }

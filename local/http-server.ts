@@ -87,8 +87,8 @@ export const createLocalHttpServer = (deps: {
         return;
       }
       if (url.pathname === '/_local/events' && method === 'GET') {
-        const { transactionId, type } = Object.fromEntries(url.searchParams);
-        local({ events: deps.events.list({ transactionId, type }) });
+        const { transactionId, type, clientId, userRef } = Object.fromEntries(url.searchParams);
+        local({ events: deps.events.list({ transactionId, type, clientId, userRef }) });
         return;
       }
       if (deps.demoPage && Object.values<string>(DEMO_PAGE_PATHS).includes(url.pathname)) {

@@ -11,6 +11,7 @@ import { cryptoRandom, type Random } from './ports/random.js';
 import type { OtpKeyProvider, SecretBox } from './ports/secret-box.js';
 import type { TokenSigner } from './ports/signer.js';
 import type {
+  AuditStore,
   ClientStore,
   FactorStore,
   PolicyStateStore,
@@ -35,6 +36,7 @@ export interface Deps {
   readonly factors: FactorStore;
   readonly transactions: TransactionStore;
   readonly policyStates: PolicyStateStore;
+  readonly audits: AuditStore;
   readonly rates: RateLimiter;
   readonly workflow: Workflow;
   readonly messenger: Messenger;
@@ -56,6 +58,7 @@ const PROVIDER: Readonly<Record<PartKey, string>> = {
   factors: 'userStore (shared/compose/dynamo.ts)',
   transactions: 'userStore (shared/compose/dynamo.ts)',
   policyStates: 'userStore (shared/compose/dynamo.ts)',
+  audits: 'userStore (shared/compose/dynamo.ts)',
   rates: 'rateLimiter (shared/compose/dynamo.ts)',
   workflow: 'workflow (shared/compose/workflow.ts)',
   messenger: 'messenger (shared/compose/messenger.ts)',

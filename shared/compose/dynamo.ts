@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClientStore } from '../adapters/aws/dynamo-clients.js';
 import { dynamoFactorStore } from '../adapters/aws/dynamo-factors.js';
-import { dynamoPolicyStateStore } from '../adapters/aws/dynamo-policy-state.js';
+import { dynamoAuditStore, dynamoPolicyStateStore } from '../adapters/aws/dynamo-policy-state.js';
 import { dynamoRateLimiter } from '../adapters/aws/dynamo-rates.js';
 import { type TableOps, tableOps } from '../adapters/aws/dynamo-table.js';
 import { dynamoTransactionStore } from '../adapters/aws/dynamo-transactions.js';
@@ -37,6 +37,7 @@ export const userStore: Part = {
     factors: (context) => dynamoFactorStore(serviceTable(context)),
     transactions: (context) => dynamoTransactionStore(serviceTable(context)),
     policyStates: (context) => dynamoPolicyStateStore(serviceTable(context)),
+    audits: (context) => dynamoAuditStore(serviceTable(context)),
   },
 };
 

@@ -1,3 +1,4 @@
+import type { AuditTrail } from './audit-chain.js';
 /**
  * The service's entities: an app client, a user of an app with their factors and live
  * authentication transactions. Plain data, no AWS and no behaviour; the store ports
@@ -80,7 +81,7 @@ export interface StepUpUse {
  * One user of one app, in one item: their factors (limits and duplicates are atomic) and their
  * live authentication transactions (a step and the factor's counters change together).
  */
-export interface UserFactors {
+export interface UserFactors extends AuditTrail {
   readonly clientId: string;
   readonly userId: string;
   readonly factors: Readonly<Record<string, StoredFactor>>;

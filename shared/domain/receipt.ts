@@ -45,6 +45,8 @@ export interface ReceiptContent {
     readonly rule?: string;
     readonly exemption?: string;
   };
+  /** The operation's audit event in the user's chain (`mfa.authn.succeeded`, or an exempt start). */
+  readonly audit?: { readonly seq: number; readonly hash: string };
 }
 
 export type ReceiptClaims = Pick<
@@ -70,4 +72,5 @@ export const receiptClaims = (
   ...(content.payee_account ? { payee_account: content.payee_account } : {}),
   factors: content.factors,
   policy: content.policy,
+  ...(content.audit ? { audit: content.audit } : {}),
 });

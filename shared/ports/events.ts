@@ -23,6 +23,14 @@ export type AuditEventType =
   | 'mfa.payee.untrusted';
 
 export interface AuditDetail {
+  /**
+   * The audit chain (API.md "Audit chain", `shared/domain/audit-chain.ts`), set when the event
+   * is recorded: its detail-type, its place in the user's chain (from 1, no gaps) and
+   * b64u(SHA-256(prevHash + JCS(detail without "hash"))).
+   */
+  readonly type?: AuditEventType;
+  readonly seq?: number;
+  readonly hash?: string;
   /** Unique per event. */
   readonly eventId: string;
   /** ISO time of the state change. */

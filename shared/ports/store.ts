@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../domain/audit-chain.js';
 import type {
   Activation,
   ClientRecord,
@@ -13,6 +14,7 @@ import type {
 import type { PolicyState } from '../domain/policy/index.js';
 import type { ReceiptFactor } from '../domain/receipt.js';
 import type { RegisteredFactor } from '../factors/kind.js';
+import type { AuditEvent } from './events.js';
 
 /** Port: persistence. DynamoDB in AWS and locally (dynalite), one table, single-item writes. */
 /**
@@ -21,8 +23,31 @@ import type { RegisteredFactor } from '../factors/kind.js';
  * without a second read (`seen` undefined: no such user item).
  */
 export type Conditional<T> =
-  | { readonly ok: true; readonly value: T }
+  | { readonly ok: true; readonly value: T; readonly recorded: readonly AuditEvent[] }
   | { readonly ok: false; readonly seen: UserFactors | undefined };
+
+/**
+ * The audit events a write records (`shared/domain/audit-chain.ts`): joined to the user's
+ * chain in the same update, so the chain moves with the state change it records. With `read`
+ * (the user item as this request read it, undefined: none) the write folds the chain into its
+ * head; otherwise it appends. A done write returns them sealed (`recorded`: `seq`, `hash`).
+ */
+export interface AuditWrite {
+  readonly events: readonly AuditEvent[];
+  readonly read?: { readonly item: AuditTrail | undefined };
+}
+
+/** Port: writes that only record audit events on a user's chain (no other state changes). */
+export interface AuditStore {
+  /**
+   * Records events on the user's chain; creates the user item when there is none (`userId`
+   * given: a start for a user without factors has a chain too).
+   */
+  record(
+    user: { readonly clientId: string; readonly userRef: string; readonly userId?: string },
+    audit: AuditWrite,
+  ): Promise<readonly AuditEvent[]>;
+}
 
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
@@ -45,7 +70,7 @@ export interface FactorStore {
     clientId: string,
     userId: string,
     factor: StoredFactor,
-    args: { maxFactors: number; activeCount: number; guard?: StepUpGuard },
+    args: { maxFactors: number; activeCount: number; guard?: StepUpGuard; audit: AuditWrite },
   ): Promise<Conditional<void>>;
   /** New activation code for a pending factor, unless the last send is after `sentBefore`. */
   renewActivation(
@@ -74,14 +99,14 @@ export interface FactorStore {
     userId: string,
     factorId: string,
     proof: { codeMac: string; registered?: RegisteredFactor } | { step: number },
-    args: { nowSeconds: number; guard?: StepUpGuard },
+    args: { nowSeconds: number; guard?: StepUpGuard; audit: AuditWrite },
   ): Promise<Conditional<void>>;
   /** Removes a factor that still has the `status` it was read with. */
   remove(
     clientId: string,
     userId: string,
     factor: Pick<StoredFactor, 'factorId' | 'status' | 'destinationHash'>,
-    guard?: StepUpGuard,
+    args: { guard?: StepUpGuard; audit: AuditWrite },
   ): Promise<Conditional<void>>;
 }
 
@@ -98,7 +123,7 @@ export interface TransactionStore {
   create(
     ref: TransactionRef,
     record: TransactionRecord,
-    args: { prune: readonly string[]; maxTransactions: number },
+    args: { prune: readonly string[]; maxTransactions: number; audit: AuditWrite },
   ): Promise<Conditional<void>>;
   /** Gives a user item that has none the map transactions live in (items of older versions). */
   prepare(ref: TransactionRef): Promise<void>;
@@ -121,18 +146,21 @@ export interface TransactionStore {
        * with no cooldown, leaving the sent codes' count and cooldown alone.
        */
       nonce?: boolean;
+      /** `mfa.challenge.sent`, appended (the write is the request's first). */
+      audit: AuditWrite;
     },
   ): Promise<Conditional<TransactionView>>;
   /**
    * Takes back a send that was not delivered: the code the user had before is restored.
-   * False when there was nothing to take back (this code is no longer the stored one: a
-   * retried undo, or a newer send).
+   * Undefined when there was nothing to take back (this code is no longer the stored one: a
+   * retried undo, or a newer send); else the events it recorded.
    */
   undoChallenge(
     ref: TransactionRef,
     codeMac: string,
     previous: PreviousChallenge,
-  ): Promise<boolean>;
+    audit: AuditWrite,
+  ): Promise<readonly AuditEvent[] | undefined>;
   /**
    * Counts one attempt on the transaction and one failure on the factor before any code is
    * compared (a right code then resets the factor's count), so a burst of guesses gets no
@@ -195,12 +223,20 @@ export interface TransactionStore {
       signed?: { signCount: number; backupState: boolean };
       /** The user's policy state after this success, if it changes (`PolicyStateWrite`). */
       policyState?: PolicyStateWrite;
+      audit: AuditWrite;
     },
   ): Promise<Conditional<void>>;
-  /** After its last allowed wrong code: the transaction ends (`LOCKED_OUT`, if still live). */
-  endTransaction(ref: TransactionRef): Promise<void>;
+  /**
+   * After its last allowed wrong code: the transaction ends (`LOCKED_OUT`, if still live),
+   * recording `audit`; returns the events recorded (none: it had ended already).
+   */
+  endTransaction(ref: TransactionRef, audit: AuditWrite): Promise<readonly AuditEvent[]>;
   /** Cancels a live transaction; returns it as cancelled (undefined: it was not live). */
-  cancel(ref: TransactionRef, nowSeconds: number): Promise<Conditional<TransactionView>>;
+  cancel(
+    ref: TransactionRef,
+    nowSeconds: number,
+    audit: AuditWrite,
+  ): Promise<Conditional<TransactionView>>;
 }
 
 /**
@@ -222,7 +258,7 @@ export interface PolicyStateStore {
   save(
     user: { readonly clientId: string; readonly userId: string },
     write: PolicyStateWrite,
-    spend?: TokenSpend,
+    args: { spend?: TokenSpend; audit?: AuditWrite },
   ): Promise<Conditional<void>>;
 }
 

@@ -1,9 +1,10 @@
+import { transactionIdOf } from '../domain/state-token.js';
 import { LIVE_STATUSES } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 import { type CancelInput, type FlowOutcome, type StatusInput, transactionRef } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit } from './audit.js';
+import { auditEvent, publish } from './audit.js';
 import { seenView, transactionRefusal } from './authn-state.js';
 
 /** Cancel: one conditional write; a finished or expired transaction says why it cannot. */
@@ -13,20 +14,24 @@ export const cancelTransaction = async (
 ): Promise<FlowOutcome> => {
   const now = epochSeconds(deps.clock.now());
   const ref = transactionRef(input);
-  const cancelled = await deps.transactions.cancel(ref, now);
+  const transactionId = transactionIdOf(ref.stateTokenHash);
+  const cancelled = await deps.transactions.cancel(ref, now, {
+    events: [
+      auditEvent(deps, 'mfa.authn.cancelled', {
+        clientId: input.clientId,
+        userRef: input.userRef,
+        transactionId,
+      }),
+    ],
+  });
   if (!cancelled.ok) {
     throw (
       transactionRefusal(seenView(ref, cancelled.seen), now) ??
       new MfaError('invalid_state', 'The transaction cannot be cancelled now')
     );
   }
-  const { txn } = cancelled.value;
-  await audit(deps, 'mfa.authn.cancelled', {
-    clientId: input.clientId,
-    userRef: input.userRef,
-    transactionId: txn.transactionId,
-  });
-  deps.log.info('authn cancelled', { transactionId: txn.transactionId });
+  await publish(deps, cancelled.recorded);
+  deps.log.info('authn cancelled', { transactionId });
   return { ok: true, body: { status: 'CANCELLED' } };
 };
 

@@ -1,7 +1,13 @@
-import type { TransactionView } from '../domain/entities.js';
+import type {
+  FactorType,
+  PreviousChallenge,
+  TransactionRef,
+  TransactionView,
+} from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { CHALLENGE_SUBJECT, challengeText } from '../domain/messages.js';
 import { challengeBinding, newOtp, otpMac } from '../domain/otp.js';
+import { transactionIdOf } from '../domain/state-token.js';
 import { iso } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { FactorKind } from '../factors/kind.js';
@@ -15,7 +21,7 @@ import {
 } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit } from './audit.js';
+import { auditEvent, publish } from './audit.js';
 import { helpfulCategories, seenView, usableFactor } from './authn-state.js';
 import { resendTooSoon } from './factor-activation.js';
 import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
@@ -70,6 +76,7 @@ export const issueChallenge = async (
     code,
   );
   const codeExpiresAt = now + config.OTP_TTL_SECONDS;
+  const about = challengeAbout(input, type);
   const begun = await transactions.beginChallenge(ref, {
     factorId: input.factorId,
     codeMac,
@@ -77,8 +84,11 @@ export const issueChallenge = async (
     nowSeconds: now,
     maxSends: config.MAX_SENDS_PER_TRANSACTION,
     cooldownSeconds: config.RESEND_COOLDOWN_SECONDS,
+    audit: { events: [auditEvent(deps, 'mfa.challenge.sent', about)] },
   });
   if (!begun.ok) throw challengeRefusal(input, seenView(ref, begun.seen), deps, now);
+  // In the chain from here on: a send taken back below is recorded as `challenge.failed`.
+  await publish(deps, begun.recorded);
 
   const before = begun.value;
   const { txn } = before;
@@ -90,16 +100,16 @@ export const issueChallenge = async (
     challengeFactorId: txn.challengeFactorId,
     lastSentAt: txn.lastSentAt,
   };
-  if (!destination || txn.factors[input.factorId] !== type) {
-    await transactions.undoChallenge(ref, codeMac, previous);
-    throw noFactor();
-  }
+  const takeBack = async (error: MfaError) => {
+    await undoSend(deps, ref, about, { codeMac, previous, code: error.code });
+    return error;
+  };
+  if (!destination || txn.factors[input.factorId] !== type) throw await takeBack(noFactor());
   // Factor sequencing: no code is sent for a factor that proves nothing still needed.
   try {
     helpfulCategories(txn, type);
   } catch (error) {
-    await transactions.undoChallenge(ref, codeMac, previous);
-    throw error;
+    throw error instanceof MfaError ? await takeBack(error) : error;
   }
   let rateKeys: string[];
   try {
@@ -116,16 +126,8 @@ export const issueChallenge = async (
     );
   } catch (error) {
     // Refused: the transaction's send, cooldown and code are as they were.
-    await transactions.undoChallenge(ref, codeMac, previous);
-    throw error;
+    throw error instanceof MfaError ? await takeBack(error) : error;
   }
-  await audit(deps, 'mfa.challenge.sent', {
-    clientId: input.clientId,
-    userRef: input.userRef,
-    transactionId: txn.transactionId,
-    factorId: input.factorId,
-    factorType: type,
-  });
   log.info('challenge issued', {
     transactionId: txn.transactionId,
     clientId: input.clientId,
@@ -189,6 +191,7 @@ const signingChallenge = async (
     maxSends: config.MAX_ATTEMPTS,
     cooldownSeconds: 0,
     nonce: true,
+    audit: { events: [auditEvent(deps, 'mfa.challenge.sent', challengeAbout(input, kind.type))] },
   });
   if (!begun.ok) {
     const { txn } = usableFactor(seenView(ref, begun.seen), input.factorId, now).view;
@@ -200,6 +203,7 @@ const signingChallenge = async (
     }
     throw new MfaError('invalid_state', 'The transaction cannot take a challenge now');
   }
+  await publish(deps, begun.recorded);
   const { txn, user } = begun.value;
   const factor = user.factors[input.factorId];
   if (!factor || txn.factors[input.factorId] !== kind.type) throw noFactor();
@@ -210,13 +214,6 @@ const signingChallenge = async (
     factor,
     txn,
     nonce,
-  });
-  await audit(deps, 'mfa.challenge.sent', {
-    clientId: input.clientId,
-    userRef: input.userRef,
-    transactionId: txn.transactionId,
-    factorId: input.factorId,
-    factorType: kind.type,
   });
   deps.log.info('challenge issued', {
     transactionId: txn.transactionId,
@@ -261,19 +258,45 @@ const challengeRefusal = (
   return new MfaError('invalid_state', 'The transaction cannot take a challenge now');
 };
 
+/** What a challenge's audit events are about (the transaction id from the state token). */
+const challengeAbout = (
+  input: Pick<ChallengeInput, 'clientId' | 'userRef' | 'stateTokenHash' | 'factorId'>,
+  factorType: FactorType | undefined,
+) => ({
+  clientId: input.clientId,
+  userRef: input.userRef,
+  transactionId: transactionIdOf(input.stateTokenHash),
+  factorId: input.factorId,
+  ...(factorType ? { factorType } : {}),
+});
+
+/**
+ * Takes back a send (the code the user had before is restored), recording
+ * `mfa.challenge.failed` with why (`code`); false when there was nothing to take back.
+ */
+const undoSend = async (
+  deps: TaskDeps,
+  ref: TransactionRef,
+  about: ReturnType<typeof challengeAbout>,
+  send: { codeMac: string; previous: PreviousChallenge; code: string },
+): Promise<boolean> => {
+  const recorded = await deps.transactions.undoChallenge(ref, send.codeMac, send.previous, {
+    events: [auditEvent(deps, 'mfa.challenge.failed', { ...about, code: send.code })],
+  });
+  if (recorded) await publish(deps, recorded);
+  return recorded !== undefined;
+};
+
 /** The workflow's Catch: delivery failed for good, so the send does not count. */
 export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {
+  const ref = transactionRef(undo);
+  const type = factorTypeOf(undo.factorId);
   // Given back once: a retried undo (the workflow retries the task) finds nothing to undo.
-  if (await deps.transactions.undoChallenge(transactionRef(undo), undo.codeMac, undo.previous)) {
+  // The id the transaction holds (a send from before ids came from state tokens keeps its own).
+  const about = { ...challengeAbout(undo, type), transactionId: undo.transactionId };
+  if (await undoSend(deps, ref, about, { ...undo, code: 'delivery_failed' })) {
     await releaseSendLimits(deps, undo.rateKeys, undo.takenAt);
   }
-  await audit(deps, 'mfa.challenge.failed', {
-    clientId: undo.clientId,
-    userRef: undo.userRef,
-    transactionId: undo.transactionId,
-    factorId: undo.factorId,
-    factorType: factorTypeOf(undo.factorId),
-  });
   deps.log.warn('delivery failed; send taken back');
   throw new MfaError('delivery_failed', 'The code could not be delivered');
 };

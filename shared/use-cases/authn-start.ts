@@ -2,14 +2,22 @@ import { transactionBinding } from '../domain/binding.js';
 import type { UserFactors } from '../domain/entities.js';
 import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import type { PolicyDecision } from '../domain/policy/index.js';
-import { userRef } from '../domain/state-token.js';
+import { transactionIdOf, userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit, auditedContext, auditedTransaction } from './audit.js';
+import type { AuditEvent } from '../ports/events.js';
+import {
+  auditClaim,
+  auditEvent,
+  auditedContext,
+  auditedTransaction,
+  publish,
+  recordAudit,
+} from './audit.js';
 import { paymentDetails } from './authorization-details.js';
 import { checkConsent } from './consent-check.js';
 import {
@@ -28,17 +36,19 @@ const MAX_ROUNDS = 3;
  * state, and writes once: an exempt start its policy state (the RTS counters), a required one
  * the transaction (removing finished transactions and those past their retention). Each write
  * is conditioned on what was read; a refused one decides again on the item it saw (no second
- * read). A deny, a refused consent or a user without an active factor writes nothing.
+ * read). The start's audit event joins the user's chain in that write; a deny, an exemption
+ * without a payment or a user without an active factor writes only the event (a refused
+ * consent writes nothing).
  */
 export const startTransaction = async (input: StartInput, deps: TaskDeps): Promise<FlowOutcome> => {
   const { factors, clock } = deps;
   const now = clock.now();
-  const transactionId = deps.random.uuid();
+  const transactionId = transactionIdOf(input.stateTokenHash);
   let user = await factors.getUser(input.clientId, input.userId);
   let consentChecked = false;
   for (let round = 1; ; round += 1) {
     const policy = decidePolicy(input, user, epochSeconds(now));
-    if (policy.decision === 'deny') throw await denied(input, transactionId, policy, deps);
+    if (policy.decision === 'deny') throw await denied(input, user, transactionId, policy, deps);
     if (!consentChecked) {
       await checkConsent(input, transactionId, deps);
       consentChecked = true;
@@ -74,14 +84,37 @@ const startedEvent = (
   ...(input.consentId ? { consentId: input.consentId } : {}),
 });
 
-/** A deny: the same answer for a known and an unknown user (nothing listed, nothing written). */
+/** Where a start records its event: the user's chain, folded on the item as read. */
+const recordStarted = (
+  input: StartInput,
+  user: UserFactors | undefined,
+  event: AuditEvent,
+  deps: TaskDeps,
+) =>
+  recordAudit(
+    deps,
+    { clientId: input.clientId, userRef: userRef(input.userId), userId: input.userId },
+    [event],
+    { item: user },
+  );
+
+/**
+ * A deny: the same answer for a known and an unknown user (nothing listed); only its audit
+ * event is written.
+ */
 const denied = async (
   input: StartInput,
+  user: UserFactors | undefined,
   transactionId: string,
   policy: PolicyDecision,
   deps: TaskDeps,
 ): Promise<MfaError> => {
-  await audit(deps, 'mfa.authn.started', startedEvent(input, transactionId, 'DENIED', policy));
+  await recordStarted(
+    input,
+    user,
+    auditEvent(deps, 'mfa.authn.started', startedEvent(input, transactionId, 'DENIED', policy)),
+    deps,
+  );
   deps.log.info('authn denied by policy', { transactionId, rule: policy.rule });
   return new MfaError('access_denied', "The app's policy does not allow this", {
     transactionId,
@@ -102,11 +135,22 @@ const exempt = async (
   deps: TaskDeps,
 ): Promise<Written> => {
   const write = exemptStateWrite(input, user);
+  const event = auditEvent(
+    deps,
+    'mfa.authn.started',
+    startedEvent(input, transactionId, 'SUCCESS', policy),
+  );
+  let recorded: readonly AuditEvent[];
   if (write) {
-    const saved = await deps.policyStates.save(input, write);
+    const saved = await deps.policyStates.save(input, write, {
+      audit: { events: [event], read: { item: user } },
+    });
     if (!saved.ok) return saved;
+    recorded = saved.recorded;
+    await publish(deps, recorded);
+  } else {
+    recorded = await recordStarted(input, user, event, deps);
   }
-  await audit(deps, 'mfa.authn.started', startedEvent(input, transactionId, 'SUCCESS', policy));
   deps.log.info('authn exempt', { transactionId, exemption: policy.exemption });
   return {
     ok: true,
@@ -130,6 +174,7 @@ const exempt = async (
           : {}),
         factors: [],
         policy: scaClaim(policy),
+        ...auditClaim(recorded),
       },
     },
   };
@@ -163,6 +208,11 @@ const requireMfa = async (
     categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
     standsAlone: (factor) => kindOf(factor.type).standsAlone !== false,
   });
+  const event = auditEvent(
+    deps,
+    'mfa.authn.started',
+    startedEvent(input, transactionId, decision.status, policy),
+  );
   if (decision.status === 'MFA_REQUIRED' && user) {
     if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
       const wait = secondsUntilPrunable(user, epochSeconds(now));
@@ -180,22 +230,26 @@ const requireMfa = async (
     };
     if (!user.txns) await transactions.prepare(ref);
     const maxTransactions = config.MAX_TRANSACTIONS_PER_USER;
+    const audit = { events: [event], read: { item: user } };
     // Pruning loses when another start removed an entry first: then add without pruning,
     // if there is room.
     let created = await transactions.create(ref, decision.record, {
       prune: decision.prune,
       maxTransactions,
+      audit,
     });
     if (!created.ok && decision.prune.length > 0) {
-      created = await transactions.create(ref, decision.record, { prune: [], maxTransactions });
+      created = await transactions.create(ref, decision.record, {
+        prune: [],
+        maxTransactions,
+        audit,
+      });
     }
     if (!created.ok) return created;
+    await publish(deps, created.recorded);
+  } else {
+    await recordStarted(input, user, event, deps);
   }
-  await audit(
-    deps,
-    'mfa.authn.started',
-    startedEvent(input, transactionId, decision.status, policy),
-  );
   deps.log.info('authn started', { transactionId, status: decision.status });
   return {
     ok: true,

@@ -13,7 +13,7 @@ import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit, auditedTransaction } from './audit.js';
+import { auditClaim, auditEvent, auditedTransaction, publish, recordAudit } from './audit.js';
 import {
   helpfulCategories,
   lockedOut,
@@ -112,6 +112,20 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     ...(txn.verifiedFactors ?? []),
     { type, categories: [...categories], verifiedAt: now, ...signed?.evidence },
   ];
+  const about = {
+    clientId: user.clientId,
+    userRef: input.userRef,
+    transactionId: txn.transactionId,
+    factorId: input.factorId,
+    factorType: type,
+  };
+  const event = finished
+    ? auditEvent(deps, 'mfa.authn.succeeded', {
+        ...about,
+        ...(txn.transaction ? { transaction: auditedTransaction(txn.transaction) } : {}),
+        ...(txn.consentId ? { consentId: txn.consentId } : {}),
+      })
+    : auditEvent(deps, 'mfa.authn.factor_verified', about);
   const complete = (seen: UserFactors) => {
     // The user's policy state after this success (RTS counters, device, series), if it changes.
     const policyState = finished ? verifiedStateWrite(txn, seen, acr, now) : undefined;
@@ -131,6 +145,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
         : {}),
       ...(finished ? {} : { partial: { proven, amr, stepsBefore: txn.steps ?? 0, verified } }),
       ...(policyState ? { policyState } : {}),
+      // The event joins the chain in the completing write, folded on the item as read.
+      audit: { events: [event], read: { item: seen } },
     });
   };
   let read = user;
@@ -155,17 +171,9 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     throw await completionRefusal(input, reserved, seenView(ref, done.seen), deps, now, locking);
   }
 
+  await publish(deps, done.recorded);
   if (!finished) return nextFactor(input, reserved, { level, proven }, deps);
 
-  await audit(deps, 'mfa.authn.succeeded', {
-    clientId: user.clientId,
-    userRef: input.userRef,
-    transactionId: txn.transactionId,
-    factorId: input.factorId,
-    factorType: type,
-    ...(txn.transaction ? { transaction: auditedTransaction(txn.transaction) } : {}),
-    ...(txn.consentId ? { consentId: txn.consentId } : {}),
-  });
   deps.log.info('authn succeeded', { transactionId: txn.transactionId, factorType: type });
   return {
     ok: true,
@@ -188,6 +196,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       ...(txn.transaction?.payeeAccount ? { payee_account: txn.transaction.payeeAccount } : {}),
       factors: verified,
       policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
+      ...auditClaim(done.recorded),
     },
   };
 };
@@ -215,13 +224,6 @@ const nextFactor = async (
       ),
     )
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  await audit(deps, 'mfa.authn.factor_verified', {
-    clientId: user.clientId,
-    userRef: input.userRef,
-    transactionId: txn.transactionId,
-    factorId: input.factorId,
-    factorType: factorTypeOf(input.factorId),
-  });
   deps.log.info('authn factor verified, more needed', { transactionId: txn.transactionId });
   return {
     ok: true,
@@ -310,7 +312,6 @@ const wrongCode = async (
 ): Promise<MfaError> => {
   const { config } = deps;
   const remaining = Math.max(config.MAX_ATTEMPTS - (txn.attempts ?? 0), 0);
-  if (remaining === 0) await deps.transactions.endTransaction(transactionRef(input));
   const about = {
     clientId: user.clientId,
     userRef: input.userRef,
@@ -325,20 +326,34 @@ const wrongCode = async (
     'transaction',
     byCredential ? 'invalid_credential' : 'invalid_passcode',
   );
-  await audit(deps, 'mfa.authn.failed', {
-    ...about,
-    code: error.code,
-    attemptsRemaining: remaining,
-  });
+  const events = [
+    auditEvent(deps, 'mfa.authn.failed', {
+      ...about,
+      code: error.code,
+      attemptsRemaining: remaining,
+    }),
+  ];
   if (locking) {
     const { lockedUntil, lockCount } = user.factors[input.factorId] ?? {};
-    await audit(deps, 'mfa.factor.locked', {
-      ...about,
-      ...(lockedUntil ? { lockedUntil } : {}),
-      ...(lockCount ? { lockCount } : {}),
-    });
+    events.push(
+      auditEvent(deps, 'mfa.factor.locked', {
+        ...about,
+        ...(lockedUntil ? { lockedUntil } : {}),
+        ...(lockCount ? { lockCount } : {}),
+      }),
+    );
     deps.log.warn('factor locked', { transactionId: txn.transactionId });
   }
+  // The failure is decided after the reserving write (attempts are counted before any
+  // comparison): its events take one more write, which also ends a transaction out of attempts.
+  const read = { item: user };
+  const ended =
+    remaining === 0
+      ? await deps.transactions.endTransaction(transactionRef(input), { events, read })
+      : [];
+  // Not ended here (it has attempts left, or ended meanwhile): the events on their own.
+  if (ended.length > 0) await publish(deps, ended);
+  else await recordAudit(deps, { clientId: user.clientId, userRef: input.userRef }, events, read);
   return error;
 };
 

@@ -7,7 +7,7 @@ import { draftFactor } from '../factors/enrollments.js';
 import { factorView, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { auditFactor } from './audit.js';
+import { factorEvent, publish } from './audit.js';
 import { resendActivation, sendActivationCode } from './factor-activation.js';
 import {
   activeFactorCount,
@@ -71,8 +71,23 @@ export const enrollFactor = async (
       maxFactors: max,
       activeCount: activeFactorCount(user),
       guard,
+      audit: {
+        events: [
+          factorEvent(deps, 'mfa.factor.enrolled', {
+            clientId,
+            userId,
+            factorId: pending.factorId,
+            factorType: pending.type,
+            stepUpTransactionId: stepUp.transactionId,
+          }),
+        ],
+        read: { item: user },
+      },
     });
-    if (added.ok) return;
+    if (added.ok) {
+      await publish(deps, added.recorded);
+      return;
+    }
     // Why, from the item the refused write saw: the destination taken, the cap, the guard.
     const { seen } = added;
     const hash = pending.destinationHash;
@@ -88,19 +103,27 @@ export const enrollFactor = async (
     activation = await sendActivationCode(deps, { clientId, userId, factor }, async (sent) => {
       await add({ ...factor, activation: sent });
       // A factor whose first code never arrived is of no use: enrolling again starts afresh.
-      return () => factors.remove(clientId, userId, factor);
+      return async () => {
+        const removed = await factors.remove(clientId, userId, factor, {
+          audit: {
+            events: [
+              factorEvent(deps, 'mfa.factor.deleted', {
+                clientId,
+                userId,
+                factorId: factor.factorId,
+                factorType: factor.type,
+              }),
+            ],
+          },
+        });
+        if (removed.ok) await publish(deps, removed.recorded);
+        return removed;
+      };
     });
   } else {
     await add(factor);
   }
 
-  await auditFactor(deps, 'mfa.factor.enrolled', {
-    clientId,
-    userId,
-    factorId: factor.factorId,
-    factorType: factor.type,
-    stepUpTransactionId: stepUp.transactionId,
-  });
   deps.log.info('factor enrolled', { factorType: factor.type });
   return {
     status: 201,

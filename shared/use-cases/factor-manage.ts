@@ -1,4 +1,4 @@
-import type { StepUpGuard, StoredFactor, UserFactors } from '../domain/entities.js';
+import type { FactorType, StepUpGuard, StoredFactor, UserFactors } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
 import { otpMac } from '../domain/otp.js';
 import { userRef } from '../domain/state-token.js';
@@ -7,7 +7,7 @@ import { requireProofMember } from '../factors/kind.js';
 import { factorView, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit, auditFactor } from './audit.js';
+import { auditEvent, factorEvent, publish, recordAudit } from './audit.js';
 import { activationBinding, resendActivation } from './factor-activation.js';
 import { guardRefusal, requireRecentMfa, type StepUp, userForChange } from './factor-step-up.js';
 
@@ -65,17 +65,30 @@ export const listFactors = async (deps: TaskDeps, args: { clientId: string; user
  */
 export const deleteFactor = async (deps: TaskDeps, ref: FactorRef): Promise<void> => {
   const { factor, stepUp, guard } = await findFactor(deps, ref);
-  const removed = await deps.factors.remove(ref.clientId, ref.userId, factor, guard);
+  const removed = await deps.factors.remove(ref.clientId, ref.userId, factor, {
+    ...(guard ? { guard } : {}),
+    audit: { events: [changeEvent(deps, 'mfa.factor.deleted', ref, factor.type, stepUp)] },
+  });
   if (!removed.ok) throw refusalOf(deps, ref, removed.seen, guard);
-  await auditFactor(deps, 'mfa.factor.deleted', {
+  await publish(deps, removed.recorded);
+  deps.log.info('factor deleted', { factorType: factor.type });
+};
+
+/** A stepped-up factor change's audit event. */
+const changeEvent = (
+  deps: TaskDeps,
+  type: 'mfa.factor.activated' | 'mfa.factor.deleted',
+  ref: FactorRef,
+  factorType: FactorType,
+  stepUp: StepUp,
+) =>
+  factorEvent(deps, type, {
     clientId: ref.clientId,
     userId: ref.userId,
     factorId: ref.factorId,
-    factorType: factor.type,
-    stepUpTransactionId: stepUp.transactionId,
+    factorType,
+    ...(stepUp.transactionId ? { stepUpTransactionId: stepUp.transactionId } : {}),
   });
-  deps.log.info('factor deleted', { factorType: factor.type });
-};
 
 export const resendFactorCode = async (deps: TaskDeps, ref: FactorRef) => {
   const { factor, guard } = await findFactor(deps, ref);
@@ -140,15 +153,10 @@ export const activateFactor = async (
     const activated = await factors.activate(ref.clientId, ref.userId, ref.factorId, proof, {
       nowSeconds: now,
       guard,
+      audit: { events: [changeEvent(deps, 'mfa.factor.activated', ref, factor.type, stepUp)] },
     });
     if (activated.ok) {
-      await auditFactor(deps, 'mfa.factor.activated', {
-        clientId: ref.clientId,
-        userId: ref.userId,
-        factorId: ref.factorId,
-        factorType: factor.type,
-        stepUpTransactionId: stepUp.transactionId,
-      });
+      await publish(deps, activated.recorded);
       deps.log.info('factor activated', { factorType: factor.type });
       return { factor: factorView({ ...factor, status: 'ACTIVE' }) };
     }
@@ -166,14 +174,17 @@ export const activateFactor = async (
     'activation',
     byCredential ? 'invalid_credential' : 'invalid_passcode',
   );
-  await audit(deps, 'mfa.factor.activation_failed', {
-    clientId: ref.clientId,
-    userRef: userRef(ref.userId),
-    factorId: ref.factorId,
-    factorType: factor.type,
-    code: error.code,
-    attemptsRemaining: remaining,
-  });
+  // Decided after the reserving write (the attempt is counted before comparing): one more.
+  await recordAudit(deps, { clientId: ref.clientId, userRef: userRef(ref.userId) }, [
+    auditEvent(deps, 'mfa.factor.activation_failed', {
+      clientId: ref.clientId,
+      userRef: userRef(ref.userId),
+      factorId: ref.factorId,
+      factorType: factor.type,
+      code: error.code,
+      attemptsRemaining: remaining,
+    }),
+  ]);
   throw error;
 };
 

@@ -2,7 +2,7 @@ import { destinationHash } from '../domain/otp.js';
 import { HOUR_SECONDS, secondsToNextHour } from '../domain/time.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
-import { audit } from './audit.js';
+import { auditEvent, recordAudit } from './audit.js';
 
 /**
  * The hourly counters a code send takes before anything is sent (SMS pumping, mail bombing):
@@ -99,14 +99,16 @@ export const takeSendLimits = async (
   const budget = refused.find((limit) => limit.kind === 'sms_budget');
   if (budget) {
     deps.log.warn('sms budget exceeded', { clientId: about.clientId, limit: budget.limit });
-    await audit(deps, 'mfa.sms.budget_exceeded', {
-      clientId: about.clientId,
-      userRef: about.userRef,
-      ...(about.transactionId ? { transactionId: about.transactionId } : {}),
-      factorId: about.factorId,
-      factorType: 'sms',
-      limit: budget.limit,
-    });
+    await recordAudit(deps, { clientId: about.clientId, userRef: about.userRef }, [
+      auditEvent(deps, 'mfa.sms.budget_exceeded', {
+        clientId: about.clientId,
+        userRef: about.userRef,
+        ...(about.transactionId ? { transactionId: about.transactionId } : {}),
+        factorId: about.factorId,
+        factorType: 'sms',
+        limit: budget.limit,
+      }),
+    ]);
   }
   throw new MfaError(
     'rate_limited',

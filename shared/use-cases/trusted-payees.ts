@@ -4,7 +4,8 @@ import { userRef } from '../domain/state-token.js';
 import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { audit, maskedAccount } from './audit.js';
+import type { AuditEvent } from '../ports/events.js';
+import { auditEvent, maskedAccount, publish } from './audit.js';
 import { expiredStepUps, spentUntil, userForChange } from './factor-step-up.js';
 import { verifyUserToken } from './user-token.js';
 
@@ -95,6 +96,7 @@ const changePayees = async (
   args: UserArgs,
   stepUp: ScaStepUp,
   change: (state: PolicyState) => PolicyState,
+  event: AuditEvent,
 ) => {
   // A token of this user comes from a transaction in their item: it exists.
   let user = await userForChange(deps, args.clientId, args.userId);
@@ -106,9 +108,15 @@ const changePayees = async (
     const saved = await deps.policyStates.save(
       args,
       { state, seenRev: user.policyRev },
-      { jti: stepUp.jti, use: { factorId: PAYEE_CHANGE, until: stepUp.until }, prune },
+      {
+        spend: { jti: stepUp.jti, use: { factorId: PAYEE_CHANGE, until: stepUp.until }, prune },
+        audit: { events: [event], read: { item: user } },
+      },
     );
-    if (saved.ok) return;
+    if (saved.ok) {
+      await publish(deps, saved.recorded);
+      return;
+    }
     if (round >= MAX_ROUNDS) {
       throw new MfaError('invalid_state', "The user's trusted payees changed meanwhile; try again");
     }
@@ -123,27 +131,27 @@ export const addTrustedPayee = async (
 ) => {
   const stepUp = await requireRecentSca(deps, args);
   const entry = { payee: args.payee, addedAt: deps.clock.now().toISOString() };
-  await changePayees(deps, args, stepUp, (state) => {
-    const before = state.trustedPayees ?? {};
-    if (
-      !Object.hasOwn(before, args.payeeAccount) &&
-      Object.keys(before).length >= MAX_TRUSTED_PAYEES
-    ) {
-      throw new MfaError(
-        'too_many_payees',
-        `A user has at most ${MAX_TRUSTED_PAYEES} trusted payees: remove one first`,
-      );
-    }
-    // Own data properties only, whatever the key (never the prototype).
-    const payees = Object.fromEntries([...Object.entries(before), [args.payeeAccount, entry]]);
-    return { ...state, trustedPayees: payees };
-  });
-  await audit(deps, 'mfa.payee.trusted', {
-    clientId: args.clientId,
-    userRef: userRef(args.userId),
-    payeeAccount: maskedAccount(args.payeeAccount),
-    stepUpTransactionId: stepUp.transactionId,
-  });
+  await changePayees(
+    deps,
+    args,
+    stepUp,
+    (state) => {
+      const before = state.trustedPayees ?? {};
+      if (
+        !Object.hasOwn(before, args.payeeAccount) &&
+        Object.keys(before).length >= MAX_TRUSTED_PAYEES
+      ) {
+        throw new MfaError(
+          'too_many_payees',
+          `A user has at most ${MAX_TRUSTED_PAYEES} trusted payees: remove one first`,
+        );
+      }
+      // Own data properties only, whatever the key (never the prototype).
+      const payees = Object.fromEntries([...Object.entries(before), [args.payeeAccount, entry]]);
+      return { ...state, trustedPayees: payees };
+    },
+    payeeEvent(deps, 'mfa.payee.trusted', args, stepUp),
+  );
   return { payeeAccount: args.payeeAccount, ...entry };
 };
 
@@ -153,17 +161,31 @@ export const removeTrustedPayee = async (
   args: UserArgs & { payeeAccount: string; mfaToken?: string },
 ) => {
   const stepUp = await requireRecentSca(deps, args);
-  await changePayees(deps, args, stepUp, (state) => {
-    if (!Object.hasOwn(state.trustedPayees ?? {}, args.payeeAccount)) {
-      throw new MfaError('not_found', 'This user does not trust this payee');
-    }
-    const { [args.payeeAccount]: _gone, ...payees } = state.trustedPayees ?? {};
-    return { ...state, trustedPayees: payees };
-  });
-  await audit(deps, 'mfa.payee.untrusted', {
+  await changePayees(
+    deps,
+    args,
+    stepUp,
+    (state) => {
+      if (!Object.hasOwn(state.trustedPayees ?? {}, args.payeeAccount)) {
+        throw new MfaError('not_found', 'This user does not trust this payee');
+      }
+      const { [args.payeeAccount]: _gone, ...payees } = state.trustedPayees ?? {};
+      return { ...state, trustedPayees: payees };
+    },
+    payeeEvent(deps, 'mfa.payee.untrusted', args, stepUp),
+  );
+};
+
+/** A trusted-payee change's audit event (the account masked). */
+const payeeEvent = (
+  deps: TaskDeps,
+  type: 'mfa.payee.trusted' | 'mfa.payee.untrusted',
+  args: UserArgs & { payeeAccount: string },
+  stepUp: ScaStepUp,
+) =>
+  auditEvent(deps, type, {
     clientId: args.clientId,
     userRef: userRef(args.userId),
     payeeAccount: maskedAccount(args.payeeAccount),
     stepUpTransactionId: stepUp.transactionId,
   });
-};

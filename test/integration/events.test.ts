@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkChain } from '../../shared/domain/audit-chain.js';
 import { deviceRef } from '../../shared/domain/policy/index.js';
 import {
   activeFactor,
@@ -81,10 +82,14 @@ describe('audit events on the bus', () => {
       eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      // The user's audit chain: after the factor's enrolled (1) and activated (2).
+      hash: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     };
     const [start, sent, failed, succeeded] = events.map((event) => event.detail);
     expect(start).toEqual({
       ...common,
+      type: 'mfa.authn.started',
+      seq: 3,
       status: 'MFA_REQUIRED',
       // What the app's policy decided (none set: require, as in v1).
       policy: { decision: 'require' },
@@ -93,9 +98,17 @@ describe('audit events on the bus', () => {
       transaction: payment,
       consentId: 'c-1',
     });
-    expect(sent).toEqual({ ...common, factorId, factorType: 'sms' });
+    expect(sent).toEqual({
+      ...common,
+      type: 'mfa.challenge.sent',
+      seq: 4,
+      factorId,
+      factorType: 'sms',
+    });
     expect(failed).toEqual({
       ...common,
+      type: 'mfa.authn.failed',
+      seq: 5,
       factorId,
       factorType: 'sms',
       code: 'invalid_passcode',
@@ -103,12 +116,27 @@ describe('audit events on the bus', () => {
     });
     expect(succeeded).toEqual({
       ...common,
+      type: 'mfa.authn.succeeded',
+      seq: 6,
       factorId,
       factorType: 'sms',
       transaction: payment,
       consentId: 'c-1',
     });
     expect(new Set(events.map((event) => event.detail.eventId)).size).toBe(4);
+    // The whole chain of the user holds: enrolled, activated, then the transaction's four.
+    const chain = await eventsOf({ clientId: 'demo', userRef: ref(userId) });
+    expect(chain.map((event) => event.detail.type)).toEqual([
+      'mfa.factor.enrolled',
+      'mfa.factor.activated',
+      ...events.map((event) => event.detailType),
+    ]);
+    expect(
+      checkChain(
+        chain.map((event) => event.detail),
+        { clientId: 'demo', userRef: ref(userId) },
+      ),
+    ).toMatchObject({ ok: true, count: 6 });
     expect(new Set(events.map((event) => event.source))).toEqual(new Set(['mfa.service']));
   });
 

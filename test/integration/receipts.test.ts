@@ -93,6 +93,15 @@ describe('SCA receipts', () => {
       factors: [{ type: 'sms', categories: ['possession'], verifiedAt: expect.any(Number) }],
       policy: { decision: 'require' },
     });
+    // The operation's place in the user's audit chain: its `mfa.authn.succeeded` event.
+    const events = await json(
+      await fetch(
+        `${base}/_local/events?transactionId=${started.transactionId}&type=mfa.authn.succeeded`,
+      ),
+    );
+    const [succeeded] = events.events;
+    expect(claims.audit).toEqual({ seq: succeeded.detail.seq, hash: succeeded.detail.hash });
+    expect(claims.audit.seq).toBe(5); // enrolled, activated, started, challenge sent, succeeded
     // A record, not a credential: no expiry, no token id.
     expect(claims).not.toHaveProperty('exp');
     expect(claims).not.toHaveProperty('jti');

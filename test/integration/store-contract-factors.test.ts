@@ -6,6 +6,7 @@ import {
   CLIENT,
   contract,
   factor,
+  NO_AUDIT,
   NOW,
   seed,
   startDynamoStores,
@@ -31,6 +32,7 @@ const add = (t: Trace, f: StoredFactor, maxFactors = 5, guard?: StepUpGuard, act
     maxFactors,
     activeCount,
     ...(guard ? { guard } : {}),
+    audit: NO_AUDIT,
   });
 const token = (jti: string, factorId: string, prune: string[] = []): StepUpGuard => ({
   kind: 'token',
@@ -66,7 +68,13 @@ describe('store contract: factors (DynamoDB adapter = in-memory adapter)', () =>
     'ok ok refused ok refused ok refused ok ok',
     async (t) => {
       const activate = (id: string) =>
-        t.stores.factors.activate(CLIENT, t.userId, id, { codeMac: 'a1' }, { nowSeconds: NOW });
+        t.stores.factors.activate(
+          CLIENT,
+          t.userId,
+          id,
+          { codeMac: 'a1' },
+          { nowSeconds: NOW, audit: NO_AUDIT },
+        );
       await t.step(add(t, pending('f1'), 5, NONE_ACTIVE));
       await t.step(activate('f1')); // activeCount 1
       await t.step(add(t, pending('f2'), 5, NONE_ACTIVE)); // there is an active factor now
@@ -87,6 +95,7 @@ describe('store contract: factors (DynamoDB adapter = in-memory adapter)', () =>
           {
             nowSeconds: NOW,
             guard,
+            audit: NO_AUDIT,
           },
         );
       await t.step(activateF2(NONE_ACTIVE)); // f1 is active
@@ -113,7 +122,10 @@ describe('store contract: factors (DynamoDB adapter = in-memory adapter)', () =>
           { sentBefore },
         );
       const activate = (id: string, proof: { codeMac: string } | { step: number }, now: number) =>
-        t.stores.factors.activate(CLIENT, t.userId, id, proof, { nowSeconds: now });
+        t.stores.factors.activate(CLIENT, t.userId, id, proof, {
+          nowSeconds: now,
+          audit: NO_AUDIT,
+        });
       await t.step(renew(NOW - 30)); // sent after the cooldown edge
       await t.step(renew(NOW));
       await t.step(reserveActivation(t, 'f1', NOW + 40)); // 1
@@ -135,7 +147,10 @@ describe('store contract: factors (DynamoDB adapter = in-memory adapter)', () =>
     async (t) => {
       await seed(t, [factor('f1'), pending('f2')]);
       const remove = (f: StoredFactor, guard?: StepUpGuard) =>
-        t.stores.factors.remove(CLIENT, t.userId, f, guard);
+        t.stores.factors.remove(CLIENT, t.userId, f, {
+          ...(guard ? { guard } : {}),
+          audit: NO_AUDIT,
+        });
       await t.step(remove({ ...factor('f1'), status: 'PENDING_ACTIVATION' })); // stale read
       await t.step(remove(factor('f1'))); // activeCount and factorCount down
       await t.step(remove(factor('f1'))); // gone

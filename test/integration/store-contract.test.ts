@@ -4,9 +4,11 @@ import { userRef } from '../../shared/domain/state-token.js';
 import { WHEN } from '../support/memory-conditions.js';
 import { memoryStores } from '../support/memory-user-store.js';
 import {
+  AUDITED,
   CLIENT,
   contract,
   factor,
+  NO_AUDIT,
   NOW,
   record,
   seed,
@@ -37,6 +39,7 @@ const challenge = (t: Trace, hash: string, factorId: string, now: number, mac = 
     nowSeconds: now,
     maxSends: 2,
     cooldownSeconds: 30,
+    audit: NO_AUDIT,
   });
 const reserve = (
   t: Trace,
@@ -53,7 +56,13 @@ const reserve = (
     ...over,
   });
 const complete = (t: Trace, hash: string, factorId: string, owner: string, over = {}) =>
-  t.stores.transactions.complete(t.ref(hash), { factorId, nowSeconds: NOW, owner, ...over });
+  t.stores.transactions.complete(t.ref(hash), {
+    factorId,
+    nowSeconds: NOW,
+    owner,
+    audit: NO_AUDIT,
+    ...over,
+  });
 const lock = (owner: string, seenCount?: number) => ({
   until: NOW + 900,
   owner,
@@ -71,6 +80,7 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
         t.stores.transactions.create(t.ref(hash, userId), record(hash), {
           prune,
           maxTransactions: max,
+          audit: NO_AUDIT,
         });
       await t.step(create('h1', [], 2));
       await t.step(create('h2', [], 2));
@@ -106,7 +116,7 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
       await t.step(challenge(t, 'h2', 'f2', NOW + 99)); // locked
       await t.step(challenge(t, 'h2', 'f2', NOW + 100)); // lock over
       await t.step(challenge(t, 'h3', 'f3', NOW)); // not a factor of the transaction
-      await t.step(t.stores.transactions.cancel(t.ref('h3'), NOW));
+      await t.step(t.stores.transactions.cancel(t.ref('h3'), NOW, NO_AUDIT));
       await t.step(challenge(t, 'h3', 'f1', NOW)); // finished
       await t.step(challenge(t, 'h2', 'f1', NOW + 300)); // expired
       await t.step(challenge(t, 'h9', 'f1', NOW)); // unknown: seen is the user item
@@ -216,11 +226,11 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
         sinceSca: { count, cumulative: { EUR: `${count}.00` } },
       });
       // No user item yet (an exempt payment of a user without factors): one is made.
-      await t.step(t.stores.policyStates.save(user, { state: state(1), seenRev: undefined }));
+      await t.step(t.stores.policyStates.save(user, { state: state(1), seenRev: undefined }, {}));
       await t.look();
-      await t.step(t.stores.policyStates.save(user, { state: state(9), seenRev: undefined })); // rev 1 now
-      await t.step(t.stores.policyStates.save(user, { state: state(2), seenRev: 1 }));
-      await t.step(t.stores.policyStates.save(user, { state: state(9), seenRev: 1 })); // stale
+      await t.step(t.stores.policyStates.save(user, { state: state(9), seenRev: undefined }, {})); // rev 1 now
+      await t.step(t.stores.policyStates.save(user, { state: state(2), seenRev: 1 }, {}));
+      await t.step(t.stores.policyStates.save(user, { state: state(9), seenRev: 1 }, {})); // stale
       await seed(t, [factor('f1')], ['h1']);
       const withState = (seenRev: number) => ({ policyState: { state: state(0), seenRev } });
       await t.step(complete(t, 'h1', 'f1', 'r1', withState(1))); // stale revision: not completed
@@ -231,7 +241,13 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
         t.stores.policyStates.save(
           user,
           { state: state(3), seenRev },
-          { jti: 'j1', use: { factorId: 'trusted-payees', until: NOW + 360 }, prune: ['j0'] },
+          {
+            spend: {
+              jti: 'j1',
+              use: { factorId: 'trusted-payees', until: NOW + 360 },
+              prune: ['j0'],
+            },
+          },
         );
       await t.step(spend(3));
       await t.step(spend(4)); // the revision is right, the token is spent
@@ -241,36 +257,36 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
 
   scenario(
     'cancel and endTransaction: only an open, unexpired transaction',
-    'ok ok refused - - refused refused - item',
+    'ok ok refused recorded:1 recorded:0 refused refused recorded:0 item',
     async (t) => {
       await seed(t, [factor('f1')], ['h1', 'h2', 'h3']);
       await t.step(challenge(t, 'h1', 'f1', NOW));
-      await t.step(t.stores.transactions.cancel(t.ref('h1'), NOW)); // ALL_NEW, code removed
-      await t.step(t.stores.transactions.cancel(t.ref('h1'), NOW));
-      await t.step(t.stores.transactions.endTransaction(t.ref('h2')));
-      await t.step(t.stores.transactions.endTransaction(t.ref('h1'))); // not open: stays
-      await t.step(t.stores.transactions.cancel(t.ref('h2'), NOW)); // LOCKED_OUT
-      await t.step(t.stores.transactions.cancel(t.ref('h3'), NOW + 300)); // expired
-      await t.step(t.stores.transactions.endTransaction(t.ref('h9'))); // unknown
+      await t.step(t.stores.transactions.cancel(t.ref('h1'), NOW, NO_AUDIT)); // ALL_NEW, code removed
+      await t.step(t.stores.transactions.cancel(t.ref('h1'), NOW, NO_AUDIT));
+      await t.step(t.stores.transactions.endTransaction(t.ref('h2'), AUDITED));
+      await t.step(t.stores.transactions.endTransaction(t.ref('h1'), AUDITED)); // not open: stays
+      await t.step(t.stores.transactions.cancel(t.ref('h2'), NOW, NO_AUDIT)); // LOCKED_OUT
+      await t.step(t.stores.transactions.cancel(t.ref('h3'), NOW + 300, NO_AUDIT)); // expired
+      await t.step(t.stores.transactions.endTransaction(t.ref('h9'), AUDITED)); // unknown
       await t.look();
     },
   );
 
   scenario(
     'undoChallenge: only while its code is stored; the code before comes back',
-    'ok ok false item true item true item',
+    'ok ok - item recorded:1 item recorded:1 item',
     async (t) => {
       await seed(t, [factor('f1'), factor('f2', { type: 'sms' })], ['h1']);
       await t.step(challenge(t, 'h1', 'f1', NOW, 'm1'));
       await t.step(challenge(t, 'h1', 'f2', NOW + 30, 'm2'));
       const second = { status: 'MFA_CHALLENGE', codeMac: 'm1', codeExpiresAt: NOW + 60 } as const;
       const previous = { ...second, challengeFactorId: 'f1', lastSentAt: NOW };
-      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm9', previous)); // not its code
+      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm9', previous, AUDITED)); // not its code
       await t.look();
-      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm2', previous));
+      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm2', previous, AUDITED));
       await t.look();
       const first = { status: 'MFA_REQUIRED' } as const;
-      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm1', first));
+      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm1', first, AUDITED));
       await t.look();
     },
   );
@@ -289,8 +305,16 @@ describe('the in-memory adapter itself', () => {
     const memory = memoryStores();
     const ref = { clientId: CLIENT, userRef: userRef('u'), stateTokenHash: 'h1' };
     const given = factor('f1');
-    await memory.factors.add(CLIENT, 'u', given, { maxFactors: 5, activeCount: 1 });
-    await memory.transactions.create(ref, record('h1'), { prune: [], maxTransactions: 5 });
+    await memory.factors.add(CLIENT, 'u', given, {
+      maxFactors: 5,
+      activeCount: 1,
+      audit: NO_AUDIT,
+    });
+    await memory.transactions.create(ref, record('h1'), {
+      prune: [],
+      maxTransactions: 5,
+      audit: NO_AUDIT,
+    });
     const mutable = (value: unknown) => value as { status: string };
     mutable(given).status = 'changed';
     mutable((await memory.factors.getUser(CLIENT, 'u'))?.factors.f1).status = 'changed';
@@ -298,6 +322,7 @@ describe('the in-memory adapter itself', () => {
     const refused = await memory.transactions.create(ref, record('h1'), {
       prune: [],
       maxTransactions: 5,
+      audit: NO_AUDIT,
     });
     mutable(refused.ok ? undefined : refused.seen?.txns?.h1).status = 'changed';
     const stored = memory.user(CLIENT, 'u');

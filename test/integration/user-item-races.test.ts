@@ -98,7 +98,7 @@ describe('one user item under concurrency', () => {
       ...real.transactions,
       reserveAttempt: async (ref, args) => {
         const reserved = await real.transactions.reserveAttempt(ref, args);
-        if (reserved.ok && args.lock) await real.transactions.cancel(ref, now);
+        if (reserved.ok && args.lock) await real.transactions.cancel(ref, now, { events: [] });
         return reserved;
       },
     };

@@ -24,6 +24,8 @@ export interface Values {
   readonly code?: string;
   /** `:count`: a passkey assertion's sign counter. */
   readonly count?: number;
+  /** `:tid`: the transaction id the state token names. */
+  readonly tid?: string;
 }
 /** What a condition sees: the transaction `T` (`txns.#h`) and the factor `F` (`factors.#f`). */
 export interface Scope {
@@ -37,6 +39,8 @@ export type Fragment = (scope: Scope) => boolean;
 
 /** `WHEN` of shared/adapters/aws/dynamo-transactions.ts, fragment by fragment. */
 export const WHEN = {
+  /** `${T}.transactionId = :tid` */
+  named: ({ T, v }: Scope) => cmp(at(T, 'transactionId'), '=', v.tid),
   /** `${T}.#status IN (:required, :challenge)` */
   open: ({ T }: Scope) => OPEN.includes(at(T, 'status') as string),
   /** `${T}.expiresAtEpoch > :now` */

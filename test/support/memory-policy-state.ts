@@ -1,6 +1,6 @@
 import { conditionalDone } from '../../shared/adapters/aws/dynamo-table.js';
 import type { UserFactors } from '../../shared/domain/entities.js';
-import type { PolicyStateStore, PolicyStateWrite } from '../../shared/ports/store.js';
+import type { AuditStore, PolicyStateStore, PolicyStateWrite } from '../../shared/ports/store.js';
 import { keys } from '../../shared/table.js';
 import { at, type Doc, exists, type ItemTable, ifNotExists, remove, set } from './memory-table.js';
 
@@ -18,7 +18,7 @@ export const writePolicyState = (next: Doc, write: PolicyStateWrite) => {
 
 /** The in-memory `PolicyStateStore`: `dynamoPolicyStateStore`'s condition and update. */
 export const memoryPolicyStateStore = (table: ItemTable, log: string[]): PolicyStateStore => ({
-  save: async (user, write, spend) => {
+  save: async (user, write, { spend, audit }) => {
     log.push('policyStates.save');
     return conditionalDone(
       table.write<UserFactors>(keys.userFactors(user.clientId, user.userId), {
@@ -36,7 +36,25 @@ export const memoryPolicyStateStore = (table: ItemTable, log: string[]): PolicyS
           set(next, ['factors'], ifNotExists(old, ['factors'], {}));
           set(next, ['byDestination'], ifNotExists(old, ['byDestination'], {}));
         },
+        ...(audit ? { audit } : {}),
       }),
     );
+  },
+});
+
+/** The in-memory `AuditStore`: `dynamoAuditStore`'s update (the user item's maps, the chain). */
+export const memoryAuditStore = (table: ItemTable, log: string[]): AuditStore => ({
+  record: async (user, audit) => {
+    log.push('audits.record');
+    const written = table.write<UserFactors>(keys.user(user.clientId, user.userRef), {
+      update: (next, old) => {
+        set(next, ['clientId'], user.clientId);
+        if (user.userId !== undefined) set(next, ['userId'], user.userId);
+        set(next, ['factors'], ifNotExists(old, ['factors'], {}));
+        set(next, ['byDestination'], ifNotExists(old, ['byDestination'], {}));
+      },
+      audit,
+    });
+    return written.ok ? written.recorded : [];
   },
 });

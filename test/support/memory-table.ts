@@ -1,4 +1,7 @@
+import { type ChainMode, chainPlan, chainSettled } from '../../shared/adapters/audit-write.js';
 import type { Written } from '../../shared/adapters/aws/dynamo-table.js';
+import type { AuditTrail } from '../../shared/domain/audit-chain.js';
+import type { AuditWrite } from '../../shared/ports/store.js';
 import type { ItemKey } from '../../shared/table.js';
 
 /**
@@ -91,7 +94,37 @@ export interface Spec {
   readonly update: (next: Doc, old: Doc) => void;
   /** ALL_OLD instead of ALL_NEW. */
   readonly returnOld?: boolean;
+  /** Audit events the write records on the user's chain (as `tableOps` `write`). */
+  readonly audit?: AuditWrite;
 }
+
+/** The chain part of a write (`chainedSpec` in dynamo-table.ts): its condition and update. */
+const chained = (spec: Spec, mode: ChainMode | undefined): Spec => {
+  if (!mode) return spec;
+  if (mode.kind === 'append') {
+    return {
+      ...spec,
+      // `SET auditLog = list_append(if_not_exists(auditLog, :auditNone), :auditNew)`
+      update: (next, old) => {
+        spec.update(next, old);
+        next.auditLog = [...((old.auditLog as string[] | undefined) ?? []), ...mode.entries];
+      },
+    };
+  }
+  return {
+    ...spec,
+    // `auditSeq = :auditSeen` (or absent) `AND size(auditLog) = :auditLength` (or absent at 0)
+    when: (item) =>
+      (spec.when?.(item) ?? true) &&
+      item.auditSeq === mode.read.seq &&
+      ((item.auditLog as string[] | undefined)?.length ?? 0) === mode.read.length,
+    // `SET auditSeq = :auditSeq, auditHash = :auditHash, auditLog = :auditNone`
+    update: (next, old) => {
+      spec.update(next, old);
+      Object.assign(next, { auditSeq: mode.head.seq, auditHash: mode.head.hash, auditLog: [] });
+    },
+  };
+};
 
 /** One table of items: strongly consistent reads, conditional single-item writes (`tableOps`). */
 export const itemTable = (items: Map<string, Doc>) => {
@@ -104,16 +137,24 @@ export const itemTable = (items: Map<string, Doc>) => {
       const item = items.get(itemId(key));
       return item ? strip<T>(item) : undefined;
     },
-    write: <T>(key: ItemKey, spec: Spec): Written<T> => {
-      const old = items.get(itemId(key));
-      if (spec.when && !spec.when(old ?? {})) {
-        return { ok: false, item: old ? strip<T>(old) : undefined };
+    write: <T extends AuditTrail>(key: ItemKey, spec: Spec): Written<T> => {
+      const plan = chainPlan(spec.audit, spec.returnOld);
+      for (const mode of plan.modes) {
+        const settled = chainSettled(plan, mode, once<T>(key, chained(spec, mode)));
+        if (settled) return settled;
       }
-      const next = structuredClone(old ?? { pk: key.pk, sk: key.sk });
-      spec.update(next, old ?? {});
-      items.set(itemId(key), next);
-      return { ok: true, item: strip<T>(spec.returnOld ? (old ?? {}) : next) };
+      throw new Error('unreachable: the last chain mode always settles');
     },
   };
+  function once<T>(key: ItemKey, spec: Spec): Written<T> {
+    const old = items.get(itemId(key));
+    if (spec.when && !spec.when(old ?? {})) {
+      return { ok: false, item: old ? strip<T>(old) : undefined };
+    }
+    const next = structuredClone(old ?? { pk: key.pk, sk: key.sk });
+    spec.update(next, old ?? {});
+    items.set(itemId(key), next);
+    return { ok: true, item: strip<T>(spec.returnOld ? (old ?? {}) : next), recorded: [] };
+  }
 };
 export type ItemTable = ReturnType<typeof itemTable>;

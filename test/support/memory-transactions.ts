@@ -1,8 +1,9 @@
 import { conditionalDone, conditionalView } from '../../shared/adapters/aws/dynamo-table.js';
 import type { TransactionRef, UserFactors } from '../../shared/domain/entities.js';
+import { transactionIdOf } from '../../shared/domain/state-token.js';
 import { DAY_SECONDS } from '../../shared/domain/time.js';
 import { transactionView } from '../../shared/domain/transaction.js';
-import type { TransactionStore } from '../../shared/ports/store.js';
+import type { AuditWrite, TransactionStore } from '../../shared/ports/store.js';
 import { keys } from '../../shared/table.js';
 import { type Fragment, INLINE, type Scope, type Values, WHEN } from './memory-conditions.js';
 import { revAsRead, writePolicyState } from './memory-policy-state.js';
@@ -44,8 +45,10 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
     fragments: readonly Fragment[],
     update: (next: Doc, old: Doc) => void,
     returnOld = false,
+    audit?: AuditWrite,
   ) =>
     table.write<UserFactors>(key(ref), {
+      ...(audit ? { audit } : {}),
       when: (item) => {
         const scope = {
           item,
@@ -60,7 +63,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
     });
 
   return {
-    create: async (ref, record, { prune, maxTransactions }) => {
+    create: async (ref, record, { prune, maxTransactions, audit }) => {
       log.push('transactions.create');
       return conditionalDone(
         table.write<UserFactors>(key(ref), {
@@ -75,6 +78,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             set(next, T(ref), record);
             for (const hash of prune) remove(next, ['txns', hash]);
           },
+          audit,
         }),
       );
     },
@@ -100,8 +104,9 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
         now: a.nowSeconds,
         maxSends: a.maxSends,
         edge: a.nowSeconds - a.cooldownSeconds,
+        tid: transactionIdOf(ref.stateTokenHash),
       };
-      const { unexpired, open, inTransaction, usable, underSendCap, pastCooldown } = WHEN;
+      const { named, unexpired, open, inTransaction, usable, underSendCap, pastCooldown } = WHEN;
       return conditionalView(
         ref,
         write(
@@ -109,6 +114,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
           a.factorId,
           v,
           [
+            named,
             unexpired,
             open,
             inTransaction,
@@ -128,28 +134,37 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             }
           },
           true,
+          a.audit,
         ),
       );
     },
 
-    undoChallenge: async (ref, codeMac, before) => {
+    undoChallenge: async (ref, codeMac, before, audit) => {
       log.push('transactions.undoChallenge');
       const t = T(ref);
-      const undone = write(ref, undefined, { mac: codeMac }, [WHEN.sameCode], (next, old) => {
-        set(next, [...t, 'sends'], operand(old, [...t, 'sends']) - 1);
-        set(next, [...t, 'status'], given(before.status));
-        if (before.codeMac) {
-          set(next, [...t, 'codeMac'], before.codeMac);
-          set(next, [...t, 'codeExpiresAt'], given(before.codeExpiresAt));
-          set(next, [...t, 'challengeFactorId'], given(before.challengeFactorId));
-        } else {
-          remove(next, [...t, 'codeMac']);
-          remove(next, [...t, 'codeExpiresAt']);
-        }
-        if (before.lastSentAt === undefined) remove(next, [...t, 'lastSentAt']);
-        else set(next, [...t, 'lastSentAt'], before.lastSentAt);
-      });
-      return undone.ok;
+      const undone = write(
+        ref,
+        undefined,
+        { mac: codeMac },
+        [WHEN.sameCode],
+        (next, old) => {
+          set(next, [...t, 'sends'], operand(old, [...t, 'sends']) - 1);
+          set(next, [...t, 'status'], given(before.status));
+          if (before.codeMac) {
+            set(next, [...t, 'codeMac'], before.codeMac);
+            set(next, [...t, 'codeExpiresAt'], given(before.codeExpiresAt));
+            set(next, [...t, 'challengeFactorId'], given(before.challengeFactorId));
+          } else {
+            remove(next, [...t, 'codeMac']);
+            remove(next, [...t, 'codeExpiresAt']);
+          }
+          if (before.lastSentAt === undefined) remove(next, [...t, 'lastSentAt']);
+          else set(next, [...t, 'lastSentAt'], before.lastSentAt);
+        },
+        false,
+        audit,
+      );
+      return undone.ok ? undone.recorded : undefined;
     },
 
     reserveAttempt: async (ref, a) => {
@@ -260,25 +275,42 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             remove(next, [...f, 'lockOwner']);
             if (a.spentCode !== undefined) remove(next, [...f, 'recoveryCodes', a.spentCode]);
           },
+          false,
+          a.audit,
         ),
       );
     },
 
-    endTransaction: async (ref) => {
+    endTransaction: async (ref, audit) => {
       log.push('transactions.endTransaction');
-      write(ref, undefined, {}, [WHEN.open], (next) =>
-        set(next, [...T(ref), 'status'], 'LOCKED_OUT'),
+      const ended = write(
+        ref,
+        undefined,
+        {},
+        [WHEN.open],
+        (next) => set(next, [...T(ref), 'status'], 'LOCKED_OUT'),
+        false,
+        audit,
       );
+      return ended.ok ? ended.recorded : [];
     },
 
-    cancel: async (ref, nowSeconds) => {
+    cancel: async (ref, nowSeconds, audit) => {
       log.push('transactions.cancel');
       return conditionalView(
         ref,
-        write(ref, undefined, { now: nowSeconds }, [WHEN.unexpired, WHEN.open], (next) => {
-          set(next, [...T(ref), 'status'], 'CANCELLED');
-          remove(next, [...T(ref), 'codeMac']);
-        }),
+        write(
+          ref,
+          undefined,
+          { now: nowSeconds, tid: transactionIdOf(ref.stateTokenHash) },
+          [WHEN.named, WHEN.unexpired, WHEN.open],
+          (next) => {
+            set(next, [...T(ref), 'status'], 'CANCELLED');
+            remove(next, [...T(ref), 'codeMac']);
+          },
+          false,
+          audit,
+        ),
       );
     },
   };

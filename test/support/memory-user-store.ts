@@ -2,7 +2,7 @@ import { conditionalDone } from '../../shared/adapters/aws/dynamo-table.js';
 import type { StepUpGuard, UserFactors } from '../../shared/domain/entities.js';
 import type { FactorStore, RateLimiter } from '../../shared/ports/store.js';
 import { type ItemKey, keys } from '../../shared/table.js';
-import { memoryPolicyStateStore } from './memory-policy-state.js';
+import { memoryAuditStore, memoryPolicyStateStore } from './memory-policy-state.js';
 import {
   add,
   at,
@@ -70,7 +70,7 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
         },
       });
     },
-    add: async (clientId, userId, factor, { maxFactors, activeCount, guard }) => {
+    add: async (clientId, userId, factor, { maxFactors, activeCount, guard, audit }) => {
       log.push('factors.add');
       // The unconditional first write: the parent maps and counters, once.
       write(clientId, userId, {
@@ -99,6 +99,7 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
             if (factor.status === 'ACTIVE') add(next, ['activeCount'], 1);
             g.apply(next);
           },
+          audit,
         }),
       );
     },
@@ -131,9 +132,13 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
         update: (next) => add(next, [...activation, 'attempts'], 1),
       });
       if (!user.ok) return { ok: false, seen: user.item };
-      return { ok: true, value: user.item.factors[factorId]?.activation?.attempts ?? 0 };
+      return {
+        ok: true,
+        value: user.item.factors[factorId]?.activation?.attempts ?? 0,
+        recorded: [],
+      };
     },
-    activate: async (clientId, userId, factorId, proof, { nowSeconds, guard }) => {
+    activate: async (clientId, userId, factorId, proof, { nowSeconds, guard, audit }) => {
       log.push('factors.activate');
       const g = guardOf(guard);
       const byCode = 'codeMac' in proof;
@@ -159,10 +164,11 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
             add(next, ['activeCount'], 1);
             g.apply(next);
           },
+          audit,
         }),
       );
     },
-    remove: async (clientId, userId, factor, guard) => {
+    remove: async (clientId, userId, factor, { guard, audit }) => {
       log.push('factors.remove');
       const g = guardOf(guard);
       const hash = factor.destinationHash;
@@ -178,6 +184,7 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
             if (factor.status === ACTIVE) add(next, ['activeCount'], -1);
             g.apply(next);
           },
+          audit,
         }),
       );
     },
@@ -228,6 +235,7 @@ export const memoryStores = () => {
     factors: memoryFactorStore(userTable, calls),
     transactions: memoryTransactionStore(userTable, calls),
     policyStates: memoryPolicyStateStore(userTable, calls),
+    audits: memoryAuditStore(userTable, calls),
     rates: memoryRateLimiter(rateTable, calls),
     users,
     counters,

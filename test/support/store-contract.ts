@@ -12,8 +12,9 @@ import type {
   TransactionRecord,
   TransactionRef,
 } from '../../shared/domain/entities.js';
-import { userRef } from '../../shared/domain/state-token.js';
+import { transactionIdOf, userRef } from '../../shared/domain/state-token.js';
 import type {
+  AuditWrite,
   FactorStore,
   PolicyStateStore,
   RateLimiter,
@@ -36,6 +37,23 @@ export interface Stores {
 }
 
 export const NOW = 1_800_000_000;
+/** A write that records no audit event (the chain has its own scenarios). */
+export const NO_AUDIT = { events: [] } as const;
+/** A write that records one audit event (the same on both adapters, so the items compare). */
+export const AUDITED = {
+  events: [
+    {
+      type: 'mfa.authn.cancelled',
+      detail: {
+        eventId: 'e-1',
+        time: '2027-01-15T08:00:00.000Z',
+        requestId: 'r-1',
+        clientId: 'app-1',
+        userRef: 'u',
+      },
+    },
+  ],
+} as const satisfies AuditWrite;
 export const CLIENT = 'app-1';
 const TABLE = 'store-contract';
 
@@ -119,6 +137,7 @@ export class Trace {
 /** ok / refused / the plain value: what a scenario's expectations read. */
 export const outcome = (result: unknown) => {
   if (result && typeof result === 'object' && 'ok' in result) return result.ok ? 'ok' : 'refused';
+  if (Array.isArray(result)) return `recorded:${result.length}`;
   return result === undefined ? '-' : typeof result === 'boolean' ? String(result) : 'item';
 };
 
@@ -165,7 +184,7 @@ export const activation = (over: Partial<Activation> = {}): Activation => ({
 
 /** A transaction on factors `f1` (email) and `f2` (sms) unless told. */
 export const record = (hash: string, over: Partial<TransactionRecord> = {}): TransactionRecord => ({
-  transactionId: `txn-${hash}`,
+  transactionId: transactionIdOf(hash),
   status: 'MFA_REQUIRED',
   createdAt: '2027-01-15T08:00:00.000Z',
   expiresAt: '2027-01-15T08:05:00.000Z',
@@ -189,6 +208,7 @@ export const seed = async (
     const added = await t.stores.factors.add(CLIENT, t.userId, f, {
       maxFactors: 10,
       activeCount: 0,
+      audit: NO_AUDIT,
     });
     expect(added.ok).toBe(true);
   }
@@ -196,6 +216,7 @@ export const seed = async (
     const created = await t.stores.transactions.create(t.ref(hash), record(hash), {
       prune: [],
       maxTransactions: 20,
+      audit: NO_AUDIT,
     });
     expect(created.ok).toBe(true);
   }

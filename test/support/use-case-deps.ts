@@ -121,6 +121,7 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
     factors: stores.factors,
     transactions: stores.transactions,
     policyStates: stores.policyStates,
+    audits: stores.audits,
     consents,
     passkeys: simpleWebAuthnRegistrar(),
     rates: stores.rates,
@@ -196,6 +197,7 @@ export const useCaseDeps = (env: Record<string, string> = {}) => {
       const added = await stores.factors.add(CLIENT, userId, factor, {
         maxFactors: 10,
         activeCount: active.length + (factor.status === 'ACTIVE' ? 1 : 0),
+        audit: { events: [] },
       });
       expect(added.ok).toBe(true);
       return factor;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/log.js';
 import type { AuditEvent, EventPublisher } from '../../shared/ports/events.js';
-import { audit } from '../../shared/use-cases/audit.js';
+import { auditEvent, publish } from '../../shared/use-cases/audit.js';
 
 const setup = (publisher: EventPublisher) => {
   const lines: string[] = [];
@@ -22,7 +22,9 @@ describe('audit events', () => {
   it('are stamped with an id, the time and the request, and published', async () => {
     const published: AuditEvent[] = [];
     const { deps, lines } = setup({ publish: async (event) => void published.push(event) });
-    await audit(deps, 'mfa.authn.started', { ...about, status: 'MFA_REQUIRED' });
+    await publish(deps, [
+      auditEvent(deps, 'mfa.authn.started', { ...about, status: 'MFA_REQUIRED' }),
+    ]);
     expect(published).toEqual([
       {
         type: 'mfa.authn.started',
@@ -45,7 +47,13 @@ describe('audit events', () => {
       },
     });
     await expect(
-      audit(deps, 'mfa.authn.failed', { ...about, code: 'invalid_passcode', attemptsRemaining: 4 }),
+      publish(deps, [
+        auditEvent(deps, 'mfa.authn.failed', {
+          ...about,
+          code: 'invalid_passcode',
+          attemptsRemaining: 4,
+        }),
+      ]),
     ).resolves.toBeUndefined();
     const [line] = lines.map((text) => JSON.parse(text));
     expect(line).toMatchObject({

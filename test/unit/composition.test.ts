@@ -156,6 +156,7 @@ describe('per-function composition', () => {
         'otpKeys',
         'passkeys',
         'policyStates',
+        'audits',
         'rates',
         'secretBox',
         'signer',

@@ -66,6 +66,8 @@ describe('an exempt start', () => {
         binding: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
         factors: [],
         policy: { decision: 'exempt', exemption: 'low_value' },
+        // The exempt start's own event in the user's chain.
+        audit: { seq: 1, hash: h.events.at(-1)?.detail.hash },
       },
     });
     expect(h.stores.user(CLIENT, 'ann')).toMatchObject({
@@ -92,10 +94,17 @@ describe('an exempt start', () => {
           if (!raced) {
             raced = true;
             const user = h.stores.user(CLIENT, 'ben');
-            await save(args[0], {
-              state: { ...user?.policyState, sinceSca: { count: 5, cumulative: { EUR: '5.00' } } },
-              seenRev: user?.policyRev,
-            });
+            await save(
+              args[0],
+              {
+                state: {
+                  ...user?.policyState,
+                  sinceSca: { count: 5, cumulative: { EUR: '5.00' } },
+                },
+                seenRev: user?.policyRev,
+              },
+              {},
+            );
           }
           return save(...args);
         },
@@ -141,6 +150,7 @@ describe('a verify racing exempt payments', () => {
         await h.stores.policyStates.save(
           { clientId: CLIENT, userId: 'fay' },
           { state: user?.policyState ?? {}, seenRev: user?.policyRev },
+          {},
         );
       }
       return complete(ref, args);

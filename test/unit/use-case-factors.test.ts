@@ -225,9 +225,7 @@ describe('factor changes stepped up (FACTOR_CHANGE_MAX_AGE_SECONDS=300)', () => 
             'hugo',
             pending.factorId,
             { codeMac: 'mac' },
-            {
-              nowSeconds: h.now(),
-            },
+            { nowSeconds: h.now(), audit: { events: [] } },
           );
           return h.stores.factors.add(...args);
         },

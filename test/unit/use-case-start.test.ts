@@ -31,14 +31,23 @@ const status = (h: UseCaseHarness, step: Step) =>
   transactionStatus({ ...step, operation: 'status' }, h.deps);
 
 describe('start', () => {
-  it('MFA_ENROLL for an unknown user and for one without an active factor; nothing stored', async () => {
+  it('MFA_ENROLL for an unknown user and for one without an active factor; only the chain stored', async () => {
     const h = useCaseDeps();
     const nobody = await start(h, 'nobody');
     expect(nobody.outcome).toEqual({
       ok: true,
       body: { status: 'MFA_ENROLL', transactionId: expect.any(String), factors: [] },
     });
-    expect(h.stores.users.size).toBe(0);
+    // The user's audit chain, folded into its head: no factor, no transaction.
+    expect(h.stores.user(CLIENT, 'nobody')).toEqual({
+      clientId: CLIENT,
+      userId: 'nobody',
+      factors: {},
+      byDestination: {},
+      auditSeq: 1,
+      auditHash: h.events[0]?.detail.hash,
+      auditLog: [],
+    });
     await h.seedFactor('pending', 'email', { status: 'PENDING_ACTIVATION' });
     expect((await start(h, 'pending')).outcome).toMatchObject({ body: { status: 'MFA_ENROLL' } });
     expect(txns(h, 'pending')).toEqual({});

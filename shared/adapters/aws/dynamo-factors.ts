@@ -1,5 +1,5 @@
 import type { StepUpGuard, UserFactors } from '../../domain/entities.js';
-import type { FactorStore } from '../../ports/store.js';
+import type { AuditWrite, FactorStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import { conditionalDone, type TableOps } from './dynamo-table.js';
 
@@ -15,6 +15,8 @@ interface Parts {
   readonly condition?: readonly string[];
   readonly names?: Record<string, string>;
   readonly values?: Record<string, unknown>;
+  /** Audit events the write records on the user's chain. */
+  readonly audit?: AuditWrite;
 }
 
 /**
@@ -39,13 +41,14 @@ const guardParts = (guard: StepUpGuard | undefined): Parts => {
   };
 };
 
-const merge = (...all: Parts[]): Required<Parts> => ({
+const merge = (...all: Parts[]): Required<Omit<Parts, 'audit'>> & Pick<Parts, 'audit'> => ({
   set: all.flatMap((p) => p.set ?? []),
   remove: all.flatMap((p) => p.remove ?? []),
   add: all.flatMap((p) => p.add ?? []),
   condition: all.flatMap((p) => p.condition ?? []),
   names: Object.assign({}, ...all.map((p) => p.names ?? {})),
   values: Object.assign({}, ...all.map((p) => p.values ?? {})),
+  audit: all.find((p) => p.audit)?.audit,
 });
 
 /** Factors of a user live in one item (with their transactions), so limits, duplicates and counters are atomic. */
@@ -64,6 +67,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
       ...(p.condition.length ? { condition: p.condition.join(' AND ') } : {}),
       ...(names ? { names } : {}),
       ...(values ? { values } : {}),
+      ...(p.audit ? { audit: p.audit } : {}),
     });
   };
   const factorNames = (factorId: string) => ({ '#id': factorId, '#status': 'status' });
@@ -82,7 +86,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
       });
     },
 
-    add: async (clientId, userId, factor, { maxFactors, activeCount, guard }) => {
+    add: async (clientId, userId, factor, { maxFactors, activeCount, guard, audit }) => {
       // Nested map paths need their parent maps: create them once, idempotently.
       await write(clientId, userId, {
         set: [
@@ -116,6 +120,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
             ':max': maxFactors,
             ...(hash ? { ':fid': factor.factorId } : {}),
           },
+          audit,
         },
         guardParts(guard),
       );
@@ -152,10 +157,14 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
         values: { ':one': 1, ':pending': PENDING, ':now': nowSeconds, ':max': maxAttempts },
       });
       if (!user.ok) return { ok: false, seen: user.item };
-      return { ok: true, value: user.item.factors[factorId]?.activation?.attempts ?? 0 };
+      return {
+        ok: true,
+        value: user.item.factors[factorId]?.activation?.attempts ?? 0,
+        recorded: [],
+      };
     },
 
-    activate: async (clientId, userId, factorId, proof, { nowSeconds, guard }) => {
+    activate: async (clientId, userId, factorId, proof, { nowSeconds, guard, audit }) => {
       const byCode = 'codeMac' in proof;
       const registered = 'registered' in proof ? proof.registered : undefined;
       const activated = await write(
@@ -194,13 +203,14 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
                 }
               : {}),
           },
+          audit,
         },
         guardParts(guard),
       );
       return conditionalDone(activated);
     },
 
-    remove: async (clientId, userId, factor, guard) => {
+    remove: async (clientId, userId, factor, { guard, audit }) => {
       const hash = factor.destinationHash;
       const active = factor.status === ACTIVE;
       return conditionalDone(
@@ -214,6 +224,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
             condition: [`${F}.#status = :seen`],
             names: { ...factorNames(factor.factorId), ...(hash ? { '#hash': hash } : {}) },
             values: { ':minus': -1, ':seen': factor.status },
+            audit,
           },
           guardParts(guard),
         ),

@@ -1,5 +1,5 @@
 import type { UserFactors } from '../../domain/entities.js';
-import type { PolicyStateStore, PolicyStateWrite } from '../../ports/store.js';
+import type { AuditStore, PolicyStateStore, PolicyStateWrite } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import { conditionalDone, type TableOps } from './dynamo-table.js';
 
@@ -19,9 +19,28 @@ export const policyStateParts = (write: PolicyStateWrite) => ({
   },
 });
 
+/**
+ * Audit events recorded on their own (no other state change: a deny, a wrong code): the
+ * user item is created when there is none, with the maps the factor writes expect.
+ */
+export const dynamoAuditStore = (table: TableOps): AuditStore => ({
+  record: async (user, audit) => {
+    const written = await table.write<UserFactors>(keys.user(user.clientId, user.userRef), {
+      update: `SET clientId = :c${user.userId === undefined ? '' : ', userId = :u'}, factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty)`,
+      values: {
+        ':c': user.clientId,
+        ':empty': {},
+        ...(user.userId === undefined ? {} : { ':u': user.userId }),
+      },
+      audit,
+    });
+    return written.ok ? written.recorded : [];
+  },
+});
+
 /** The policy state lives in the user item (`policyState`, `policyRev`). */
 export const dynamoPolicyStateStore = (table: TableOps): PolicyStateStore => ({
-  save: async (user, write, spend) => {
+  save: async (user, write, { spend, audit }) => {
     const parts = policyStateParts(write);
     const pruned = (spend?.prune ?? []).filter((jti) => jti !== spend?.jti);
     const spent = spend
@@ -51,6 +70,7 @@ export const dynamoPolicyStateStore = (table: TableOps): PolicyStateStore => ({
           ':u': user.userId,
           ':empty': {},
         },
+        ...(audit ? { audit } : {}),
       }),
     );
   },

@@ -6,10 +6,13 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AuditTrail } from '../../domain/audit-chain.js';
 import type { TransactionView, UserFactors } from '../../domain/entities.js';
 import { transactionView } from '../../domain/transaction.js';
-import type { Conditional } from '../../ports/store.js';
+import type { AuditEvent } from '../../ports/events.js';
+import type { AuditWrite, Conditional } from '../../ports/store.js';
 import type { ItemKey } from '../../table.js';
+import { type ChainMode, chainPlan, chainSettled } from '../audit-write.js';
 
 export interface UpdateSpec {
   readonly update: string;
@@ -18,6 +21,8 @@ export interface UpdateSpec {
   readonly values?: Record<string, unknown>;
   /** Return the item as it was before the update (default: as it is after). */
   readonly returnOld?: boolean;
+  /** Audit events this write records on the user's chain (`AuditWrite`; `write` only). */
+  readonly audit?: AuditWrite;
 }
 
 /**
@@ -25,12 +30,14 @@ export interface UpdateSpec {
  * with the item the refused condition saw (undefined: there was none).
  */
 export type Written<T> =
-  | { readonly ok: true; readonly item: T }
+  | { readonly ok: true; readonly item: T; readonly recorded: readonly AuditEvent[] }
   | { readonly ok: false; readonly item: T | undefined };
 
 /** A write on a user item as the store ports return it (`Conditional`). */
 export const conditionalDone = (written: Written<UserFactors>): Conditional<void> =>
-  written.ok ? { ok: true, value: undefined } : { ok: false, seen: written.item };
+  written.ok
+    ? { ok: true, value: undefined, recorded: written.recorded }
+    : { ok: false, seen: written.item };
 
 /** The transaction a written user item holds as the port's view, or the item a refusal saw. */
 export const conditionalView = (
@@ -38,7 +45,57 @@ export const conditionalView = (
   written: Written<UserFactors>,
 ): Conditional<TransactionView> => {
   const found = written.ok ? transactionView(ref, written.item) : undefined;
-  return found ? { ok: true, value: found } : { ok: false, seen: written.item };
+  return found && written.ok
+    ? { ok: true, value: found, recorded: written.recorded }
+    : { ok: false, seen: written.item };
+};
+
+/** `clause` added to the SET action of an update expression (made first when there is none). */
+const withSet = (update: string, clause: string) => {
+  if (update.startsWith('SET ')) return `SET ${clause}, ${update.slice(4)}`;
+  if (/\bSET\b/.test(update)) throw new Error('SET must come first in the update expression');
+  return `SET ${clause} ${update}`;
+};
+
+/**
+ * The update that also records audit events on the user's chain (`ChainMode`): appended to
+ * `auditLog`, or folded into the head on the condition that the chain is where it was read.
+ */
+const chainedSpec = (spec: UpdateSpec, mode: ChainMode | undefined): UpdateSpec => {
+  if (!mode) return spec;
+  if (mode.kind === 'append') {
+    return {
+      ...spec,
+      update: withSet(
+        spec.update,
+        'auditLog = list_append(if_not_exists(auditLog, :auditNone), :auditNew)',
+      ),
+      values: { ...spec.values, ':auditNone': [], ':auditNew': mode.entries },
+    };
+  }
+  const { read, head } = mode;
+  const unmoved = [
+    read.seq === undefined ? 'attribute_not_exists(auditSeq)' : 'auditSeq = :auditSeen',
+    read.length === 0
+      ? '(attribute_not_exists(auditLog) OR size(auditLog) = :auditLength)'
+      : 'size(auditLog) = :auditLength',
+  ].join(' AND ');
+  return {
+    ...spec,
+    update: withSet(
+      spec.update,
+      'auditSeq = :auditSeq, auditHash = :auditHash, auditLog = :auditNone',
+    ),
+    condition: spec.condition ? `(${spec.condition}) AND ${unmoved}` : unmoved,
+    values: {
+      ...spec.values,
+      ':auditNone': [],
+      ':auditSeq': head.seq,
+      ':auditHash': head.hash,
+      ':auditLength': read.length,
+      ...(read.seq === undefined ? {} : { ':auditSeen': read.seq }),
+    },
+  };
 };
 
 /** Thin helpers over one table: strongly consistent reads, conditional single-item writes. */
@@ -57,6 +114,20 @@ export const tableOps = (ddb: DynamoDBClient, tableName: string) => {
   const strip = <T>(item: Record<string, unknown>): T => {
     const { pk: _pk, sk: _sk, ...rest } = item;
     return rest as T;
+  };
+  const once = async <T>(key: ItemKey, spec: UpdateSpec): Promise<Written<T>> => {
+    try {
+      const out = await ddb.send(
+        new UpdateItemCommand({
+          ...updateInput(key, spec),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, item: strip<T>(unmarshall(out.Attributes ?? {})), recorded: [] };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { ok: false, item: error.Item ? strip<T>(unmarshall(error.Item)) : undefined };
+    }
   };
   return {
     get: async <T>(key: ItemKey): Promise<T | undefined> => {
@@ -86,19 +157,14 @@ export const tableOps = (ddb: DynamoDBClient, tableName: string) => {
      * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the caller says why without a
      * second read.
      */
-    write: async <T>(key: ItemKey, spec: UpdateSpec): Promise<Written<T>> => {
-      try {
-        const out = await ddb.send(
-          new UpdateItemCommand({
-            ...updateInput(key, spec),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return { ok: true, item: strip<T>(unmarshall(out.Attributes ?? {})) };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        return { ok: false, item: error.Item ? strip<T>(unmarshall(error.Item)) : undefined };
+    write: async <T extends AuditTrail>(key: ItemKey, spec: UpdateSpec): Promise<Written<T>> => {
+      const { audit, ...plain } = spec;
+      const plan = chainPlan(audit, plain.returnOld);
+      for (const mode of plan.modes) {
+        const settled = chainSettled(plan, mode, await once<T>(key, chainedSpec(plain, mode)));
+        if (settled) return settled;
       }
+      throw new Error('unreachable: the last chain mode always settles');
     },
     /** Updates an item and returns it (after, or before with `returnOld`); undefined when the condition failed. */
     update: async <T>(key: ItemKey, spec: UpdateSpec): Promise<T | undefined> => {

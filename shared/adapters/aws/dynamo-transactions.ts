@@ -1,4 +1,5 @@
 import type { TransactionRef, UserFactors } from '../../domain/entities.js';
+import { transactionIdOf } from '../../domain/state-token.js';
 import { DAY_SECONDS } from '../../domain/time.js';
 import { transactionView } from '../../domain/transaction.js';
 import type { TransactionStore } from '../../ports/store.js';
@@ -17,6 +18,11 @@ const F = 'factors.#f';
  * `shared/use-cases/authn-state.ts`, then each step's own refusal): no second read.
  */
 const WHEN = {
+  /**
+   * The transaction the request's state token names (`transactionIdOf`): what a step that has
+   * not read it records in the audit chain.
+   */
+  named: `${T}.transactionId = :tid`,
   /** The transaction still takes steps (not SUCCESS, CANCELLED or LOCKED_OUT). */
   open: `${T}.#status IN (:required, :challenge)`,
   /** ...and has not expired. */
@@ -69,7 +75,7 @@ const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
  * touches, is one conditional update: caps and single use hold under concurrency.
  */
 export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
-  create: async (ref, record, { prune, maxTransactions }) => {
+  create: async (ref, record, { prune, maxTransactions, audit }) => {
     const pruneNames = Object.fromEntries(prune.map((hash, i) => [`#p${i}`, hash]));
     const pruned = Object.keys(pruneNames).map((name) => `txns.${name}`);
     return conditionalDone(
@@ -85,6 +91,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         ),
         names: { '#h': ref.stateTokenHash, ...pruneNames },
         values: { ':txn': record, ':limit': maxTransactions + prune.length },
+        audit,
       }),
     );
   },
@@ -110,6 +117,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
             : `${T}.lastSentAt = :now, ${T}.sends = if_not_exists(${T}.sends, :zero) + :one`
         }`,
         condition: all(
+          WHEN.named,
           WHEN.unexpired,
           WHEN.open,
           WHEN.inTransaction,
@@ -127,13 +135,15 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ':zero': 0,
           ':one': 1,
           ':maxSends': a.maxSends,
+          ':tid': transactionIdOf(ref.stateTokenHash),
           ...(a.nonce ? {} : { ':edge': a.nowSeconds - a.cooldownSeconds }),
         },
         returnOld: true,
+        audit: a.audit,
       }),
     ),
 
-  undoChallenge: async (ref, codeMac, before) => {
+  undoChallenge: async (ref, codeMac, before, audit) => {
     // Put back the code (and cooldown) the user had before this send, if any.
     const set = [`${T}.sends = ${T}.sends - :one`, `${T}.#status = :prevStatus`];
     const remove: string[] = [];
@@ -161,13 +171,14 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
       set.push(`${T}.lastSentAt = :prevSent`);
       values[':prevSent'] = before.lastSentAt;
     }
-    const undone = await table.update(key(ref), {
+    const undone = await table.write<UserFactors>(key(ref), {
       update: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
       condition: WHEN.sameCode,
       names: names(ref),
       values,
+      audit,
     });
-    return undone !== undefined;
+    return undone.ok ? undone.recorded : undefined;
   },
 
   reserveAttempt: async (ref, a) => {
@@ -286,27 +297,36 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ...(signed ? { ':count': signed.signCount, ':bs': signed.backupState } : {}),
           ...policy?.values,
         },
+        audit: a.audit,
       }),
     );
   },
 
-  endTransaction: async (ref) => {
-    await table.update(key(ref), {
+  endTransaction: async (ref, audit) => {
+    const ended = await table.write<UserFactors>(key(ref), {
       update: `SET ${T}.#status = :locked`,
       condition: WHEN.open,
       names: names(ref),
       values: { ...OPEN, ':locked': 'LOCKED_OUT' },
+      audit,
     });
+    return ended.ok ? ended.recorded : [];
   },
 
-  cancel: async (ref, nowSeconds) =>
+  cancel: async (ref, nowSeconds, audit) =>
     conditionalView(
       ref,
       await table.write<UserFactors>(key(ref), {
         update: `SET ${T}.#status = :cancelled REMOVE ${T}.codeMac`,
-        condition: all(WHEN.unexpired, WHEN.open),
+        condition: all(WHEN.named, WHEN.unexpired, WHEN.open),
         names: names(ref),
-        values: { ...OPEN, ':cancelled': 'CANCELLED', ':now': nowSeconds },
+        values: {
+          ...OPEN,
+          ':cancelled': 'CANCELLED',
+          ':now': nowSeconds,
+          ':tid': transactionIdOf(ref.stateTokenHash),
+        },
+        audit,
       }),
     ),
 });

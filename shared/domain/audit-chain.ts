@@ -1,0 +1,126 @@
+import { jcs, sha256 } from './canonical.js';
+
+/**
+ * The audit chain (API.md "Audit chain"): per user of an app, every audit event's detail
+ * carries `type`, `seq` (from 1, no gaps) and `hash` =
+ * b64u(SHA-256(UTF-8(prevHash + JCS(detail without "hash")))), `prevHash` "" for `seq` 1.
+ *
+ * Where it lives: the user item holds the head (`auditSeq`, `auditHash`: the last event folded
+ * in) and `auditLog`, the details appended since (JCS strings, without `seq` and `hash`).
+ * - A write that records a state change without having read the item (a challenge, a cancel,
+ *   a verify's reservation) appends its events' details in the same update. DynamoDB applies
+ *   the writes of one item one at a time, so the list's order is the chain's order and no two
+ *   writers can take the same `seq`; the writer seals its events from the item the write
+ *   returns.
+ * - A write on an item this request has read folds instead: it seals the log and its own
+ *   events, stores the new head and an empty log, on the condition that the head and the
+ *   log's length are still those it read (they only move forward, so nothing was added).
+ */
+export interface AuditTrail {
+  readonly auditSeq?: number;
+  readonly auditHash?: string;
+  readonly auditLog?: readonly string[];
+}
+
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export type Detail = Readonly<Record<string, unknown>>;
+
+/** A detail as sealed into the chain. */
+export type SealedDetail = Detail & { readonly seq: number; readonly hash: string };
+
+export const headOf = (trail: AuditTrail | undefined): ChainHead => ({
+  seq: trail?.auditSeq ?? 0,
+  hash: trail?.auditHash ?? '',
+});
+
+/** hash = b64u(SHA-256(UTF-8(prevHash + JCS(detail without "hash")))). */
+export const chainHash = (prevHash: string, detail: Detail): string => {
+  const { hash: _hash, ...hashed } = detail;
+  return sha256(prevHash + jcs(hashed)).toString('base64url');
+};
+
+/** A log entry: the event's detail (with `type`) without `seq` and `hash`, canonical. */
+export const logEntry = (detail: Detail): string => {
+  const { seq: _seq, hash: _hash, ...entry } = detail;
+  return jcs(entry);
+};
+
+/** The details of `entries` after `head`, sealed: with `seq` and `hash`. */
+export const seal = (head: ChainHead, entries: readonly string[]): SealedDetail[] => {
+  let { seq, hash } = head;
+  return entries.map((entry) => {
+    seq += 1;
+    const detail = { ...(JSON.parse(entry) as Detail), seq };
+    hash = chainHash(hash, detail);
+    return { ...detail, hash };
+  });
+};
+
+/** What an appending write recorded: the last `count` entries of the trail it returned. */
+export const appendedOf = (trail: AuditTrail, count: number): SealedDetail[] =>
+  count === 0 ? [] : seal(headOf(trail), trail.auditLog ?? []).slice(-count);
+
+/** A fold: the trail as read and this write's entries, sealed; the head it leaves. */
+export const foldOf = (seen: AuditTrail | undefined, entries: readonly string[]) => {
+  const sealed = seal(headOf(seen), [...(seen?.auditLog ?? []), ...entries]);
+  const last = sealed.at(-1);
+  return {
+    head: last ? { seq: last.seq, hash: last.hash } : headOf(seen),
+    recorded: sealed.slice(sealed.length - entries.length),
+  };
+};
+
+/** The trail's place: its head's `seq` and its log's length (a fold is conditioned on both). */
+export const trailPlace = (trail: AuditTrail | undefined) => ({
+  seq: trail?.auditSeq,
+  length: trail?.auditLog?.length ?? 0,
+});
+
+export type ChainBreak =
+  | 'gap'
+  | 'duplicate'
+  | 'wrong hash'
+  | 'another user'
+  | 'not an audit event'
+  | 'empty';
+
+export type ChainCheck =
+  | { readonly ok: true; readonly count: number; readonly head: ChainHead }
+  | {
+      readonly ok: false;
+      readonly seq: number;
+      readonly reason: ChainBreak;
+      readonly detail?: Detail;
+    };
+
+/**
+ * Checks one user's chain from its events' details, in any order: sorted by `seq`, it must
+ * run 1, 2, 3, … with each `hash` recomputed from the one before, every event naming this app
+ * and user. Returns the first break: an event edited (wrong hash), dropped (gap), reordered
+ * (its `seq` changed: wrong hash), replayed (duplicate) or of another user spliced in.
+ */
+export const checkChain = (
+  details: readonly Detail[],
+  owner: { readonly clientId: string; readonly userRef: string },
+): ChainCheck => {
+  const events = [...details].sort((a, b) => Number(a.seq) - Number(b.seq));
+  let head: ChainHead = { seq: 0, hash: '' };
+  for (const detail of events) {
+    const { seq, hash } = detail;
+    if (typeof seq !== 'number' || typeof hash !== 'string' || typeof detail.type !== 'string')
+      return { ok: false, seq: head.seq + 1, reason: 'not an audit event', detail };
+    if (detail.clientId !== owner.clientId || detail.userRef !== owner.userRef)
+      return { ok: false, seq, reason: 'another user', detail };
+    if (seq === head.seq) return { ok: false, seq, reason: 'duplicate', detail };
+    if (seq !== head.seq + 1) return { ok: false, seq: head.seq + 1, reason: 'gap' };
+    if (chainHash(head.hash, detail) !== hash)
+      return { ok: false, seq, reason: 'wrong hash', detail };
+    head = { seq, hash };
+  }
+  if (events.length === 0) return { ok: false, seq: 1, reason: 'empty' };
+  return { ok: true, count: events.length, head };
+};
