@@ -332,7 +332,9 @@ describe('an exempt start is in the chain too, and its receipt names its event',
     const auth = await registerClient(
       clientId,
       'exempt-secret-1',
-      parsePolicy('{"version":1,"rules":[{"id":"all","if":{"riskScore":{"lte":100}},"then":"exempt"}]}'),
+      parsePolicy(
+        '{"version":1,"rules":[{"id":"all","if":{"riskScore":{"lte":100}},"then":"exempt"}]}',
+      ),
     );
     const userId = unique('exempt-chain');
     const started = await json(
