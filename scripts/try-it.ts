@@ -2,9 +2,11 @@
  * `npm run try-it [base-url]`: a payment step-up against a running local service (npm start),
  * through the typed client: enroll an email factor, start a transaction with a payment,
  * challenge, read the code from the local outbox, verify, print the decoded MFA token and
- * call /demo/cats with it. As the seeded app demo:demo-secret.
+ * call /demo/cats with it, then show the receipt's place in the user's audit chain and verify
+ * the chain. As the seeded app demo:demo-secret.
  */
 import { MfaClient } from '../client/index.js';
+import { runAudit } from './audit.js';
 
 const base = process.argv[2] ?? 'http://localhost:3000';
 const mfa = new MfaClient({ baseUrl: base, clientId: 'demo', clientSecret: 'demo-secret' });
@@ -44,3 +46,19 @@ const cats = await fetch(`${base}/demo/cats`, {
   headers: { authorization: `Bearer ${verified.token}` },
 });
 console.log(`5. GET /demo/cats with it: HTTP ${cats.status}`);
+
+// The receipt names the operation's event in the user's audit chain; the chain verifies.
+const receipt = JSON.parse(
+  Buffer.from((verified.receipt ?? '').split('.')[1] ?? '', 'base64url').toString(),
+);
+let chain = '';
+const exit = await runAudit(['verify', '--app', 'demo', '--user', userId, '--url', base], {
+  stdout: (text) => {
+    chain += text.trim();
+  },
+  stderr: (text) => {
+    chain += text.trim();
+  },
+});
+console.log(`6. the receipt's audit member: ${JSON.stringify(receipt.audit)}`);
+console.log(`   npm run audit -- verify --app demo --user ${userId}: ${chain} (exit ${exit})`);

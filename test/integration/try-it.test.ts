@@ -23,5 +23,9 @@ describe("the README's Try it script", () => {
     expect(stdout).toMatch(/"creditorName": "ACME Ltd"/);
     expect(stdout).toMatch(/"consent_id": "consent-42"/);
     expect(stdout).toContain('GET /demo/cats with it: HTTP 200');
+    expect(stdout).toMatch(
+      /6\. the receipt's audit member: \{"seq":5,"hash":"[A-Za-z0-9_-]{43}"\}/,
+    );
+    expect(stdout).toMatch(/: ok 5 events \(head seq 5, hash [A-Za-z0-9_-]{43}\) \(exit 0\)/);
   });
 });
