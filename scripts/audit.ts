@@ -8,14 +8,21 @@
  * first break; exit 0 (ok), 1 (a break), 2 (usage error, or the events could not be read).
  */
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { checkChain, type Detail } from '../shared/domain/audit-chain.js';
+import {
+  type ChainAnchors,
+  type ChainHead,
+  checkChain,
+  type Detail,
+} from '../shared/domain/audit-chain.js';
 import { userRef } from '../shared/domain/state-token.js';
 import { type CliOutput, isMainModule, processOutput } from './cli.js';
 
 export const USAGE = `Usage: npm run audit -- verify --app ID (--user ID | --user-ref REF)
          [--url URL | --log-group NAME [--region R]]
+         [--from SEQ:HASH] [--head SEQ:HASH] [--receipt FILE]...
 
 Checks a user's audit chain: every event of the user, in seq order from 1, each hash
 recomputed from the one before (API.md "Audit chain").
@@ -24,8 +31,15 @@ recomputed from the one before (API.md "Audit chain").
   --url URL           the local runtime (default http://localhost:3000): GET /_local/events
   --log-group NAME    the deployed audit log group (the stack output AuditLogGroupName)
   --region R          its region (default: the SDK's, e.g. AWS_REGION)
+  --from SEQ:HASH     check from a head you trust (e.g. the last one you verified, once older
+                      events have passed the log group's retention)
+  --head SEQ:HASH     the chain must end here: the user item's auditSeq/auditHash after its
+                      auditLog is sealed on (catches events dropped or added at the end)
+  --receipt FILE      a receipt (compact JWS) whose audit {seq, hash} the chain must hold;
+                      repeatable (check the receipt itself with npm run receipt -- verify)
   -h, --help          this text
-Prints "ok N events" or the first break (gap, wrong hash, duplicate, another user's event).
+Prints "ok N events" or the first break (gap, wrong hash, duplicate, another user's event,
+head mismatch, anchor missing). The same event delivered twice counts once.
 Exit 0: the chain holds; 1: it breaks; 2: usage error, or the events could not be read.
 `;
 
@@ -36,6 +50,7 @@ interface Owner {
 
 interface Parsed {
   readonly owner: Owner;
+  readonly anchors: ChainAnchors;
   readonly url: string;
   readonly logGroup?: string;
   readonly region?: string;
@@ -54,6 +69,9 @@ const parse = (argv: string[]): Parsed | 'help' => {
       url: { type: 'string', default: 'http://localhost:3000' },
       'log-group': { type: 'string' },
       region: { type: 'string' },
+      from: { type: 'string' },
+      head: { type: 'string' },
+      receipt: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,6 +82,11 @@ const parse = (argv: string[]): Parsed | 'help' => {
   if ((values.user === undefined) === (values['user-ref'] === undefined))
     throw new UsageError('give one of --user or --user-ref');
   return {
+    anchors: {
+      ...(values.from ? { from: place('--from', values.from) } : {}),
+      ...(values.head ? { head: place('--head', values.head) } : {}),
+      ...(values.receipt ? { anchors: values.receipt.map(receiptAnchor) } : {}),
+    },
     owner: {
       clientId: values.app,
       userRef: values['user-ref'] ?? userRef(values.user as string),
@@ -72,6 +95,28 @@ const parse = (argv: string[]): Parsed | 'help' => {
     ...(values['log-group'] ? { logGroup: values['log-group'] } : {}),
     ...(values.region ? { region: values.region } : {}),
   };
+};
+
+/** `SEQ:HASH` as a chain head. */
+const place = (option: string, text: string): ChainHead => {
+  const match = /^(\d{1,15}):([A-Za-z0-9_-]{43})$/.exec(text);
+  if (!match) throw new UsageError(`${option} takes SEQ:HASH (a number, a colon, 43 base64url)`);
+  return { seq: Number(match[1]), hash: match[2] as string };
+};
+
+/** A receipt's `audit` member (the JWS is read, not verified: that is `npm run receipt`). */
+const receiptAnchor = (file: string): ChainHead => {
+  let claims: { audit?: { seq?: unknown; hash?: unknown } };
+  try {
+    const payload = readFileSync(file, 'utf8').trim().split('.')[1] ?? '';
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new UsageError(`${file} is not a readable receipt (a compact JWS)`);
+  }
+  const { seq, hash } = claims.audit ?? {};
+  if (typeof seq !== 'number' || typeof hash !== 'string')
+    throw new UsageError(`${file} has no audit member (seq, hash)`);
+  return { seq, hash };
 };
 
 /** Events of the local runtime's bus (it keeps the newest 5,000). */
@@ -146,7 +191,7 @@ export const runAudit = async (
     io.stderr(`error: the events could not be read: ${(error as Error).message}\n`);
     return 2;
   }
-  const result = checkChain(details, owner);
+  const result = checkChain(details, owner, parsed.anchors);
   if (result.ok) {
     io.stdout(
       `ok ${result.count} events (head seq ${result.head.seq}, hash ${result.head.hash})\n`,

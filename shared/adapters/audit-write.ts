@@ -24,57 +24,74 @@ export type ChainMode =
       readonly read: ReturnType<typeof trailPlace>;
     };
 
-export interface ChainPlan {
-  readonly events: readonly AuditEvent[];
-  readonly entries: readonly string[];
-  readonly returnOld: boolean;
-  /** Tried in order: a fold refused because the chain moved meanwhile is made again as an append. */
-  readonly modes: readonly (ChainMode | undefined)[];
-  readonly folded?: readonly SealedDetail[];
-}
-
-/** The plan of a write that records `audit` (the table adapters run it: `chainSettled`). */
-export const chainPlan = (audit: AuditWrite | undefined, returnOld = false): ChainPlan => {
-  if (!audit || audit.events.length === 0)
-    return { events: [], entries: [], returnOld, modes: [undefined] };
-  const entries = audit.events.map((event) => logEntry({ ...event.detail, type: event.type }));
-  const append: ChainMode = { kind: 'append', entries };
-  if (!audit.read) return { events: audit.events, entries, returnOld, modes: [append] };
-  const { head, recorded } = foldOf(audit.read.item, entries);
-  return {
-    events: audit.events,
-    entries,
-    returnOld,
-    modes: [{ kind: 'fold', head, read: trailPlace(audit.read.item) }, append],
-    folded: recorded,
-  };
-};
-
-const asRecorded = (events: readonly AuditEvent[], sealed: readonly SealedDetail[]) =>
-  events.map((event, i) => ({ type: event.type, detail: sealed[i] as unknown as AuditDetail }));
+/** Folds made again on the chain a refused fold saw, before appending instead. */
+const FOLD_TRIES = 3;
 
 /**
- * What one try of the plan gives: the write with its events sealed, its refusal, or undefined
- * when a fold was refused because the chain moved (then the next mode, an append, is tried;
- * a concurrent step never fails this one).
+ * One write that records audit events on the user's chain, as its table adapter runs it:
+ * `mode` is what to try; `settle` takes the answer and says whether the write is done (with
+ * its events sealed) or what to try next. A fold refused because the chain moved is made
+ * again on the chain the refusal saw (so the log stays short even under concurrency), and
+ * after `FOLD_TRIES` as an append: a concurrent step never fails this one.
  */
-export const chainSettled = <T extends AuditTrail>(
-  plan: ChainPlan,
-  mode: ChainMode | undefined,
-  written: Written<T>,
-): Written<T> | undefined => {
-  if (!mode) return written;
-  if (!written.ok) {
-    if (mode.kind !== 'fold') return written;
-    const seen = trailPlace(written.item);
-    return seen.seq === mode.read.seq && seen.length === mode.read.length ? written : undefined;
+export class ChainWrite {
+  readonly #events: readonly AuditEvent[];
+  readonly #entries: readonly string[];
+  readonly #returnOld: boolean;
+  #folded: readonly SealedDetail[] = [];
+  #tries = 0;
+  mode: ChainMode | undefined;
+
+  constructor(audit: AuditWrite | undefined, returnOld = false) {
+    this.#events = audit?.events ?? [];
+    this.#entries = this.#events.map((event) => logEntry({ ...event.detail, type: event.type }));
+    this.#returnOld = returnOld;
+    this.mode =
+      this.#entries.length === 0
+        ? undefined
+        : audit?.read
+          ? this.#fold(audit.read.item)
+          : { kind: 'append', entries: this.#entries };
   }
-  if (mode.kind === 'fold') {
-    return { ...written, recorded: asRecorded(plan.events, plan.folded ?? []) };
+
+  #fold(read: AuditTrail | undefined): ChainMode {
+    this.#tries += 1;
+    const { head, recorded } = foldOf(read, this.#entries);
+    this.#folded = recorded;
+    return { kind: 'fold', head, read: trailPlace(read) };
   }
-  // ALL_OLD: the log before this write, which appended its entries at the end.
-  const after: AuditTrail = plan.returnOld
-    ? { ...written.item, auditLog: [...(written.item.auditLog ?? []), ...plan.entries] }
-    : written.item;
-  return { ...written, recorded: asRecorded(plan.events, appendedOf(after, plan.entries.length)) };
-};
+
+  /** The write's outcome, or undefined with `mode` set to the next try. */
+  settle<T extends AuditTrail>(written: Written<T>): Written<T> | undefined {
+    const { mode } = this;
+    if (!mode) return written;
+    if (!written.ok) {
+      if (mode.kind !== 'fold') return written;
+      const seen = trailPlace(written.item);
+      // Refused for another reason: the chain is where this request read it.
+      if (seen.seq === mode.read.seq && seen.length === mode.read.length) return written;
+      // This very write was applied and its answer lost (the SDK sent it again): the head it
+      // set names its own events (their hash covers their eventId), so it is done.
+      if (written.item?.auditHash === mode.head.hash && written.item.auditSeq === mode.head.seq)
+        return { ok: true, item: written.item, recorded: this.#sealed(this.#folded) };
+      this.mode =
+        this.#tries < FOLD_TRIES
+          ? this.#fold(written.item)
+          : { kind: 'append', entries: this.#entries };
+      return undefined;
+    }
+    if (mode.kind === 'fold') return { ...written, recorded: this.#sealed(this.#folded) };
+    // ALL_OLD: the log before this write, which appended its entries at the end.
+    const after: AuditTrail = this.#returnOld
+      ? { ...written.item, auditLog: [...(written.item.auditLog ?? []), ...this.#entries] }
+      : written.item;
+    return { ...written, recorded: this.#sealed(appendedOf(after, this.#entries.length)) };
+  }
+
+  #sealed(sealed: readonly SealedDetail[]) {
+    return this.#events.map((event, i) => ({
+      type: event.type,
+      detail: sealed[i] as unknown as AuditDetail,
+    }));
+  }
+}

@@ -86,7 +86,9 @@ export type ChainBreak =
   | 'wrong hash'
   | 'another user'
   | 'not an audit event'
-  | 'empty';
+  | 'empty'
+  | 'head mismatch'
+  | 'anchor missing';
 
 export type ChainCheck =
   | { readonly ok: true; readonly count: number; readonly head: ChainHead }
@@ -97,18 +99,37 @@ export type ChainCheck =
       readonly detail?: Detail;
     };
 
+/** What a check may be told besides the events (each from a source the checker trusts). */
+export interface ChainAnchors {
+  /** Check from here: a head known good (events up to it may have passed their retention). */
+  readonly from?: ChainHead;
+  /** The chain must end here (the head in the user item, sealed with its log). */
+  readonly head?: ChainHead;
+  /** Places the chain must hold (receipts' `audit` members). */
+  readonly anchors?: readonly ChainHead[];
+}
+
 /**
  * Checks one user's chain from its events' details, in any order: sorted by `seq`, it must
- * run 1, 2, 3, … with each `hash` recomputed from the one before, every event naming this app
- * and user. Returns the first break: an event edited (wrong hash), dropped (gap), reordered
- * (its `seq` changed: wrong hash), replayed (duplicate) or of another user spliced in.
+ * run on from `from` (1 by default) with each `hash` recomputed from the one before, every
+ * event naming this app and user. The same event delivered twice (EventBridge delivers at
+ * least once) counts once. Returns the first break: an event edited (wrong hash), dropped
+ * (gap), reordered (its `seq` changed: wrong hash), a second event at one place (duplicate),
+ * one of another user spliced in, an end other than `head`, or an anchor not in the chain.
  */
 export const checkChain = (
   details: readonly Detail[],
   owner: { readonly clientId: string; readonly userRef: string },
+  anchors: ChainAnchors = {},
 ): ChainCheck => {
-  const events = [...details].sort((a, b) => Number(a.seq) - Number(b.seq));
-  let head: ChainHead = { seq: 0, hash: '' };
+  const start = anchors.from ?? { seq: 0, hash: '' };
+  const seen = new Map<string, Detail>();
+  for (const detail of details) seen.set(jcs(detail), detail);
+  const events = [...seen.values()]
+    .filter((detail) => typeof detail.seq !== 'number' || detail.seq > start.seq)
+    .sort((a, b) => Number(a.seq) - Number(b.seq));
+  let head: ChainHead = start;
+  const kept = new Map<number, string>();
   for (const detail of events) {
     const { seq, hash } = detail;
     if (typeof seq !== 'number' || typeof hash !== 'string' || typeof detail.type !== 'string')
@@ -120,7 +141,14 @@ export const checkChain = (
     if (chainHash(head.hash, detail) !== hash)
       return { ok: false, seq, reason: 'wrong hash', detail };
     head = { seq, hash };
+    kept.set(seq, hash);
   }
-  if (events.length === 0) return { ok: false, seq: 1, reason: 'empty' };
+  if (events.length === 0 && !anchors.from) return { ok: false, seq: 1, reason: 'empty' };
+  if (anchors.head && (anchors.head.seq !== head.seq || anchors.head.hash !== head.hash))
+    return { ok: false, seq: Math.min(head.seq, anchors.head.seq) + 1, reason: 'head mismatch' };
+  for (const anchor of anchors.anchors ?? []) {
+    const held = anchor.seq === start.seq ? start.hash : kept.get(anchor.seq);
+    if (held !== anchor.hash) return { ok: false, seq: anchor.seq, reason: 'anchor missing' };
+  }
   return { ok: true, count: events.length, head };
 };

@@ -40,11 +40,11 @@ export interface AuditWrite {
 /** Port: writes that only record audit events on a user's chain (no other state changes). */
 export interface AuditStore {
   /**
-   * Records events on the user's chain; creates the user item when there is none (`userId`
-   * given: a start for a user without factors has a chain too).
+   * Records events on the user's chain; creates the user item when there is none (a start
+   * for a user without factors has a chain too), without the user id.
    */
   record(
-    user: { readonly clientId: string; readonly userRef: string; readonly userId?: string },
+    user: { readonly clientId: string; readonly userRef: string },
     audit: AuditWrite,
   ): Promise<readonly AuditEvent[]>;
 }

@@ -21,7 +21,8 @@ import {
 } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { auditEvent, publish } from './audit.js';
+import type { AuditWrite } from '../ports/store.js';
+import { auditEvent, publish, recordAudit } from './audit.js';
 import { helpfulCategories, seenView, usableFactor } from './authn-state.js';
 import { resendTooSoon } from './factor-activation.js';
 import { releaseSendLimits, sendLimits, takeSendLimits } from './send-limits.js';
@@ -101,7 +102,15 @@ export const issueChallenge = async (
     lastSentAt: txn.lastSentAt,
   };
   const takeBack = async (error: MfaError) => {
-    await undoSend(deps, ref, about, { codeMac, previous, code: error.code });
+    const send = { codeMac, previous, code: error.code };
+    // Folded on the item as this request saw it (the log does not grow with refused sends).
+    const read = { item: before.user };
+    if (!(await undoSend(deps, ref, about, send, read))) {
+      // Another challenge replaced this code meanwhile: the failure is still recorded.
+      await recordAudit(deps, { clientId: input.clientId, userRef: input.userRef }, [
+        failedEvent(deps, about, error.code),
+      ]);
+    }
     return error;
   };
   if (!destination || txn.factors[input.factorId] !== type) throw await takeBack(noFactor());
@@ -279,13 +288,18 @@ const undoSend = async (
   ref: TransactionRef,
   about: ReturnType<typeof challengeAbout>,
   send: { codeMac: string; previous: PreviousChallenge; code: string },
+  read?: AuditWrite['read'],
 ): Promise<boolean> => {
   const recorded = await deps.transactions.undoChallenge(ref, send.codeMac, send.previous, {
-    events: [auditEvent(deps, 'mfa.challenge.failed', { ...about, code: send.code })],
+    events: [failedEvent(deps, about, send.code)],
+    ...(read ? { read } : {}),
   });
   if (recorded) await publish(deps, recorded);
   return recorded !== undefined;
 };
+
+const failedEvent = (deps: TaskDeps, about: ReturnType<typeof challengeAbout>, code: string) =>
+  auditEvent(deps, 'mfa.challenge.failed', { ...about, code });
 
 /** The workflow's Catch: delivery failed for good, so the send does not count. */
 export const undoFailedDelivery = async (undo: UndoChallenge, deps: TaskDeps) => {

@@ -93,7 +93,8 @@ const recordStarted = (
 ) =>
   recordAudit(
     deps,
-    { clientId: input.clientId, userRef: userRef(input.userId), userId: input.userId },
+    // The user id is not stored for an event alone (a deny, a user never enrolled).
+    { clientId: input.clientId, userRef: userRef(input.userId) },
     [event],
     { item: user },
   );

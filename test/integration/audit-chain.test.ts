@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../scripts/audit.js';
@@ -80,12 +83,14 @@ const userWithHistory = async () => {
     401,
     'invalid_passcode',
   );
-  expect((await verify(base, first.stateToken, factorId, code)).status).toBe(200);
+  const approved = await verify(base, first.stateToken, factorId, code);
+  expect(approved.status).toBe(200);
+  const { receipt } = await json(approved);
   const second = await startAuthn(base, { userId });
   expect((await postJson(base, '/v1/authn/cancel', { stateToken: second.stateToken })).status).toBe(
     200,
   );
-  return { userId, factorId };
+  return { userId, factorId, receipt: receipt as string };
 };
 
 describe('the audit chain', () => {
@@ -116,8 +121,33 @@ describe('the audit chain', () => {
   });
 
   it('`npm run audit -- verify` against the local runtime: ok N events, exit 0', async () => {
-    const { userId } = await userWithHistory();
+    const { userId, receipt } = await userWithHistory();
     const ok = await audit(['verify', '--app', 'demo', '--user', userId, '--url', base]);
+    // The receipt's place (seq 6, mfa.authn.succeeded) anchors the chain.
+    const dir = mkdtempSync(path.join(tmpdir(), 'audit-'));
+    const file = path.join(dir, 'receipt.jwt');
+    writeFileSync(file, receipt);
+    const args = ['verify', '--app', 'demo', '--user', userId, '--url', base, '--receipt', file];
+    expect((await audit(args)).code).toBe(0);
+    const [header, payload, signature] = receipt.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+    const forged = {
+      ...claims,
+      audit: {
+        ...claims.audit,
+        hash: claims.audit.hash.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')),
+      },
+    };
+    writeFileSync(
+      file,
+      `${header}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`,
+    );
+    expect(await audit(args)).toMatchObject({
+      code: 1,
+      stdout: 'break at seq 6: anchor missing\n',
+    });
+    writeFileSync(file, 'not a receipt');
+    expect((await audit(args)).code).toBe(2);
     expect(ok).toMatchObject({ code: 0, stderr: '' });
     expect(ok.stdout).toMatch(/^ok 8 events \(head seq 8, hash [A-Za-z0-9_-]{43}\)\n$/);
     // A user with no events: nothing to vouch for.
@@ -294,6 +324,12 @@ describe('`npm run audit -- verify --log-group` finds every kind of tampering', 
       filterPattern: `{ ($.detail.clientId = "demo") && ($.detail.userRef = "${ref(userId)}") }`,
     });
     expect(endpoint.asked.slice(1).map((a) => a.nextToken)).toEqual(['2', '4', '6']);
+  });
+
+  it('an event the log group holds twice (delivered at least once) counts once', async () => {
+    const twice = await verifyServed([...events, events[3] as BusEvent, events[5] as BusEvent]);
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toMatch(/^ok 8 events /);
   });
 
   const cases: [string, () => BusEvent[], string][] = [

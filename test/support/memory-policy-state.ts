@@ -49,7 +49,6 @@ export const memoryAuditStore = (table: ItemTable, log: string[]): AuditStore =>
     const written = table.write<UserFactors>(keys.user(user.clientId, user.userRef), {
       update: (next, old) => {
         set(next, ['clientId'], user.clientId);
-        if (user.userId !== undefined) set(next, ['userId'], user.userId);
         set(next, ['factors'], ifNotExists(old, ['factors'], {}));
         set(next, ['byDestination'], ifNotExists(old, ['byDestination'], {}));
       },

@@ -1,4 +1,4 @@
-import { type ChainMode, chainPlan, chainSettled } from '../../shared/adapters/audit-write.js';
+import { type ChainMode, ChainWrite } from '../../shared/adapters/audit-write.js';
 import type { Written } from '../../shared/adapters/aws/dynamo-table.js';
 import type { AuditTrail } from '../../shared/domain/audit-chain.js';
 import type { AuditWrite } from '../../shared/ports/store.js';
@@ -138,12 +138,11 @@ export const itemTable = (items: Map<string, Doc>) => {
       return item ? strip<T>(item) : undefined;
     },
     write: <T extends AuditTrail>(key: ItemKey, spec: Spec): Written<T> => {
-      const plan = chainPlan(spec.audit, spec.returnOld);
-      for (const mode of plan.modes) {
-        const settled = chainSettled(plan, mode, once<T>(key, chained(spec, mode)));
+      const chain = new ChainWrite(spec.audit, spec.returnOld);
+      for (;;) {
+        const settled = chain.settle(once<T>(key, chained(spec, chain.mode)));
         if (settled) return settled;
       }
-      throw new Error('unreachable: the last chain mode always settles');
     },
   };
   function once<T>(key: ItemKey, spec: Spec): Written<T> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ChainWrite } from '../../shared/adapters/audit-write.js';
 import {
   appendedOf,
   chainHash,
@@ -81,6 +82,56 @@ describe('the audit chain (API.md canonical form)', () => {
     });
   });
 
+  it('counts an event delivered twice once (EventBridge delivers at least once)', () => {
+    const chain = chainOf(4);
+    expect(checkChain([...chain, chain[2] as Detail, chain[2] as Detail], owner)).toMatchObject({
+      ok: true,
+      count: 4,
+    });
+  });
+
+  describe('with anchors the checker trusts', () => {
+    const chain = chainOf(6);
+    const at = (i: number) => ({ seq: i + 1, hash: chain[i]?.hash as string });
+    it('from a head known good: the events before it may be gone', () => {
+      expect(checkChain(chain.slice(3), owner, { from: at(2) })).toMatchObject({
+        ok: true,
+        count: 3,
+      });
+      expect(checkChain(chain.slice(4), owner, { from: at(2) })).toMatchObject({
+        ok: false,
+        seq: 4,
+        reason: 'gap',
+      });
+    });
+    it('the head in the user item: the last events dropped, or a forged one added', () => {
+      expect(checkChain(chain.slice(0, 4), owner, { head: at(5) })).toMatchObject({
+        ok: false,
+        seq: 5,
+        reason: 'head mismatch',
+      });
+      const forged = seal(at(5), [logEntry(detail(7, { type: 'mfa.factor.deleted' }))]);
+      expect(checkChain([...chain, ...forged], owner, { head: at(5) })).toMatchObject({
+        ok: false,
+        reason: 'head mismatch',
+      });
+      expect(checkChain(chain, owner, { head: at(5) })).toMatchObject({ ok: true });
+    });
+    it("a receipt's place: a chain rewritten before it (and resealed) loses it", () => {
+      const rewritten = seal(
+        { seq: 0, hash: '' },
+        chain.map((d, i) => logEntry(i === 1 ? { ...d, attemptsRemaining: 9 } : d)),
+      );
+      expect(checkChain(rewritten, owner)).toMatchObject({ ok: true });
+      expect(checkChain(rewritten, owner, { anchors: [at(3)] })).toMatchObject({
+        ok: false,
+        seq: 4,
+        reason: 'anchor missing',
+      });
+      expect(checkChain(chain, owner, { anchors: [at(3)] })).toMatchObject({ ok: true });
+    });
+  });
+
   describe('finds the first break', () => {
     const chain = chainOf(6);
     const cases: [string, Detail[], { seq: number; reason: string }][] = [
@@ -104,7 +155,11 @@ describe('the audit chain (API.md canonical form)', () => {
         ],
         { seq: 3, reason: 'another user' },
       ],
-      ['an event replayed', [...chain, chain[4] as Detail], { seq: 5, reason: 'duplicate' }],
+      [
+        'a second event at one place (a fork)',
+        [...chain, { ...(chain[4] as Detail), eventId: 'e-other' }],
+        { seq: 5, reason: 'duplicate' },
+      ],
       ['the first events missing', chain.slice(2), { seq: 1, reason: 'gap' }],
       [
         'the last event truncated of its hash',
@@ -118,5 +173,46 @@ describe('the audit chain (API.md canonical form)', () => {
         expect(checkChain(details, owner)).toMatchObject({ ok: false, ...expected });
       });
     }
+  });
+});
+
+describe('a write that records audit events (ChainWrite)', () => {
+  const event = {
+    type: 'mfa.authn.failed' as const,
+    detail: { eventId: 'e-9', time: 't', requestId: 'r', ...owner },
+  };
+  const read = { auditSeq: 2, auditHash: 'h2', auditLog: [] };
+
+  it('a fold refused because the chain moved is made again on the chain the refusal saw', () => {
+    const write = new ChainWrite({ events: [event], read: { item: read } });
+    expect(write.mode).toMatchObject({ kind: 'fold', read: { seq: 2, length: 0 } });
+    const moved = { ...read, auditLog: [logEntry(detail(3))] };
+    expect(write.settle({ ok: false, item: moved })).toBeUndefined();
+    expect(write.mode).toMatchObject({
+      kind: 'fold',
+      read: { seq: 2, length: 1 },
+      head: { seq: 4 },
+    });
+  });
+
+  it('a fold whose answer was lost (applied, then sent again) is done, not made twice', () => {
+    const write = new ChainWrite({ events: [event], read: { item: read } });
+    const mode = write.mode as { head: { seq: number; hash: string } };
+    const applied = { auditSeq: mode.head.seq, auditHash: mode.head.hash, auditLog: [] };
+    const done = write.settle({ ok: false, item: applied });
+    expect(done).toMatchObject({ ok: true });
+    expect(done?.ok && done.recorded[0]?.detail).toMatchObject({ seq: 3, hash: mode.head.hash });
+  });
+
+  it('refused for another reason (the chain unmoved): the refusal stands', () => {
+    const write = new ChainWrite({ events: [event], read: { item: read } });
+    expect(write.settle({ ok: false, item: read })).toEqual({ ok: false, item: read });
+  });
+
+  it('after three folds lost to moving chains, an append', () => {
+    const write = new ChainWrite({ events: [event], read: { item: read } });
+    for (let n = 1; n <= 3; n += 1)
+      write.settle({ ok: false, item: { ...read, auditLog: Array(n).fill('{}') } });
+    expect(write.mode?.kind).toBe('append');
   });
 });

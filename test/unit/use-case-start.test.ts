@@ -41,7 +41,6 @@ describe('start', () => {
     // The user's audit chain, folded into its head: no factor, no transaction.
     expect(h.stores.user(CLIENT, 'nobody')).toEqual({
       clientId: CLIENT,
-      userId: 'nobody',
       factors: {},
       byDestination: {},
       auditSeq: 1,

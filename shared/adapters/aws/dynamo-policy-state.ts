@@ -26,12 +26,9 @@ export const policyStateParts = (write: PolicyStateWrite) => ({
 export const dynamoAuditStore = (table: TableOps): AuditStore => ({
   record: async (user, audit) => {
     const written = await table.write<UserFactors>(keys.user(user.clientId, user.userRef), {
-      update: `SET clientId = :c${user.userId === undefined ? '' : ', userId = :u'}, factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty)`,
-      values: {
-        ':c': user.clientId,
-        ':empty': {},
-        ...(user.userId === undefined ? {} : { ':u': user.userId }),
-      },
+      update:
+        'SET clientId = :c, factors = if_not_exists(factors, :empty), byDestination = if_not_exists(byDestination, :empty)',
+      values: { ':c': user.clientId, ':empty': {} },
       audit,
     });
     return written.ok ? written.recorded : [];

@@ -12,7 +12,7 @@ import { transactionView } from '../../domain/transaction.js';
 import type { AuditEvent } from '../../ports/events.js';
 import type { AuditWrite, Conditional } from '../../ports/store.js';
 import type { ItemKey } from '../../table.js';
-import { type ChainMode, chainPlan, chainSettled } from '../audit-write.js';
+import { type ChainMode, ChainWrite } from '../audit-write.js';
 
 export interface UpdateSpec {
   readonly update: string;
@@ -159,12 +159,11 @@ export const tableOps = (ddb: DynamoDBClient, tableName: string) => {
      */
     write: async <T extends AuditTrail>(key: ItemKey, spec: UpdateSpec): Promise<Written<T>> => {
       const { audit, ...plain } = spec;
-      const plan = chainPlan(audit, plain.returnOld);
-      for (const mode of plan.modes) {
-        const settled = chainSettled(plan, mode, await once<T>(key, chainedSpec(plain, mode)));
+      const chain = new ChainWrite(audit, plain.returnOld);
+      for (;;) {
+        const settled = chain.settle(await once<T>(key, chainedSpec(plain, chain.mode)));
         if (settled) return settled;
       }
-      throw new Error('unreachable: the last chain mode always settles');
     },
     /** Updates an item and returns it (after, or before with `returnOld`); undefined when the condition failed. */
     update: async <T>(key: ItemKey, spec: UpdateSpec): Promise<T | undefined> => {

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../scripts/audit.js';
+import { deps } from '../support/deps.js';
+import {
+  activeFactor,
+  challenge,
+  expectProblem,
+  json,
+  startAuthn,
+  unique,
+} from '../support/flows.js';
+import { startTestRuntime } from '../support/local.js';
+
+/**
+ * The audit chain's log in the user item stays short whatever an app does: a send refused
+ * after its code was stored (and so recorded) is taken back with a write that folds the log
+ * into the head (an attacker's loop of refused challenges once grew the item to its 400 KB
+ * limit, and every step of that user then failed).
+ */
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let base: string;
+
+beforeAll(async () => {
+  // One send per address per hour: the activation code spends it.
+  runtime = await startTestRuntime({ env: { SENDS_PER_DESTINATION_PER_HOUR: '1' } });
+  base = runtime.url;
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+const ref = (userId: string) => createHash('sha256').update(userId).digest('base64url');
+
+const audit = async (args: string[]) => {
+  let stdout = '';
+  const code = await runAudit(args, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: () => {},
+  });
+  return { code, stdout };
+};
+
+describe('the audit log in the user item', () => {
+  it('refused sends do not grow the user item: each take-back folds the log into the head', async () => {
+    const userId = unique('growth');
+    const factorId = await activeFactor(base, userId, 'email', `${userId}@example.com`);
+    const started = await startAuthn(base, { userId });
+    // Every send to this address is over its hourly limit (SENDS_PER_DESTINATION_PER_HOUR=1
+    // is spent by the activation code), so each challenge is stored, refused and taken back.
+    for (let i = 0; i < 25; i += 1) {
+      await expectProblem(await challenge(base, started.stateToken, factorId), 429, 'rate_limited');
+    }
+    const item = await deps().factors.getUser('demo', userId);
+    expect(item?.auditLog).toEqual([]);
+    const chain = (
+      (
+        await json(
+          await fetch(
+            `${base}/_local/events?${new URLSearchParams({ clientId: 'demo', userRef: ref(userId) })}`,
+          ),
+        )
+      ).events as { detail: Record<string, unknown> }[]
+    ).map((event) => event.detail);
+    expect(chain.filter((d) => d.type === 'mfa.challenge.failed')).toHaveLength(25);
+    expect(chain.filter((d) => d.type === 'mfa.challenge.failed').map((d) => d.code)).toEqual(
+      Array(25).fill('rate_limited'),
+    );
+    // The head in the item is the chain's end: --head checks it.
+    const head = `${item?.auditSeq}:${item?.auditHash}`;
+    const ok = await audit([
+      'verify',
+      '--app',
+      'demo',
+      '--user',
+      userId,
+      '--url',
+      base,
+      '--head',
+      head,
+    ]);
+    expect(ok.stdout).toMatch(new RegExp(`^ok ${chain.length} events `));
+  });
+});
