@@ -1,4 +1,5 @@
 import { clientStore } from '../shared/compose/dynamo.js';
+import { events } from '../shared/compose/events.js';
 import { signer } from '../shared/compose/signer.js';
 import { workflow } from '../shared/compose/workflow.js';
 import { hashStateToken, newStateToken } from '../shared/domain/state-token.js';
@@ -14,7 +15,7 @@ import { signedSuccess } from '../shared/http/sign-token.js';
  * app only when the user has a factor to prove.
  */
 export const handler = apiHandler(
-  { auth: 'client', body: startBody, uses: [clientStore, workflow, signer] },
+  { auth: 'client', body: startBody, uses: [clientStore, workflow, signer, events] },
   async (request) => {
     const { body, clientId, clientPolicy, requestId, deps } = request;
     const stateToken = newStateToken(deps.random, body.userId);

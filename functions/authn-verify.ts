@@ -1,4 +1,5 @@
 import { clientStore } from '../shared/compose/dynamo.js';
+import { events } from '../shared/compose/events.js';
 import { otpKeys } from '../shared/compose/otp-key.js';
 import { signer } from '../shared/compose/signer.js';
 import { workflow } from '../shared/compose/workflow.js';
@@ -17,7 +18,7 @@ import { signedSuccess } from '../shared/http/sign-token.js';
  * failure is a 503, never an unsigned token.
  */
 export const handler = apiHandler(
-  { auth: 'client', body: verifyBody, uses: [clientStore, workflow, otpKeys, signer] },
+  { auth: 'client', body: verifyBody, uses: [clientStore, workflow, otpKeys, signer, events] },
   async (request) => {
     const step = factorStep(request);
     const result = await request.deps.workflow.run({

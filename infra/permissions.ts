@@ -52,13 +52,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly Access[]>> = {
   'well-known-openid': [],
   openapi: [],
   'well-known-jwks': ['token:publicKeys'],
-  // An exempt start's token is signed here.
-  'authn-start': [...CLIENT_ROUTE, 'token:sign'],
+  // An exempt start's token is signed here, and its audit event published meanwhile.
+  'authn-start': [...CLIENT_ROUTE, 'token:sign', 'events'],
   'authn-challenge': CLIENT_ROUTE,
   'authn-cancel': CLIENT_ROUTE,
   'authn-status': CLIENT_ROUTE,
-  // The pass code enters the workflow as an HMAC (otpKey); the token is signed here.
-  'authn-verify': [...CLIENT_ROUTE, 'otpKey', 'token:sign'],
+  // The pass code enters the workflow as an HMAC (otpKey); the token is signed here, and the
+  // success's audit events published meanwhile.
+  'authn-verify': [...CLIENT_ROUTE, 'otpKey', 'token:sign', 'events'],
   'factors-enroll': [
     'clients:read',
     'events',

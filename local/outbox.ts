@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type EventLog, handlePutEvents } from './event-log.js';
+import type { HopLog } from './hops.js';
 import { onBody } from './request-body.js';
 
 export interface OutboxMessage {
@@ -107,17 +108,32 @@ export const handleQueryAction = (form: URLSearchParams, outbox: Outbox, now: Da
  */
 export const startMessagingEndpoint = async (
   outbox: Outbox,
-  bus: { log: EventLog; name: string },
+  bus: { log: EventLog; name: string; hops?: HopLog },
 ): Promise<{ url: string; server: Server }> => {
   const server = createServer((req, res) => {
+    const start = performance.now();
+    /** Answers, recording the request as the AWS one it stands for (`hops`). */
+    const answer = (
+      service: string,
+      operation: string,
+      status: number,
+      type: string,
+      body: string,
+    ) => {
+      res.writeHead(status, { 'content-type': type }).end(body);
+      if (bus.hops?.enabled)
+        bus.hops.hops.push({ service, operation, start, end: performance.now() });
+    };
     onBody(req, MAX_REQUEST_BYTES, (text) => {
       if (req.headers['x-amz-target'] === 'AWSEvents.PutEvents') {
         const { status, body } = handlePutEvents(text, bus.log, bus.name);
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(body);
+        answer('EventBridge', 'PutEvents', status, 'application/x-amz-json-1.1', body);
         return;
       }
-      const { status, body } = handleQueryAction(new URLSearchParams(text), outbox, new Date());
-      res.writeHead(status, { 'content-type': 'text/xml' }).end(body);
+      const params = new URLSearchParams(text);
+      const { status, body } = handleQueryAction(params, outbox, new Date());
+      const action = params.get('Action') ?? 'unknown';
+      answer(action === 'Publish' ? 'SNS' : 'SES', action, status, 'text/xml', body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,17 +8,20 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClientStore } from '../shared/adapters/aws/dynamo-clients.js';
 import { tableOps } from '../shared/adapters/aws/dynamo-table.js';
+import { createFileSigner } from '../shared/adapters/file/file-signer.js';
 import { httpsConsentChecker } from '../shared/adapters/https-consent-checker.js';
 import { parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { overrideDeps } from '../shared/deps.js';
 import { hashClientSecret } from '../shared/domain/client-secret.js';
 import { clearClientCache } from '../shared/http/client-auth.js';
 import { createLogger, type LogLevel } from '../shared/log.js';
-import type { Clock } from '../shared/ports/clock.js';
+import { type Clock, systemClock } from '../shared/ports/clock.js';
+import type { TokenSigner } from '../shared/ports/signer.js';
 import { createLocalAuthorizer, type LocalAuthorizer } from './authorizer.js';
 import { createDemoPage, type DemoPage } from './demo-page-assets.js';
 import { ensureTable, startDynamo } from './dynamo.js';
 import { EventLog } from './event-log.js';
+import { HopLog } from './hops.js';
 import { createLocalHttpServer } from './http-server.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
@@ -70,6 +73,8 @@ export interface LocalRuntimeOptions {
    * service with a certificate of its own (tests). The check still requires HTTPS.
    */
   readonly consentCheckCa?: string;
+  /** Record the AWS requests the service makes, with their times (`hops`; `npm run bench`). */
+  readonly recordHops?: boolean;
 }
 
 /** What the runtime did, for tests and benchmarks (cost budgets). */
@@ -78,6 +83,8 @@ export interface LocalRuntimeStats {
   readonly dynamodbRequests: Record<string, number>;
   /** `MfaFlow` executions. */
   workflowExecutions: number;
+  /** The AWS requests with their times, when started with `recordHops`. */
+  readonly hops: HopLog;
 }
 
 export interface LocalRuntime {
@@ -95,6 +102,22 @@ export interface LocalRuntime {
 
 /** The state machine the local Step Functions endpoint serves. */
 const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:MfaFlow`;
+
+/**
+ * The local token signer (the key file, standing in for KMS until the local KMS endpoint
+ * exists), with each signature recorded as the KMS `Sign` it is on AWS.
+ */
+const timedSigner = (dir: string, ttl: number, hops: HopLog, clock?: Clock): TokenSigner => {
+  const signer = createFileSigner({
+    dir,
+    now: () => (clock ?? systemClock).now(),
+    retainSeconds: ttl + 60,
+  });
+  return {
+    sign: (claims, typ) => hops.time('KMS', 'Sign', () => signer.sign(claims, typ)),
+    publicJwks: () => signer.publicJwks(),
+  };
+};
 
 const closeServer = (server: Server) =>
   new Promise<void>((resolve) => {
@@ -141,9 +164,11 @@ const start = async (
   stops.push(() => closeServer(dynamo.server));
   const outbox = new Outbox();
   const events = new EventLog();
+  const hops = new HopLog(options.recordHops === true);
   const messaging = await startMessagingEndpoint(outbox, {
     log: events,
     name: eventBusName(template),
+    hops,
   });
   stops.push(() => closeServer(messaging.server));
 
@@ -187,7 +212,15 @@ const start = async (
     }
     return loaded;
   };
-  const workflow = await createLocalWorkflow(template, loadHandler);
+  // Task functions as Step Functions invokes them (a Lambda request each).
+  const invokeTask: HandlerLoader = async (name) => {
+    const handler = await loadHandler(name);
+    return ((event: unknown, context: unknown) =>
+      hops.time('Lambda', name, async () =>
+        (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, context),
+      )) as Awaited<ReturnType<HandlerLoader>>;
+  };
+  const workflow = await createLocalWorkflow(template, invokeTask);
   const logger = createLogger({
     service: 'mfa',
     level: options.logLevel ?? settings.LOG_LEVEL,
@@ -206,14 +239,14 @@ const start = async (
   });
   ddb.destroy();
 
-  const stats: LocalRuntimeStats = { dynamodbRequests: {}, workflowExecutions: 0 };
+  const stats: LocalRuntimeStats = { dynamodbRequests: {}, workflowExecutions: 0, hops };
   const serviceDdb = new DynamoDBClient({});
   stops.push(async () => serviceDdb.destroy());
   serviceDdb.middlewareStack.add(
     (next, context) => (args) => {
       const name = context.commandName ?? 'unknown';
       stats.dynamodbRequests[name] = (stats.dynamodbRequests[name] ?? 0) + 1;
-      return next(args);
+      return hops.time('DynamoDB', name, () => next(args));
     },
     { step: 'initialize', name: 'countRequests' },
   );
@@ -264,7 +297,7 @@ const start = async (
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     execute: (input) => {
       stats.workflowExecutions += 1;
-      return workflow.execute(input);
+      return hops.time('StepFunctions', 'StartSyncExecution', () => workflow.execute(input));
     },
   });
   stops.push(() => closeServer(stepFunctions.server));
@@ -273,6 +306,9 @@ const start = async (
   overrideDeps({
     logger,
     ddb: serviceDdb,
+    ...(hops.enabled
+      ? { signer: timedSigner(keyDir, settings.TOKEN_TTL_SECONDS, hops, options.clock) }
+      : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.consentCheckCa
       ? { consents: httpsConsentChecker({ extraCa: options.consentCheckCa }) }

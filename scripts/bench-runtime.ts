@@ -4,8 +4,9 @@ import { startLocalRuntime } from '../local/runtime.js';
  * The local runtime as the benchmarks use it: quiet, the seeded `demo` app, a POST that
  * throws on any refusal, and the newest code sent to an address.
  */
-export const startBenchRuntime = async () => {
+export const startBenchRuntime = async (options: { recordHops?: boolean } = {}) => {
   const runtime = await startLocalRuntime({
+    ...options,
     clientId: 'demo',
     clientSecret: 'demo-secret',
     logLevel: 'error',

@@ -3,7 +3,9 @@
  * Starts the service in-process on 127.0.0.1, runs a bounded number of full flows (start →
  * challenge → verify, email factor) with a few in flight, and prints flows/s, p50/p99 per
  * call, the measured DynamoDB requests and workflow executions per flow, and the AWS cost per
- * 1M flows at list prices (excluding the SMS/email itself). It reports; it asserts nothing.
+ * 1M flows at list prices in both signing modes (excluding the SMS/email itself), then the
+ * hop model, the capacity table and the estimated p50 per call on AWS (`bench-hops.ts`).
+ * It reports; it asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -166,11 +168,29 @@ console.log(
 console.log(
   `user item ≈ ${Math.round(userItemBytes)} bytes: ${writeUnits} write unit(s) per write, ${readUnits} read unit(s) per read`,
 );
+// In `envelope` signing mode the key is opened once per cold start (one KMS Decrypt) and
+// signs in the function: no KMS request per token or receipt.
+const ENVELOPE_FREE = new Set(['KMS sign (token, receipt)']);
+// Express logging at level ALL (a debugging aid; default ERROR logs failures only): about 7
+// log events per task state and 2 per execution, ~0.5 KB each without execution data.
+const tasksPerFlow = executionsPerFlow;
+const allLogsPerFlow = (tasksPerFlow * 7 + executionsPerFlow * 2) * 512 * PRICE.logsIngestedByte;
 console.log('AWS cost per 1M flows (USD, list prices, excluding SMS/email):');
+console.log(`  ${''.padEnd(26)} ${'kms'.padStart(8)} ${'envelope'.padStart(9)}`);
 for (const [item, cost] of Object.entries(perFlow))
-  console.log(`  ${item.padEnd(24)} ${(cost * 1e6).toFixed(2).padStart(8)}`);
+  console.log(
+    `  ${item.padEnd(26)} ${(cost * 1e6).toFixed(2).padStart(8)} ${(ENVELOPE_FREE.has(item) ? 0 : cost * 1e6).toFixed(2).padStart(9)}`,
+  );
 const total = Object.values(perFlow).reduce((a, b) => a + b, 0);
-console.log(`  ${'total'.padEnd(24)} ${(total * 1e6).toFixed(2).padStart(8)}`);
+const envelopeTotal = Object.entries(perFlow)
+  .filter(([item]) => !ENVELOPE_FREE.has(item))
+  .reduce((a, [, b]) => a + b, 0);
+console.log(
+  `  ${'total'.padEnd(26)} ${(total * 1e6).toFixed(2).padStart(8)} ${(envelopeTotal * 1e6).toFixed(2).padStart(9)}`,
+);
+console.log(
+  `  Express logs: level ERROR (default) ~0.00; level ALL adds ~${(allLogsPerFlow * 1e6).toFixed(2)} (workflowLogLevel)`,
+);
 
 // Requests per flow by factor type, with the app's SMS budget (default) and without it.
 const requestsPerFlow = (env: Record<string, string>) => {
@@ -192,6 +212,11 @@ const withPolicy = requestsPerFlow({
     '{"version":1,"rules":[{"id":"sanctioned","if":{"country":{"in":["KP"]}},"then":"deny"}],"default":{"require":"mfa"}}',
 });
 console.log('DynamoDB requests per flow (start → challenge → verify), measured:');
+const hopModel = execFileSync(
+  process.execPath,
+  ['--import', 'tsx', path.join(import.meta.dirname, 'bench-hops.ts')],
+  { env: { ...process.env, BENCH_WRITE_UNITS: String(writeUnits) }, encoding: 'utf8' },
+);
 console.log(
   '  factor   SMS budget on   SMS budget off (SMS_PER_APP_PER_HOUR=0)   with a policy (DEFAULT_POLICY)',
 );
@@ -200,3 +225,4 @@ for (const kind of ['email', 'totp', 'sms', 'webauthn']) {
     `  ${kind.padEnd(8)} ${String(withBudget[kind]?.dynamodb).padStart(13)}   ${String(withoutBudget[kind]?.dynamodb).padStart(14)}   ${String(withPolicy[kind]?.dynamodb).padStart(36)}`,
   );
 }
+process.stdout.write(hopModel);

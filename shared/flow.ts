@@ -4,6 +4,7 @@ import type { Policy } from './domain/policy/index.js';
 import type { ReceiptContent } from './domain/receipt.js';
 import { type ErrorCode, isErrorCode, MfaError, type ProblemExtras } from './errors.js';
 import type { AssertionJson } from './factors/webauthn/assertion.js';
+import type { AuditEvent } from './ports/events.js';
 
 /**
  * The contract between the API handlers and the `MfaFlow` state machine. Inputs never carry
@@ -82,6 +83,11 @@ export interface FlowResult {
   readonly claims?: VerifiedClaims;
   /** With the claims: what the API handler adds to them to sign the SCA receipt. */
   readonly receipt?: ReceiptContent;
+  /**
+   * With the claims: the operation's audit events, recorded on the user's chain by the task's
+   * write; the API handler publishes them while it signs, so PutEvents is not a wait of its own.
+   */
+  readonly events?: readonly AuditEvent[];
 }
 
 /**
@@ -175,11 +181,12 @@ export const refusal = (error: MfaError): FlowOutcome => {
 export const flowResult = (output: unknown): FlowResult => {
   const outcome = output as Partial<FlowOutcome> | null;
   if (outcome?.ok === true && isRecord(outcome.body)) {
-    const { body, claims, receipt } = outcome;
+    const { body, claims, receipt, events } = outcome;
     return {
       body,
       ...(claims === undefined ? {} : { claims }),
       ...(receipt === undefined ? {} : { receipt }),
+      ...(events === undefined ? {} : { events }),
     };
   }
   if (outcome?.ok === false && isErrorCode(outcome.code)) {

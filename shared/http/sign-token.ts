@@ -2,6 +2,8 @@ import { RECEIPT_TYPE, type ReceiptContent, receiptClaims } from '../domain/rece
 import { MfaError } from '../errors.js';
 import type { VerifiedClaims } from '../flow.js';
 import { epochSeconds } from '../ports/clock.js';
+import type { AuditEvent } from '../ports/events.js';
+import { publish } from '../use-cases/audit.js';
 import type { ApiRequest } from './api-handler.js';
 
 /** The token members of a successful verify's response. */
@@ -80,17 +82,27 @@ export const signMfaToken = async (
  */
 export const signedSuccess = async (
   request: ApiRequest<unknown>,
-  result: { claims?: VerifiedClaims; receipt?: ReceiptContent },
+  result: { claims?: VerifiedClaims; receipt?: ReceiptContent; events?: readonly AuditEvent[] },
 ): Promise<SignedToken & { receipt: string }> => {
   // A success always returns claims and a receipt: without, the workflow is broken (500).
   const { claims, receipt: content } = result;
   if (!claims || !content) throw new Error('MfaFlow returned a success without claims');
   const at = issued(request);
-  const [token, receipt] = await Promise.all([
-    signToken(request, claims, at),
-    signOr503(request, 'receipt', claims.txn, () =>
-      request.deps.signer.sign(receiptClaims(claims, content, at), RECEIPT_TYPE),
-    ),
-  ]);
-  return { ...token, receipt };
+  // The operation's audit events (already on the user's chain) go out meanwhile: a failed
+  // publish is logged and alarmed, never the answer's failure.
+  const events = result.events ?? [];
+  const published = events.length
+    ? publish({ events: request.deps.events, log: request.log }, events)
+    : Promise.resolve();
+  try {
+    const [token, receipt] = await Promise.all([
+      signToken(request, claims, at),
+      signOr503(request, 'receipt', claims.txn, () =>
+        request.deps.signer.sign(receiptClaims(claims, content, at), RECEIPT_TYPE),
+      ),
+    ]);
+    return { ...token, receipt };
+  } finally {
+    await published;
+  }
 };

@@ -32,7 +32,10 @@ export const auditEvent = (
  * stands: the full event goes to the error log (`audit event not delivered`, counted by a
  * metric and alarmed on), and the audit log shows a gap in the user's chain at its `seq`.
  */
-export const publish = async (deps: AuditDeps, recorded: readonly AuditEvent[]): Promise<void> => {
+export const publish = async (
+  deps: Pick<TaskDeps, 'events' | 'log'>,
+  recorded: readonly AuditEvent[],
+): Promise<void> => {
   for (const event of recorded) {
     try {
       await deps.events.publish(event);

@@ -88,89 +88,93 @@ export const issueChallenge = async (
     audit: { events: [auditEvent(deps, 'mfa.challenge.sent', about)] },
   });
   if (!begun.ok) throw challengeRefusal(input, seenView(ref, begun.seen), deps, now);
-  // In the chain from here on: a send taken back below is recorded as `challenge.failed`.
-  await publish(deps, begun.recorded);
-
-  const before = begun.value;
-  const { txn } = before;
-  const destination = before.user.factors[input.factorId]?.destination;
-  const previous = {
-    status: txn.status,
-    codeMac: txn.codeMac,
-    codeExpiresAt: txn.codeExpiresAt,
-    challengeFactorId: txn.challengeFactorId,
-    lastSentAt: txn.lastSentAt,
-  };
-  const takeBack = async (error: MfaError) => {
-    const send = { codeMac, previous, code: error.code };
-    // Folded on the item as this request saw it (the log does not grow with refused sends).
-    const read = { item: before.user };
-    if (!(await undoSend(deps, ref, about, send, read))) {
-      // Another challenge replaced this code meanwhile: the failure is still recorded.
-      await recordAudit(deps, { clientId: input.clientId, userRef: input.userRef }, [
-        failedEvent(deps, about, error.code),
-      ]);
+  // In the chain from here on (a send taken back below is recorded as `challenge.failed`):
+  // published while the send limits are taken, not before.
+  const published = publish(deps, begun.recorded);
+  try {
+    const before = begun.value;
+    const { txn } = before;
+    const destination = before.user.factors[input.factorId]?.destination;
+    const previous = {
+      status: txn.status,
+      codeMac: txn.codeMac,
+      codeExpiresAt: txn.codeExpiresAt,
+      challengeFactorId: txn.challengeFactorId,
+      lastSentAt: txn.lastSentAt,
+    };
+    const takeBack = async (error: MfaError) => {
+      const send = { codeMac, previous, code: error.code };
+      // Folded on the item as this request saw it (the log does not grow with refused sends).
+      const read = { item: before.user };
+      if (!(await undoSend(deps, ref, about, send, read))) {
+        // Another challenge replaced this code meanwhile: the failure is still recorded.
+        await recordAudit(deps, { clientId: input.clientId, userRef: input.userRef }, [
+          failedEvent(deps, about, error.code),
+        ]);
+      }
+      return error;
+    };
+    if (!destination || txn.factors[input.factorId] !== type) throw await takeBack(noFactor());
+    // Factor sequencing: no code is sent for a factor that proves nothing still needed.
+    try {
+      helpfulCategories(txn, type);
+    } catch (error) {
+      throw error instanceof MfaError ? await takeBack(error) : error;
     }
-    return error;
-  };
-  if (!destination || txn.factors[input.factorId] !== type) throw await takeBack(noFactor());
-  // Factor sequencing: no code is sent for a factor that proves nothing still needed.
-  try {
-    helpfulCategories(txn, type);
-  } catch (error) {
-    throw error instanceof MfaError ? await takeBack(error) : error;
-  }
-  let rateKeys: string[];
-  try {
-    rateKeys = await takeSendLimits(
-      deps,
-      sendLimits(deps, key, { clientId: input.clientId, channel, destination }),
-      now,
-      {
-        clientId: input.clientId,
-        userRef: input.userRef,
+    let rateKeys: string[];
+    try {
+      rateKeys = await takeSendLimits(
+        deps,
+        sendLimits(deps, key, { clientId: input.clientId, channel, destination }),
+        now,
+        {
+          clientId: input.clientId,
+          userRef: input.userRef,
+          transactionId: txn.transactionId,
+          factorId: input.factorId,
+        },
+      );
+    } catch (error) {
+      // Refused: the transaction's send, cooldown and code are as they were.
+      throw error instanceof MfaError ? await takeBack(error) : error;
+    }
+    log.info('challenge issued', {
+      transactionId: txn.transactionId,
+      clientId: input.clientId,
+      factorType: type,
+      sends: (txn.sends ?? 0) + 1,
+    });
+    return {
+      outcome: {
+        ok: true,
+        body: {
+          status: 'MFA_CHALLENGE',
+          factorId: input.factorId,
+          // A code is never good past its transaction: verify checks both.
+          expiresAt: iso(Math.min(codeExpiresAt, txn.expiresAtEpoch)),
+          resendAfter: iso(now + config.RESEND_COOLDOWN_SECONDS),
+        },
+      },
+      delivery: {
+        channel,
+        to: destination,
+        subject: CHALLENGE_SUBJECT,
+        text: challengeText(code, config.OTP_TTL_SECONDS, txn.transaction),
+      },
+      undo: {
+        requestId: input.requestId,
+        ...ref,
         transactionId: txn.transactionId,
         factorId: input.factorId,
+        codeMac,
+        previous,
+        rateKeys,
+        takenAt: now,
       },
-    );
-  } catch (error) {
-    // Refused: the transaction's send, cooldown and code are as they were.
-    throw error instanceof MfaError ? await takeBack(error) : error;
+    };
+  } finally {
+    await published;
   }
-  log.info('challenge issued', {
-    transactionId: txn.transactionId,
-    clientId: input.clientId,
-    factorType: type,
-    sends: (txn.sends ?? 0) + 1,
-  });
-  return {
-    outcome: {
-      ok: true,
-      body: {
-        status: 'MFA_CHALLENGE',
-        factorId: input.factorId,
-        // A code is never good past its transaction: verify checks both.
-        expiresAt: iso(Math.min(codeExpiresAt, txn.expiresAtEpoch)),
-        resendAfter: iso(now + config.RESEND_COOLDOWN_SECONDS),
-      },
-    },
-    delivery: {
-      channel,
-      to: destination,
-      subject: CHALLENGE_SUBJECT,
-      text: challengeText(code, config.OTP_TTL_SECONDS, txn.transaction),
-    },
-    undo: {
-      requestId: input.requestId,
-      ...ref,
-      transactionId: txn.transactionId,
-      factorId: input.factorId,
-      codeMac,
-      previous,
-      rateKeys,
-      takenAt: now,
-    },
-  };
 };
 
 /**

@@ -148,9 +148,12 @@ const exempt = async (
     });
     if (!saved.ok) return saved;
     recorded = saved.recorded;
-    await publish(deps, recorded);
   } else {
-    recorded = await recordStarted(input, user, event, deps);
+    // Recorded only: published with the signing, as with a payment.
+    recorded = await deps.audits.record(
+      { clientId: input.clientId, userRef: userRef(input.userId) },
+      { events: [event], read: { item: user } },
+    );
   }
   deps.log.info('authn exempt', { transactionId, exemption: policy.exemption });
   return {
@@ -177,6 +180,8 @@ const exempt = async (
         policy: scaClaim(policy),
         ...auditClaim(recorded),
       },
+      // Published by the API function while it signs (`signedSuccess`).
+      events: recorded,
     },
   };
 };

@@ -171,8 +171,10 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     throw await completionRefusal(input, reserved, seenView(ref, done.seen), deps, now, locking);
   }
 
-  await publish(deps, done.recorded);
-  if (!finished) return nextFactor(input, reserved, { level, proven }, deps);
+  if (!finished) {
+    await publish(deps, done.recorded);
+    return nextFactor(input, reserved, { level, proven }, deps);
+  }
 
   deps.log.info('authn succeeded', { transactionId: txn.transactionId, factorType: type });
   return {
@@ -198,6 +200,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
       ...auditClaim(done.recorded),
     },
+    // Published by the API function while it signs (`signedSuccess`).
+    events: done.recorded,
   };
 };
 

@@ -65,6 +65,9 @@ describe('events and audit', () => {
       }
     }
     expect(publishers.sort()).toEqual([
+      // A success's events go out while the token and receipt are signed.
+      'authn-start',
+      'authn-verify',
       'factors-activate',
       'factors-delete',
       'factors-enroll',

@@ -31,6 +31,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // An exempt start's token is signed here.
   'authn-start': [
     'dynamodb:GetItem',
+    'events:PutEvents',
     'kms:Decrypt',
     'kms:GetPublicKey',
     'kms:Sign',
@@ -41,6 +42,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'authn-status': ['dynamodb:GetItem', 'kms:Decrypt', 'states:StartSyncExecution'],
   'authn-verify': [
     'dynamodb:GetItem',
+    'events:PutEvents',
     'kms:Decrypt',
     'kms:GetPublicKey',
     'kms:Sign',
@@ -188,6 +190,7 @@ describe.each(['kms', 'envelope'] as const)('least privilege (%s signing)', (sig
         expected = [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'events:PutEvents',
           'kms:Decrypt',
           'kms:GenerateDataKey',
           ...(handler === 'authn-verify' ? ['secretsmanager:GetSecretValue'] : []),
