@@ -106,6 +106,9 @@ console.log(
 
 console.log('capacity: default account quotas (us-east-1) ÷ use per flow:');
 let binding = { service: '', flows: Number.POSITIVE_INFINITY };
+/** Messaging quotas are per account or sending number and granted on request: shown apart. */
+const MESSAGING = new Set(['SES', 'SNS (SMS)']);
+let service = { service: '', flows: Number.POSITIVE_INFINITY };
 for (const quota of QUOTAS) {
   const used = Object.entries(perFlow)
     .filter(([key]) => {
@@ -125,12 +128,14 @@ for (const quota of QUOTAS) {
         : quota.perSecond / (used * units);
   const usedText = quota.service === 'Lambda' ? `${lambdaSeconds.toFixed(3)} s` : `${used * units}`;
   if (flows < binding.flows) binding = { service: quota.service, flows };
+  if (!MESSAGING.has(quota.service) && flows < service.flows)
+    service = { service: quota.service, flows };
   console.log(
     `  ${quota.service.padEnd(15)} ${usedText.padStart(8)} per flow  ${Number.isFinite(flows) ? Math.floor(flows).toLocaleString('en').padStart(8) : '       —'} flows/s  ${quota.quota} [${quota.confidence}]`,
   );
 }
 console.log(
-  `  binding: ${binding.service} at ${Math.floor(binding.flows).toLocaleString('en')} flows/s (SES/SNS: per account or number, raised on request; see README "Scaling")`,
+  `  binding: ${binding.service} at ${Math.floor(binding.flows).toLocaleString('en')} flows/s (SES/SNS: per account or number, raised on request; see README "Scaling"); of the service itself: ${service.service} at ${Math.floor(service.flows).toLocaleString('en')} flows/s`,
 );
 console.log(
   `estimated p50 ms: start ${estimates.start}, challenge ${estimates.challenge}, verify ${estimates.verify}`,

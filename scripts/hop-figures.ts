@@ -81,7 +81,7 @@ export const QUOTAS: readonly Quota[] = [
   },
   {
     service: 'Lambda',
-    quota: 'Concurrent executions (1,000) ÷ the measured seconds per invocation',
+    quota: 'Concurrent executions (1,000) ÷ Lambda seconds per flow (from the estimates above)',
     perSecond: Number.NaN, // from concurrency and the measured duration: see `lambdaCeiling`
     counts: { service: 'Lambda' },
     source: 'docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html',
