@@ -11,6 +11,8 @@ export interface Hop {
   /** `performance.now()` when it was sent and when its answer came. */
   readonly start: number;
   readonly end: number;
+  /** The request's input (DynamoDB: the command input, replayed by `bench-ceiling.ts`). */
+  readonly input?: unknown;
 }
 
 export class HopLog {
@@ -18,13 +20,18 @@ export class HopLog {
   constructor(readonly enabled: boolean) {}
 
   /** Runs `call`, recording it as one request when enabled. */
-  async time<T>(service: string, operation: string, call: () => Promise<T>): Promise<T> {
+  async time<T>(
+    service: string,
+    operation: string,
+    call: () => Promise<T>,
+    input?: unknown,
+  ): Promise<T> {
     if (!this.enabled) return call();
     const start = performance.now();
     try {
       return await call();
     } finally {
-      this.hops.push({ service, operation, start, end: performance.now() });
+      this.hops.push({ service, operation, start, end: performance.now(), input });
     }
   }
 

@@ -246,7 +246,7 @@ const start = async (
     (next, context) => (args) => {
       const name = context.commandName ?? 'unknown';
       stats.dynamodbRequests[name] = (stats.dynamodbRequests[name] ?? 0) + 1;
-      return hops.time('DynamoDB', name, () => next(args));
+      return hops.time('DynamoDB', name, () => next(args), (args as { input?: unknown }).input);
     },
     { step: 'initialize', name: 'countRequests' },
   );

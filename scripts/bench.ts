@@ -4,7 +4,9 @@
  * challenge → verify, email factor) with a few in flight, and prints flows/s, p50/p99 per
  * call, the measured DynamoDB requests and workflow executions per flow, and the AWS cost per
  * 1M flows at list prices in both signing modes (excluding the SMS/email itself), then the
- * hop model, the capacity table and the estimated p50 per call on AWS (`bench-hops.ts`).
+ * hop model, the capacity table and the estimated p50 per call on AWS (`bench-hops.ts`), and
+ * the local efficiency: flows/s ÷ what the stand-ins alone serve of the same mix
+ * (`bench-ceiling.ts`).
  * It reports; it asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
@@ -226,3 +228,22 @@ for (const kind of ['email', 'totp', 'sms', 'webauthn']) {
   );
 }
 process.stdout.write(hopModel);
+
+// The stand-ins alone for the same mix (bench-ceiling.ts), in a process of their own.
+const ceiling = JSON.parse(
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'bench-ceiling.ts')],
+    {
+      env: { ...process.env, BENCH_FLOWS: String(FLOWS), BENCH_CONCURRENCY: String(CONCURRENCY) },
+      encoding: 'utf8',
+    },
+  )
+    .trim()
+    .split('\n')
+    .at(-1) ?? '{}',
+) as { flowsPerSecond: number };
+console.log(
+  `local stand-ins alone (embedded DynamoDB through the SDK, the workflow runner with trivial tasks, the HTTP server, the messaging endpoint), the flow's own mix: ${ceiling.flowsPerSecond.toFixed(1)} flows/s`,
+);
+console.log(`local efficiency ${((100 * FLOWS) / seconds / ceiling.flowsPerSecond).toFixed(0)}%`);
