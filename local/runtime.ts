@@ -23,8 +23,10 @@ import { ensureTable, startDynamo } from './dynamo.js';
 import { EventLog } from './event-log.js';
 import { HopLog } from './hops.js';
 import { createLocalHttpServer } from './http-server.js';
+import { startKmsEndpoint } from './kms-endpoint.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { startSecretsEndpoint } from './secrets-endpoint.js';
 import { startStepFunctionsEndpoint } from './sfn-endpoint.js';
 import { ensureTemplate } from './synth.js';
 import {
@@ -194,7 +196,20 @@ const start = async (
   }
   const keyDir = path.join(dataDir, 'keys');
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  // The token signing key file (the signing-key CLI rotates it there).
   process.env.LOCAL_KEY_DIR = keyDir;
+  // KMS (the secret box's data key) and Secrets Manager (the OTP HMAC secret) over the wire:
+  // the production adapters and SDK clients, against endpoints keeping their keys in keyDir.
+  const kms = await startKmsEndpoint(keyDir, LOCAL_REGION);
+  stops.push(() => closeServer(kms.server));
+  const secrets = await startSecretsEndpoint(keyDir, LOCAL_REGION);
+  stops.push(() => closeServer(secrets.server));
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    SECRET_BOX_KEY_ID: kms.dataKeyArn,
+    OTP_KEY_SECRET_ARN: secrets.secretArn,
+  });
   // What the functions will read, checked before `options.env` lands in process.env (a
   // refused setting leaves no trace) and before any function module is loaded.
   const settings = parseConfig(serviceConfigSchema, { ...process.env, ...options.env });

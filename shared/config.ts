@@ -203,7 +203,7 @@ export const serviceConfigSchema = z.object({
   ),
   LOCAL_KEY_DIR: described(
     z.optional(text(1)),
-    'Local runtime only: folder of key files used instead of KMS and Secrets Manager',
+    'Local runtime only: folder of the token signing key file, used instead of KMS signing (secrets and the OTP key go to the local KMS and Secrets Manager endpoints)',
   ),
 });
 

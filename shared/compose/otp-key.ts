@@ -1,20 +1,17 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createSecretsManagerOtpKey } from '../adapters/aws/secrets-manager-otp-key.js';
-import { createFileOtpKey } from '../adapters/file/file-otp-key.js';
 import { oneClient, type Part, requiredSetting } from '../deps.js';
 
 const client = oneClient(() => new SecretsManagerClient({}));
 
-/** The OTP HMAC key (`otpKey`): Secrets Manager, or a key file locally. */
+/** The OTP HMAC key (`otpKey`): Secrets Manager (locally the runtime's endpoint for it). */
 export const otpKeys: Part = {
   name: 'otpKeys',
   provides: {
     otpKeys: ({ config }) =>
-      config.LOCAL_KEY_DIR
-        ? createFileOtpKey({ dir: config.LOCAL_KEY_DIR })
-        : createSecretsManagerOtpKey({
-            client: client(),
-            secretId: requiredSetting('OTP_KEY_SECRET_ARN', config.OTP_KEY_SECRET_ARN),
-          }),
+      createSecretsManagerOtpKey({
+        client: client(),
+        secretId: requiredSetting('OTP_KEY_SECRET_ARN', config.OTP_KEY_SECRET_ARN),
+      }),
   },
 };

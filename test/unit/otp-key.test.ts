@@ -1,13 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createSecretsManagerOtpKey,
   type SecretsManagerReadClient,
 } from '../../shared/adapters/aws/secrets-manager-otp-key.js';
-import { createFileOtpKey, OTP_KEY_FILE } from '../../shared/adapters/file/file-otp-key.js';
 import { CryptoError, type CryptoErrorCode } from '../../shared/domain/crypto-error.js';
 
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:otp-key';
@@ -86,42 +82,5 @@ describe('Secrets Manager OTP key', () => {
     await expect(keys.otpMacKey()).rejects.toHaveProperty('name', 'InternalServiceError');
     expect(Buffer.from(await keys.otpMacKey()).toString('utf8')).toBe(GENERATED);
     expect(fake.calls).toHaveLength(2);
-  });
-});
-
-describe('file OTP key', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = join(await mkdtemp(join(tmpdir(), 'otp-key-')), 'data');
-  });
-  afterEach(async () => {
-    await rm(join(dir, '..'), { recursive: true, force: true });
-  });
-
-  it('creates one 32-byte 0600 key on first use, shared by concurrent callers', async () => {
-    const a = createFileOtpKey({ dir });
-    const b = createFileOtpKey({ dir });
-    const keys = await Promise.all([a.otpMacKey(), b.otpMacKey(), a.otpMacKey()]);
-    const path = join(dir, OTP_KEY_FILE);
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const stored = await readFile(path);
-    expect(stored.length).toBe(32);
-    for (const key of keys) expect(Buffer.from(key)).toEqual(stored);
-    expect(await readdir(dir)).toEqual([OTP_KEY_FILE]);
-  });
-
-  it('keeps the key across restarts, and differs between data dirs', async () => {
-    const first = await createFileOtpKey({ dir }).otpMacKey();
-    expect(await createFileOtpKey({ dir }).otpMacKey()).toEqual(first);
-    const other = await createFileOtpKey({ dir: join(dir, '..', 'other') }).otpMacKey();
-    expect(Buffer.from(other).equals(Buffer.from(first))).toBe(false);
-  });
-
-  it('refuses a key file of the wrong size and leaves it alone', async () => {
-    await createFileOtpKey({ dir }).otpMacKey();
-    const path = join(dir, OTP_KEY_FILE);
-    await writeFile(path, 'short');
-    await refused(createFileOtpKey({ dir }).otpMacKey(), 'key_file_invalid');
-    expect(await readFile(path, 'utf8')).toBe('short');
   });
 });

@@ -1,14 +1,11 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startKmsEndpoint } from '../../local/kms-endpoint.js';
 import { createKmsSecretBox } from '../../shared/adapters/aws/kms-secret-box.js';
 import { canonicalContext } from '../../shared/adapters/envelope-format.js';
-import {
-  createFileSecretBox,
-  SECRET_BOX_KEY_FILE,
-} from '../../shared/adapters/file/file-secret-box.js';
 import { CryptoError, type CryptoErrorCode } from '../../shared/domain/crypto-error.js';
 import type { SecretBox } from '../../shared/ports/secret-box.js';
 import { fakeEnvelopeKms } from '../support/fake-kms.js';
@@ -45,8 +42,29 @@ afterEach(async () => {
   await rm(join(dir, '..'), { recursive: true, force: true });
 });
 
+/** The local runtime's KMS endpoint, reached with the real SDK client (as the functions do). */
+let local: Awaited<ReturnType<typeof startKmsEndpoint>>;
+let localDir: string;
+beforeAll(async () => {
+  localDir = await mkdtemp(join(tmpdir(), 'local-kms-'));
+  local = await startKmsEndpoint(localDir, 'eu-west-1');
+});
+afterAll(async () => {
+  local?.server.close();
+  await rm(localDir, { recursive: true, force: true });
+});
+const localKms = () =>
+  new KMSClient({
+    region: 'eu-west-1',
+    endpoint: local.url,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
 const boxes: Array<{ name: string; make: () => SecretBox }> = [
-  { name: 'file', make: () => createFileSecretBox({ dir }) },
+  {
+    name: 'local KMS endpoint',
+    make: () => createKmsSecretBox({ kms: localKms(), keyId: local.dataKeyArn }),
+  },
   {
     name: 'KMS',
     make: () => createKmsSecretBox({ kms: fakeEnvelopeKms(KEY_ARN).kms, keyId: KEY_ARN }),
@@ -108,37 +126,6 @@ describe.each(boxes)('$name secret box', ({ make }) => {
     ]) {
       await refused(box.open(bad, context), 'malformed_sealed');
     }
-  });
-});
-
-describe('file secret box', () => {
-  it('creates one 0600 master key on first use, shared by concurrent callers', async () => {
-    const a = createFileSecretBox({ dir });
-    const b = createFileSecretBox({ dir });
-    const sealed = await Promise.all([
-      a.seal(seed, context),
-      b.seal(seed, context),
-      a.seal(seed, context),
-    ]);
-    const path = join(dir, SECRET_BOX_KEY_FILE);
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect((await stat(path)).size).toBe(32);
-    expect(await readdir(dir)).toEqual([SECRET_BOX_KEY_FILE]);
-    // Every secret opens with a box started later: one master key was kept.
-    const later = createFileSecretBox({ dir });
-    for (const one of sealed) expect(Buffer.from(await later.open(one, context))).toEqual(seed);
-  });
-
-  it('does not open under another master key', async () => {
-    const sealed = await createFileSecretBox({ dir }).seal(seed, context);
-    const other = join(dir, '..', 'other');
-    await refused(createFileSecretBox({ dir: other }).open(sealed, context), 'unseal_failed');
-  });
-
-  it('refuses a master key file of the wrong size', async () => {
-    await createFileSecretBox({ dir }).seal(seed, context);
-    await writeFile(join(dir, SECRET_BOX_KEY_FILE), Buffer.alloc(16, 1));
-    await refused(createFileSecretBox({ dir }).seal(seed, context), 'key_file_invalid');
   });
 });
 
