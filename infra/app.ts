@@ -9,7 +9,8 @@ import type { SigningMode } from './permissions.js';
  * Options: `cdk deploy -c signing=envelope -c emailSender=no-reply@example.com
  * -c smsAllowedCountries=GB,IE -c alarmEmail=ops@example.com -c logLevel=debug
  * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com
- * -c factorChangeMaxAge=300 -c signingKeyVersion=2 -c smsPerAppPerHour=1000`.
+ * -c factorChangeMaxAge=300 -c signingKeyVersion=2 -c smsPerAppPerHour=1000`; LocalStack:
+ * `-c localstack=true` (the API's id there is `mfa`, the issuer its LocalStack URL).
  */
 const app = new App();
 const context = (name: string): string | undefined => {
@@ -28,6 +29,8 @@ new MfaServiceStack(app, 'MfaServiceStack', {
   logLevel: context('logLevel') as LogLevel | undefined,
   signing: context('signing') as SigningMode | undefined,
   issuer: context('issuer'),
+  // `npm run deploy:local`: LocalStack's API id is fixed, so the issuer URL is known at synth.
+  ...(context('localstack') === 'true' ? { localstackApiId: 'mfa' } : {}),
   emailSender: context('emailSender'),
   emailIdentity: context('emailIdentity'),
   smsAllowedCountries: list(context('smsAllowedCountries'))?.map((code) => code.toUpperCase()),

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type CorsOptions,
@@ -88,6 +88,13 @@ export interface MfaServiceProps {
    * @default - the API's execute-api stage URL
    */
   readonly issuer?: string;
+  /**
+   * LocalStack only: the REST API's id there (LocalStack's `_custom_id_` tag), so the issuer
+   * and JWKS URL are known at synth and reachable from the functions' containers:
+   * `http://<id>.execute-api.localhost.localstack.cloud:4566/<stage>` (unless `issuer` is set).
+   * @default - none (AWS)
+   */
+  readonly localstackApiId?: string;
   /** Issuer name shown in authenticator apps. @default 'MFA Service' */
   readonly issuerName?: string;
   /** Life of an MFA token (60 s to 1 h). @default Duration.minutes(15) */
@@ -343,9 +350,12 @@ export class MfaService extends Construct {
 
     this.api = this.createApi(props, stageName, logRetention);
     // Built from the API id, not `api.url`: that would make each function depend on the stage.
+    if (props.localstackApiId) Tags.of(this.api).add('_custom_id_', props.localstackApiId);
     this.issuer =
       props.issuer ??
-      `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stageName}`;
+      (props.localstackApiId
+        ? `http://${props.localstackApiId}.execute-api.localhost.localstack.cloud:4566/${stageName}`
+        : `https://${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stageName}`);
     this.jwksUrl = `${this.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
 
     const keyVersion = props.signingKeyVersion ?? 1;

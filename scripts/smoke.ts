@@ -21,7 +21,8 @@ export const USAGE = `Usage: npm run smoke -- --base-url URL [options]
                         runtime's /_local/outbox, http://localhost:4566 with --localstack)
   -h, --help            this text
 
-Every request times out after 10 s and the whole run after 60 s. A fresh random user is
+Every request times out after 10 s and the whole run after 60 s (with --localstack 30 s and
+180 s: every function and task container starts cold there). A fresh random user is
 enrolled each run; on AWS with --factor email the SES sandbox only delivers to verified
 addresses, so use --factor totp there.
 `;
@@ -78,6 +79,8 @@ export const runSmokeCli = async (
     factor: factor as 'email' | 'totp',
     localstack: values.localstack,
     outboxUrl: values['outbox-url'],
+    // LocalStack starts a container per function on first use: cold starts take seconds.
+    ...(values.localstack ? { requestTimeoutMs: 30_000, totalTimeoutMs: 180_000 } : {}),
   });
   return result.ok ? 0 : 1;
 };
