@@ -3,8 +3,10 @@ import {
   appendedOf,
   type ChainHead,
   foldOf,
+  headOf,
   logEntry,
   type SealedDetail,
+  seal,
   trailPlace,
 } from '../domain/audit-chain.js';
 import type { AuditDetail, AuditEvent } from '../ports/events.js';
@@ -66,7 +68,7 @@ export class ChainWrite {
     const { mode } = this;
     if (!mode) return written;
     if (!written.ok) {
-      if (mode.kind !== 'fold') return written;
+      if (mode.kind !== 'fold') return this.#appendedBefore<T>(written);
       const seen = trailPlace(written.item);
       // Refused for another reason: the chain is where this request read it.
       if (seen.seq === mode.read.seq && seen.length === mode.read.length) return written;
@@ -86,6 +88,20 @@ export class ChainWrite {
       ? { ...written.item, auditLog: [...(written.item.auditLog ?? []), ...this.#entries] }
       : written.item;
     return { ...written, recorded: this.#sealed(appendedOf(after, this.#entries.length)) };
+  }
+
+  /**
+   * An append refused: if its first entry is already in the log, this very write was
+   * applied and its answer lost (the SDK sent it again): done, its events sealed where they
+   * stand. Not for writes that answer the item as it was before (`returnOld`): that item is
+   * gone, so the refusal stands (the chain still holds the events once).
+   */
+  #appendedBefore<T extends AuditTrail>(written: Written<T> & { ok: false }): Written<T> {
+    const log = written.item?.auditLog ?? [];
+    const at = log.indexOf(this.#entries[0] as string);
+    if (at < 0 || this.#returnOld || !written.item) return written;
+    const sealed = seal(headOf(written.item), log).slice(at, at + this.#entries.length);
+    return { ok: true, item: written.item, recorded: this.#sealed(sealed) };
   }
 
   #sealed(sealed: readonly SealedDetail[]) {

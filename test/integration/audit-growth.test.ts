@@ -83,4 +83,20 @@ describe('the audit log in the user item', () => {
     ]);
     expect(ok.stdout).toMatch(new RegExp(`^ok ${chain.length} events `));
   });
+
+  it('an append sent twice (an SDK retry after a lost answer) is recorded once', async () => {
+    const userId = unique('retry');
+    await activeFactor(base, userId, 'email', `${userId}@example.com`);
+    const user = { clientId: 'demo', userRef: ref(userId) };
+    const event = {
+      type: 'mfa.sms.budget_exceeded' as const,
+      detail: { eventId: 'e-retry', time: 't', requestId: 'r', ...user, limit: 1 },
+    };
+    const { audits } = deps();
+    const first = await audits.record(user, { events: [event] });
+    const again = await audits.record(user, { events: [event] });
+    expect(again).toEqual(first);
+    const item = await deps().factors.getUser('demo', userId);
+    expect(item?.auditLog?.filter((entry) => entry.includes('e-retry'))).toHaveLength(1);
+  });
 });

@@ -4,7 +4,7 @@ import { userRef } from '../../shared/domain/state-token.js';
 import { WHEN } from '../support/memory-conditions.js';
 import { memoryStores } from '../support/memory-user-store.js';
 import {
-  AUDITED,
+  audited,
   CLIENT,
   contract,
   factor,
@@ -263,11 +263,11 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
       await t.step(challenge(t, 'h1', 'f1', NOW));
       await t.step(t.stores.transactions.cancel(t.ref('h1'), NOW, NO_AUDIT)); // ALL_NEW, code removed
       await t.step(t.stores.transactions.cancel(t.ref('h1'), NOW, NO_AUDIT));
-      await t.step(t.stores.transactions.endTransaction(t.ref('h2'), AUDITED));
-      await t.step(t.stores.transactions.endTransaction(t.ref('h1'), AUDITED)); // not open: stays
+      await t.step(t.stores.transactions.endTransaction(t.ref('h2'), audited('e-1')));
+      await t.step(t.stores.transactions.endTransaction(t.ref('h1'), audited('e-2'))); // not open: stays
       await t.step(t.stores.transactions.cancel(t.ref('h2'), NOW, NO_AUDIT)); // LOCKED_OUT
       await t.step(t.stores.transactions.cancel(t.ref('h3'), NOW + 300, NO_AUDIT)); // expired
-      await t.step(t.stores.transactions.endTransaction(t.ref('h9'), AUDITED)); // unknown
+      await t.step(t.stores.transactions.endTransaction(t.ref('h9'), audited('e-3'))); // unknown
       await t.look();
     },
   );
@@ -281,12 +281,16 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
       await t.step(challenge(t, 'h1', 'f2', NOW + 30, 'm2'));
       const second = { status: 'MFA_CHALLENGE', codeMac: 'm1', codeExpiresAt: NOW + 60 } as const;
       const previous = { ...second, challengeFactorId: 'f1', lastSentAt: NOW };
-      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm9', previous, AUDITED)); // not its code
+      await t.step(
+        t.stores.transactions.undoChallenge(t.ref('h1'), 'm9', previous, audited('e-4')),
+      ); // not its code
       await t.look();
-      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm2', previous, AUDITED));
+      await t.step(
+        t.stores.transactions.undoChallenge(t.ref('h1'), 'm2', previous, audited('e-5')),
+      );
       await t.look();
       const first = { status: 'MFA_REQUIRED' } as const;
-      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm1', first, AUDITED));
+      await t.step(t.stores.transactions.undoChallenge(t.ref('h1'), 'm1', first, audited('e-6')));
       await t.look();
     },
   );

@@ -104,6 +104,10 @@ const chained = (spec: Spec, mode: ChainMode | undefined): Spec => {
   if (mode.kind === 'append') {
     return {
       ...spec,
+      // `NOT contains(auditLog, :auditFirst)`
+      when: (item) =>
+        (spec.when?.(item) ?? true) &&
+        !((item.auditLog as string[] | undefined) ?? []).includes(mode.entries[0] as string),
       // `SET auditLog = list_append(if_not_exists(auditLog, :auditNone), :auditNew)`
       update: (next, old) => {
         spec.update(next, old);

@@ -39,13 +39,16 @@ export interface Stores {
 export const NOW = 1_800_000_000;
 /** A write that records no audit event (the chain has its own scenarios). */
 export const NO_AUDIT = { events: [] } as const;
-/** A write that records one audit event (the same on both adapters, so the items compare). */
-export const AUDITED = {
+/**
+ * A write that records one audit event (the same on both adapters, so the items compare);
+ * each event unique by its id, as in the service.
+ */
+export const audited = (eventId: string): AuditWrite => ({
   events: [
     {
       type: 'mfa.authn.cancelled',
       detail: {
-        eventId: 'e-1',
+        eventId,
         time: '2027-01-15T08:00:00.000Z',
         requestId: 'r-1',
         clientId: 'app-1',
@@ -53,7 +56,7 @@ export const AUDITED = {
       },
     },
   ],
-} as const satisfies AuditWrite;
+});
 export const CLIENT = 'app-1';
 const TABLE = 'store-contract';
 

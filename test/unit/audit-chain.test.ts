@@ -209,6 +209,21 @@ describe('a write that records audit events (ChainWrite)', () => {
     expect(write.settle({ ok: false, item: read })).toEqual({ ok: false, item: read });
   });
 
+  it('an append whose answer was lost (applied, then sent again) is done, sealed where it stands', () => {
+    const write = new ChainWrite({ events: [event] });
+    const entry = (write.mode as unknown as { entries: string[] }).entries[0] as string;
+    const item = { auditSeq: 2, auditHash: 'h2', auditLog: [entry, logEntry(detail(9))] };
+    const done = write.settle({ ok: false, item });
+    expect(done?.ok && done.recorded[0]?.detail).toMatchObject({
+      seq: 3,
+      type: 'mfa.authn.failed',
+    });
+    // Refused for another reason (its entry not there): the refusal stands.
+    const other = new ChainWrite({ events: [event] });
+    const refused = { ok: false as const, item: { ...item, auditLog: [] } };
+    expect(other.settle(refused)).toEqual(refused);
+  });
+
   it('after three folds lost to moving chains, an append', () => {
     const write = new ChainWrite({ events: [event], read: { item: read } });
     for (let n = 1; n <= 3; n += 1)

@@ -64,13 +64,21 @@ const withSet = (update: string, clause: string) => {
 const chainedSpec = (spec: UpdateSpec, mode: ChainMode | undefined): UpdateSpec => {
   if (!mode) return spec;
   if (mode.kind === 'append') {
+    // Never twice: an SDK retry of a write already applied finds its first entry there.
+    const fresh = 'NOT contains(auditLog, :auditFirst)';
     return {
       ...spec,
       update: withSet(
         spec.update,
         'auditLog = list_append(if_not_exists(auditLog, :auditNone), :auditNew)',
       ),
-      values: { ...spec.values, ':auditNone': [], ':auditNew': mode.entries },
+      condition: spec.condition ? `(${spec.condition}) AND ${fresh}` : fresh,
+      values: {
+        ...spec.values,
+        ':auditNone': [],
+        ':auditNew': mode.entries,
+        ':auditFirst': mode.entries[0],
+      },
     };
   }
   const { read, head } = mode;
