@@ -18,7 +18,7 @@ import {
   type Detail,
 } from '../shared/domain/audit-chain.js';
 import { userRef } from '../shared/domain/state-token.js';
-import { type CliOutput, isMainModule, processOutput } from './cli.js';
+import { type CliOutput, isMainModule, processOutput, UsageError } from './cli.js';
 
 export const USAGE = `Usage: npm run audit -- verify --app ID (--user ID | --user-ref REF)
          [--url URL | --log-group NAME [--region R]]
@@ -55,8 +55,6 @@ interface Parsed {
   readonly logGroup?: string;
   readonly region?: string;
 }
-
-class UsageError extends Error {}
 
 const parse = (argv: string[]): Parsed | 'help' => {
   const { values, positionals } = parseArgs({

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../scripts/audit.js';
 import { checkChain, type Detail } from '../../shared/domain/audit-chain.js';
 import { parsePolicy } from '../../shared/domain/policy/index.js';
+import { userRef } from '../../shared/domain/state-token.js';
 import {
   activeFactor,
   challenge,
@@ -38,7 +38,8 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-const ref = (userId: string) => createHash('sha256').update(userId).digest('base64url');
+/** As events name the user (`userRef`, the SHA-256 of the id). */
+const ref = userRef;
 const owner = (userId: string) => ({ clientId: 'demo', userRef: ref(userId) });
 
 interface BusEvent {

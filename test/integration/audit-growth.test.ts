@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../scripts/audit.js';
+import { userRef } from '../../shared/domain/state-token.js';
 import { deps } from '../support/deps.js';
 import {
   activeFactor,
@@ -30,7 +30,8 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-const ref = (userId: string) => createHash('sha256').update(userId).digest('base64url');
+/** As events name the user (`userRef`, the SHA-256 of the id). */
+const ref = userRef;
 
 const audit = async (args: string[]) => {
   let stdout = '';
