@@ -1,4 +1,9 @@
-/** DESIGN.md: each Lambda bundle under 300 KiB minified (the AWS SDK external, zod/mini). */
+/**
+ * DESIGN.md: each Lambda bundle under 300 KiB minified (zod/mini), the AWS SDK's share aside
+ * (`scripts/bundle-share.ts`): the SDK is bundled (CHANGELOG) and its clients weigh 200-320 KiB
+ * whatever the function does, so the budget keeps measuring what it did when the SDK was the
+ * runtime's: the service's code and its libraries.
+ */
 export const BUNDLE_TARGET_KIB = 300;
 
 /**
@@ -9,7 +14,7 @@ export const BUNDLE_TARGET_KIB = 300;
  */
 const EXCEPTIONS_KIB: Readonly<Record<string, number>> = {
   'factors-enroll': 310,
-  'factors-activate': 460,
+  'factors-activate': 470,
 };
 
 /** The size a handler's bundle must stay under, in KiB. */
