@@ -4,7 +4,8 @@ import { otpKeys } from '../shared/compose/otp-key.js';
 import { passkeyRegistrar } from '../shared/compose/passkeys.js';
 import { secretBox } from '../shared/compose/secret-box.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { factorPath } from '../shared/http/path-params.js';
 import { activateBody } from '../shared/http/schemas.js';
 import { activateFactor } from '../shared/use-cases/factor-manage.js';
 

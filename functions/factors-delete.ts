@@ -1,7 +1,8 @@
 import { clientStore, userStore } from '../shared/compose/dynamo.js';
 import { events } from '../shared/compose/events.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, factorPath, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { factorPath } from '../shared/http/path-params.js';
 import { deleteFactor } from '../shared/use-cases/factor-manage.js';
 
 /** `DELETE /v1/users/{userId}/factors/{factorId}`: 204; the factor's secret is gone for good. */

@@ -1,5 +1,6 @@
 import { clientStore, userStore } from '../shared/compose/dynamo.js';
-import { apiHandler, useCaseDeps, userPath } from '../shared/http/api-handler.js';
+import { apiHandler, useCaseDeps } from '../shared/http/api-handler.js';
+import { userPath } from '../shared/http/path-params.js';
 import { listFactors } from '../shared/use-cases/factor-manage.js';
 
 /** `GET /v1/users/{userId}/factors`: masked profiles only. */

@@ -1,7 +1,8 @@
 import { clientStore, userStore } from '../shared/compose/dynamo.js';
 import { events } from '../shared/compose/events.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, mfaTokenOf, useCaseDeps, userPath } from '../shared/http/api-handler.js';
+import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { userPath } from '../shared/http/path-params.js';
 import { trustedPayeeBody } from '../shared/http/schemas.js';
 import { addTrustedPayee } from '../shared/use-cases/trusted-payees.js';
 

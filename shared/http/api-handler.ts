@@ -9,7 +9,6 @@ import type { Logger } from '../log.js';
 import { authenticateClient } from './client-auth.js';
 import { headerValue, parseJsonBody } from './json-body.js';
 import { jsonResponse, problemResponse } from './problem.js';
-import { factorIdSchema, pathParam, payeeAccountSchema, userIdSchema } from './schemas.js';
 
 export interface ApiRequest<Body> {
   readonly event: APIGatewayProxyEvent;
@@ -35,20 +34,6 @@ export const useCaseDeps = (request: ApiRequest<unknown>): TaskDeps => ({
   requestId: request.requestId,
 });
 
-/** The `userId` and (when the route has one) `factorId` path parameters, validated. */
-export const userPath = (request: ApiRequest<unknown>) => ({
-  clientId: request.clientId,
-  userId: pathParam(request.pathParameters, 'userId', userIdSchema, 'invalid_request'),
-});
-export const factorPath = (request: ApiRequest<unknown>) => ({
-  ...userPath(request),
-  factorId: pathParam(request.pathParameters, 'factorId', factorIdSchema, 'not_found'),
-});
-/** The `userId` and `payeeAccount` path parameters (an account that cannot exist: 404). */
-export const payeePath = (request: ApiRequest<unknown>) => ({
-  ...userPath(request),
-  payeeAccount: pathParam(request.pathParameters, 'payeeAccount', payeeAccountSchema, 'not_found'),
-});
 /** The user's MFA token sent with a factor change (`X-MFA-Token`), if any. */
 export const mfaTokenOf = (request: ApiRequest<unknown>) =>
   headerValue(request.event, 'x-mfa-token') || undefined;
