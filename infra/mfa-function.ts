@@ -37,7 +37,7 @@ const DEPS_LOCK_FILE = existsSync(NPM_LOCK_FILE)
   ? NPM_LOCK_FILE
   : path.join(PROJECT_ROOT, 'package.json');
 
-/** The credential provider the bundles use for the SDK's default chain (environment only). */
+/** What the bundles use for the SDK's default credential chain: Lambda's own sources only. */
 export const LAMBDA_CREDENTIALS = path.join(
   PROJECT_ROOT,
   'shared',
@@ -123,8 +123,8 @@ export class MfaFunction extends NodejsFunction {
         // The AWS SDK is bundled, tree-shaken, at the lockfile's versions (the ones tested),
         // not taken from the runtime: the runtime's copy changes under the function when AWS
         // updates it, and loading it costs about twice the bundled import at a cold start
-        // (README "Performance"). Lambda gives credentials in the environment, so the default
-        // credential chain is replaced by its environment source (LAMBDA_CREDENTIALS).
+        // (README "Performance"). The default credential chain is replaced by the sources
+        // Lambda uses: the environment, else the credentials endpoint (LAMBDA_CREDENTIALS).
         externalModules: [],
         esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${LAMBDA_CREDENTIALS}` },
         // CommonJS dependencies inside an ESM bundle still call require().

@@ -7,6 +7,8 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -132,6 +134,46 @@ describe('the bundled functions (AWS SDK inside, environment credentials)', () =
     );
     expect(bundled.status).toBe(401);
     expect(bundled.body.code).toBe('invalid_client');
+  });
+
+  it('takes the credentials endpoint of modes that keep no keys in the environment', async () => {
+    let asked = 0;
+    const endpoint = createServer((request, response) => {
+      asked += 1;
+      const authorized = request.headers.authorization === 'endpoint-token';
+      response.writeHead(authorized ? 200 : 403, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          AccessKeyId: 'local',
+          SecretAccessKey: 'local',
+          Token: 'session',
+          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = endpoint.address() as AddressInfo;
+      const bundled = await invokeBundle(
+        'authn-status',
+        { stateToken: 'x'.repeat(43) },
+        {
+          auth: basicAuth('demo', 'not-the-secret'),
+          env: {
+            AWS_ACCESS_KEY_ID: undefined,
+            AWS_SECRET_ACCESS_KEY: undefined,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/credentials`,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN: 'endpoint-token',
+          },
+        },
+      );
+      // The app's record was read with those credentials: a wrong secret, not a 500.
+      expect(bundled.status).toBe(401);
+      expect(bundled.body.code).toBe('invalid_client');
+      expect(asked).toBeGreaterThan(0);
+    } finally {
+      endpoint.close();
+    }
   });
 
   it('takes credentials from the environment only: a profile file is never read', async () => {
