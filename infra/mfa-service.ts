@@ -23,10 +23,10 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { LogLevel as StepFunctionsLogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import * as z from 'zod/mini';
 import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { type Policy, parsePolicy } from '../shared/domain/policy/index.js';
 import { routes } from '../shared/routes.js';
+import { pickSettings } from '../shared/settings.js';
 import { addProblemResponses } from './gateway-responses.js';
 import { accountKeyPolicy } from './key-policy.js';
 import { MfaAuthorizer } from './mfa-authorizer.js';
@@ -229,13 +229,13 @@ const TASKS: Record<keyof MfaFlowTasks, [id: string, handler: string]> = {
  */
 const setting = (
   prop: string,
-  variable: keyof typeof serviceConfigSchema.shape,
+  variable: keyof typeof serviceConfigSchema,
   value: number | undefined,
 ): Record<string, string> => {
   if (value === undefined) return {};
   const env = { [variable]: String(value) };
   try {
-    parseConfig(z.object({ [variable]: serviceConfigSchema.shape[variable] }), env);
+    parseConfig(pickSettings(serviceConfigSchema, variable), env);
   } catch (error) {
     throw new Error(`MfaService: ${prop}: ${(error as Error).message}`);
   }
@@ -287,11 +287,15 @@ const webauthnEnv = (settings: WebAuthnSettings | undefined): Record<string, str
       ? {}
       : { WEBAUTHN_USER_VERIFICATION: settings.userVerification }),
   };
-  const { WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, WEBAUTHN_RP_NAME, WEBAUTHN_USER_VERIFICATION } =
-    serviceConfigSchema.shape;
   try {
     parseConfig(
-      z.object({ WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS, WEBAUTHN_RP_NAME, WEBAUTHN_USER_VERIFICATION }),
+      pickSettings(
+        serviceConfigSchema,
+        'WEBAUTHN_RP_ID',
+        'WEBAUTHN_ORIGINS',
+        'WEBAUTHN_RP_NAME',
+        'WEBAUTHN_USER_VERIFICATION',
+      ),
       env,
     );
   } catch (error) {

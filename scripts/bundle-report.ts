@@ -41,7 +41,7 @@ export interface BundleSize {
   readonly sdkBytes?: number;
   /** The bundle's `index.mjs`, when there is one. */
   readonly file?: string;
-  /** The function's `NODE_OPTIONS` (`--enable-source-maps`), as its imports run on Lambda. */
+  /** The function's `NODE_OPTIONS`, if it sets any, as its imports run on Lambda. */
   readonly nodeOptions?: string;
   /** Median time to import the bundle in a fresh process, in ms (`importTimes`). */
   readonly importMs?: number;

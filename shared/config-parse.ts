@@ -1,14 +1,14 @@
-// zod/mini, as in shared/config.ts: this module is in every function and the authorizer.
+// zod/mini: the authorizer's configuration (its route policies are JSON) is a zod schema.
 import type * as z from 'zod/mini';
-
-/** Plain decimal digits: how whole-number settings must be written (named in a refusal). */
-export const DECIMAL_DIGITS = /^\d{1,10}$/;
+import { type ConfigError, configError, DECIMAL_DIGITS } from './settings.js';
 
 /**
- * Validates and freezes a config. Fails with a {@link ConfigError} naming each bad variable,
- * what it must be and what is wrong with it, never its value.
+ * Validates and freezes a config given as a zod schema (the authorizer's, whose route
+ * policies are JSON). Fails with a {@link ConfigError} naming each bad variable, what it must
+ * be and what is wrong with it, never its value: the form of `settings.ts`, whose tables the
+ * service configuration uses.
  */
-export const parseConfig = <S extends z.ZodMiniType>(
+export const parseConfigSchema = <S extends z.ZodMiniType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): Readonly<z.infer<S>> => {
@@ -16,18 +16,6 @@ export const parseConfig = <S extends z.ZodMiniType>(
   if (!result.success) throw configErrorOf(schema, result.error.issues, env);
   return Object.freeze(result.data);
 };
-
-/**
- * A setting outside its schema. The message has one line per bad setting: its name, what it
- * must be (read from the schema: range, choices, format) and what is wrong, never the value
- * (some settings are secrets).
- *
- * @example
- * // Invalid configuration: FACTOR_LOCK_SECONDS must be an integer from 60 to 86400 (got a value below 60)
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 // The schema walk reads zod's definitions (`_zod.def`, its introspection surface): the
 // message and the validation cannot drift apart, and no second table of ranges is kept.
@@ -228,9 +216,5 @@ const configErrorOf = (
     const rule = at && ruleOf(at);
     return `${name} ${rule ? `must be ${rule}` : 'is invalid'} (${problems.join('; ')})`;
   });
-  return new ConfigError(
-    lines.length === 1
-      ? `Invalid configuration: ${lines[0]}`
-      : `Invalid configuration:\n${lines.map((line) => `  ${line}`).join('\n')}`,
-  );
+  return configError(lines);
 };

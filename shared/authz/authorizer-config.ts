@@ -1,7 +1,7 @@
 // zod/mini only: see route-policies.ts for why the authorizer bundle stays small. The
 // config module is zod/mini too; it brings the one message format for a bad setting.
 import * as z from 'zod/mini';
-import { parseConfig } from '../config-parse.js';
+import { parseConfigSchema } from '../config-parse.js';
 import { createLogger, type Logger } from '../log.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type KeySource, remoteJwksSource } from './jwks-source.js';
@@ -50,7 +50,7 @@ export const DEFAULT_MAX_AGE_SECONDS = 900;
  * it must be and what is wrong, never its value.
  */
 export const parseAuthorizerConfig = (env: Record<string, string | undefined>): AuthorizerConfig =>
-  parseConfig(authorizerConfigSchema, env);
+  parseConfigSchema(authorizerConfigSchema, env);
 
 export interface AuthorizerOverrides {
   readonly clock?: Clock;

@@ -1,6 +1,5 @@
-// zod/mini, as in shared/config.ts: the HTTP schemas and the configuration schema both build
-// on `displayText`, so there is one rule for text a person reads.
-import * as z from 'zod/mini';
+// The HTTP schemas (`displayText` in shared/http/schemas.ts) and the configuration both build
+// on `toDisplayText`, so there is one rule for text a person reads.
 
 /**
  * Text shown to a user (the payee in an SMS, an issuer name in an authenticator app) or kept
@@ -119,27 +118,3 @@ export const toDisplayText = (text: string, maxCodePoints: number): DisplayTextR
   }
   return { ok: true, value };
 };
-
-/**
- * A zod/mini string schema for display text of at most `maxCodePoints` characters: refuses
- * what `toDisplayText` refuses (one issue, the first rule broken) and outputs the NFC form.
- *
- * @example
- * const payee = displayText(70);
- * payee.parse('Mu\u0308ller'); // 'Müller'
- */
-export const displayText = (maxCodePoints: number) =>
-  z.string().check(
-    z.check<string>((payload) => {
-      const result = toDisplayText(payload.value, maxCodePoints);
-      if (!result.ok) {
-        payload.issues.push({ code: 'custom', message: result.message, input: payload.value });
-      }
-    }),
-    // Runs after the check; on refused text its output is discarded with the issue.
-    z.overwrite((value) => value.normalize('NFC')),
-    // What the API description says of the field (JSON Schema cannot express these rules).
-    z.describe(
-      `Display text: 1-${maxCodePoints} characters (code points after NFC), with a letter, digit or emoji; no control, format (bidi, zero-width), separator, private-use, unassigned or invisible characters. Stored and shown as NFC.`,
-    ),
-  );

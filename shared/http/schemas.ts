@@ -1,9 +1,33 @@
 // zod/mini: the same validators as the chained `zod` API, for a fraction of each bundle.
 import * as z from 'zod/mini';
 import { fitsMinorUnit, isCurrencyCode } from '../domain/currency.js';
-import { displayText } from '../domain/display-text.js';
+import { toDisplayText } from '../domain/display-text.js';
 import { FACTOR_ID } from '../domain/factor-id.js';
 import { MfaError } from '../errors.js';
+
+/**
+ * A zod/mini string schema for display text of at most `maxCodePoints` characters: refuses
+ * what `toDisplayText` refuses (one issue, the first rule broken) and outputs the NFC form.
+ *
+ * @example
+ * const payee = displayText(70);
+ * payee.parse('Mu\u0308ller'); // 'Müller'
+ */
+export const displayText = (maxCodePoints: number) =>
+  z.string().check(
+    z.check<string>((payload) => {
+      const result = toDisplayText(payload.value, maxCodePoints);
+      if (!result.ok) {
+        payload.issues.push({ code: 'custom', message: result.message, input: payload.value });
+      }
+    }),
+    // Runs after the check; on refused text its output is discarded with the issue.
+    z.overwrite((value) => value.normalize('NFC')),
+    // What the API description says of the field (JSON Schema cannot express these rules).
+    z.describe(
+      `Display text: 1-${maxCodePoints} characters (code points after NFC), with a letter, digit or emoji; no control, format (bidi, zero-width), separator, private-use, unassigned or invisible characters. Stored and shown as NFC.`,
+    ),
+  );
 
 // Each rule carries the words the problem detail shows: what the field must be, never the value.
 const pattern = (regex: RegExp, rule = 'has the wrong format') =>

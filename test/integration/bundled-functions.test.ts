@@ -18,13 +18,15 @@ import { toProxyEvent } from '../../local/proxy-event.js';
 import { routes } from '../../shared/routes.js';
 import { activeFactor, claimsOf, lastCode, startAuthn, unique } from '../support/flows.js';
 import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
-import { type Resources, synthStack } from '../support/synth.js';
+import { type Resources, removeSynth, synthStack } from '../support/synth.js';
 
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let assembly: string | undefined;
 const bundles = new Map<string, string>();
 
 beforeAll(async () => {
   const { outdir, template } = synthStack({}, true);
+  assembly = outdir;
   for (const fn of Object.values(template.toJSON().Resources as Resources)) {
     if (fn.Type !== 'AWS::Lambda::Function') continue;
     const tag = (fn.Properties.Tags as { Key: string; Value: string }[] | undefined)?.find(
@@ -38,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.close();
+  if (assembly) removeSynth(assembly);
 });
 
 /** Imports the bundle in a fresh process, as a cold start does, and runs one event. */
@@ -176,7 +179,7 @@ describe('the bundled functions (AWS SDK inside, environment credentials)', () =
     }
   });
 
-  it('takes credentials from the environment only: a profile file is never read', async () => {
+  it('never takes credentials from a profile file', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'mfa-profile-'));
     const credentials = path.join(home, 'credentials');
     writeFileSync(
@@ -190,6 +193,9 @@ describe('the bundled functions (AWS SDK inside, environment credentials)', () =
         env: {
           AWS_ACCESS_KEY_ID: undefined,
           AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_SESSION_TOKEN: undefined,
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+          AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
           AWS_SHARED_CREDENTIALS_FILE: credentials,
           AWS_CONFIG_FILE: path.join(home, 'config'),
           HOME: home,

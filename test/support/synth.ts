@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -6,7 +6,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { MfaServiceStack, type MfaServiceStackProps } from '../../infra/mfa-service-stack.js';
 import { HANDLER_TAG } from '../../shared/flow.js';
 
-/** Synthesizes the service stack in-process (Lambda bundling skipped unless asked for). */
+/**
+ * Synthesizes the service stack in-process (Lambda bundling skipped unless asked for). A
+ * caller that bundles reads the bundles from `outdir` and removes it (`removeSynth`).
+ */
 export const synthStack = (props: MfaServiceStackProps = {}, bundle = false) => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'mfa-synth-'));
   const app = new App({ outdir, context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
@@ -14,6 +17,9 @@ export const synthStack = (props: MfaServiceStackProps = {}, bundle = false) => 
   const template = Template.fromStack(stack);
   return { app, stack, template, outdir };
 };
+
+/** Removes a synthesized assembly (each bundled one is ~22 MB). */
+export const removeSynth = (outdir: string) => rmSync(outdir, { recursive: true, force: true });
 
 export interface CfnResource {
   readonly Type: string;

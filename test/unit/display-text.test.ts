@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runClientCli } from '../../scripts/client.js';
 import type { ClientTarget } from '../../scripts/client-target.js';
-import { displayText, toDisplayText } from '../../shared/domain/display-text.js';
-import { startBody } from '../../shared/http/schemas.js';
+import { toDisplayText } from '../../shared/domain/display-text.js';
+import { displayText, startBody } from '../../shared/http/schemas.js';
 
 const problemOf = (text: string, max = 70) => {
   const result = toDisplayText(text, max);
