@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { HANDLER_TAG } from '../shared/flow.js';
@@ -37,6 +38,21 @@ const DEPS_LOCK_FILE = existsSync(NPM_LOCK_FILE)
   ? NPM_LOCK_FILE
   : path.join(PROJECT_ROOT, 'package.json');
 
+/**
+ * Bundling hooks that copy `files` (written to a temporary folder at synth) next to the
+ * bundle, with Node itself so that no shell command differs between systems.
+ */
+const filesBeside = (files: Readonly<Record<string, string>>): ICommandHooks => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mfa-files-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  const copy = `require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_input, output) => [`"${process.execPath}" -e "${copy}" "${dir}" "${output}"`],
+  };
+};
+
 /** What the bundles use for the SDK's default credential chain: Lambda's own sources only. */
 export const LAMBDA_CREDENTIALS = path.join(
   PROJECT_ROOT,
@@ -49,6 +65,12 @@ export const LAMBDA_CREDENTIALS = path.join(
 export interface MfaFunctionProps {
   /** Module name under `functions/` (exports `handler`). */
   readonly handler: string;
+  /**
+   * Files written beside the bundle (name → contents), e.g. a document built at synth that
+   * the function would otherwise build at each cold start.
+   * @default none
+   */
+  readonly files?: Readonly<Record<string, string>>;
   readonly environment: Record<string, string>;
   /** @default 256 */
   readonly memorySize?: number;
@@ -131,7 +153,10 @@ export class MfaFunction extends NodejsFunction {
         // An absolute path on this machine: local bundling only (a Docker fallback, which
         // `forceDockerBundling: false` does not rule out when esbuild is missing, would not
         // see it; esbuild is a dependency of this package).
+        // Code that runs from source only (the local runtime) is left out of the bundles.
+        define: { 'process.env.MFA_BUNDLE': JSON.stringify('true') },
         esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${LAMBDA_CREDENTIALS}` },
+        ...(props.files ? { commandHooks: filesBeside(props.files) } : {}),
         // CommonJS dependencies inside an ESM bundle still call require().
         banner:
           "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",

@@ -25,6 +25,8 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { type Policy, parsePolicy } from '../shared/domain/policy/index.js';
+import { openApiDocument } from '../shared/openapi/document.js';
+import { OPENAPI_FILE } from '../shared/openapi/servers.js';
 import { routes } from '../shared/routes.js';
 import { pickSettings } from '../shared/settings.js';
 import { addProblemResponses } from './gateway-responses.js';
@@ -435,6 +437,9 @@ export class MfaService extends Construct {
     ) => {
       const fn = new MfaFunction(this, fnId, {
         handler,
+        ...(handler === 'openapi'
+          ? { files: { [OPENAPI_FILE]: JSON.stringify(openApiDocument()) } }
+          : {}),
         environment: { ...environment, ...extra },
         timeout,
         logRetention,

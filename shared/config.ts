@@ -56,7 +56,7 @@ const policyDocument = custom((raw): Reading<Policy> => {
 
 /** Seconds, minutes, counts: a whole number in a range, with its default. */
 const count = (fallback: number, min: number, max: number, description: string) =>
-  withDefault(int(min, max), String(fallback), description);
+  withDefault(int(min, max), fallback, description);
 
 export const serviceConfigSchema = {
   TABLE_NAME: required(text(1), 'DynamoDB table holding all service state (set by the stack)'),
@@ -124,8 +124,9 @@ export const serviceConfigSchema = {
   ),
   SMS_ALLOWED_COUNTRIES: withDefault(
     list(/^[A-Z]{2}$/, (code) => code.toUpperCase()),
-    DEFAULT_SMS_COUNTRIES,
+    DEFAULT_SMS_COUNTRIES.split(','),
     'Comma-separated ISO country codes SMS may go to',
+    DEFAULT_SMS_COUNTRIES,
   ),
   EMAIL_SENDER: withDefault(
     email(),
@@ -173,8 +174,9 @@ export const serviceConfigSchema = {
   ),
   WEBAUTHN_ORIGINS: withDefault(
     list(ORIGIN),
-    'http://localhost:3000',
+    ['http://localhost:3000'],
     "Passkeys: comma-separated origins (`https://app.example.com`) whose pages may register and use passkeys; locally the runtime's `http://localhost:PORT`",
+    'http://localhost:3000',
   ),
   WEBAUTHN_USER_VERIFICATION: withDefault(
     oneOf(['required', 'preferred']),

@@ -12,6 +12,7 @@ import {
   schemaComponents,
 } from './components.js';
 import { type OperationDoc, operations, type RouteKey, type Tag } from './operations.js';
+import { serversFor } from './servers.js';
 
 /** The version of the HTTP contract (API.md v1 and its v1.1 additions), not of the package. */
 export const API_VERSION = '1.1.0';
@@ -23,17 +24,6 @@ const PATH_PARAMETERS: Readonly<Record<string, { schema: z.ZodMiniType; descript
   payeeAccount: {
     schema: payeeAccountSchema,
     description: "The payee's account id (e.g. an IBAN); not trusted by the user: 404.",
-  },
-};
-
-/** Where a stack without a custom domain serves the API (its issuer, `MfaService.issuer`). */
-const STAGE_SERVER = {
-  url: 'https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}',
-  description: 'The API Gateway stage (`npm start`: http://localhost:3000)',
-  variables: {
-    restApiId: { default: 'abc123', description: 'The REST API id' },
-    region: { default: 'eu-west-2' },
-    stage: { default: 'live' },
   },
 };
 
@@ -188,7 +178,7 @@ export const openApiDocument = (
       description: DESCRIPTION,
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    servers: [options.serverUrl ? { url: options.serverUrl.replace(/\/$/, '') } : STAGE_SERVER],
+    servers: serversFor(options.serverUrl),
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {

@@ -6,7 +6,7 @@
  * The rest of the suite runs the sources; this is where the bundles' SDK is exercised.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toProxyEvent } from '../../local/proxy-event.js';
+import { OPENAPI_FILE } from '../../shared/openapi/servers.js';
 import { routes } from '../../shared/routes.js';
 import { activeFactor, claimsOf, lastCode, startAuthn, unique } from '../support/flows.js';
 import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
@@ -127,6 +128,17 @@ describe('the bundled functions (AWS SDK inside, environment credentials)', () =
     expect(bundled.status).toBe(200);
     expect(bundled.body).toEqual(await fromSources.json());
     expect(bundled.body.status).toBe('SUCCESS');
+  });
+
+  it('serves the OpenAPI document built at synth, the same as the sources build', async () => {
+    const bundle = bundles.get('openapi') ?? '';
+    expect(existsSync(path.join(path.dirname(bundle), OPENAPI_FILE))).toBe(true);
+    const fromSources = await fetch(`${runtime.url}/openapi.json`);
+    expect(fromSources.status).toBe(200);
+    const bundled = await invokeBundle('openapi', {});
+    expect(bundled.status).toBe(200);
+    expect(bundled.body).toEqual(await fromSources.json());
+    expect(bundled.body.servers).toEqual([{ url: runtime.url }]);
   });
 
   it('authenticates the app by reading its record (a wrong secret: 401 invalid_client)', async () => {
