@@ -1,14 +1,32 @@
 /**
- * `npm run try-it [base-url]`: a payment step-up against a running local service (npm start),
+ * `npm run try-it [-- BASE_URL | --base-url BASE_URL]`: a payment step-up against a running local service (npm start),
  * through the typed client: enroll an email factor, start a transaction with a payment,
  * challenge, read the code from the local outbox, verify, print the decoded MFA token and
  * call /demo/cats with it, then show the receipt's place in the user's audit chain and verify
  * the chain. As the seeded app demo:demo-secret.
  */
+import { parseArgs } from 'node:util';
 import { MfaClient } from '../client/index.js';
 import { runAudit } from './audit.js';
 
-const base = process.argv[2] ?? 'http://localhost:3000';
+/** The base URL: the one argument, or `--base-url` as the smoke script takes it. */
+const baseUrl = (): string => {
+  const { values, positionals } = parseArgs({
+    options: { 'base-url': { type: 'string' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  const given = (values['base-url'] as string | undefined) ?? positionals[0];
+  const base = given ?? 'http://localhost:3000';
+  if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+    process.stderr.write(
+      `try-it: ${JSON.stringify(base)} is not an http(s) URL\nusage: npm run try-it [-- BASE_URL | --base-url BASE_URL]\n`,
+    );
+    process.exit(2);
+  }
+  return base.replace(/\/$/, '');
+};
+const base = baseUrl();
 const mfa = new MfaClient({ baseUrl: base, clientId: 'demo', clientSecret: 'demo-secret' });
 const userId = `user-${Math.floor(Math.random() * 100_000)}`;
 const email = `${userId}@example.com`;

@@ -28,4 +28,20 @@ describe("the README's Try it script", () => {
     );
     expect(stdout).toMatch(/: ok 5 events \(head seq 5, hash [A-Za-z0-9_-]{43}\) \(exit 0\)/);
   });
+
+  it('takes --base-url as the smoke script does, and refuses a bad URL without a stack trace', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const run = (...args: string[]) =>
+      promisify(execFile)('npm', ['run', '-s', 'try-it', '--', ...args], {
+        cwd: root,
+        timeout: 30_000,
+      });
+    const { stdout } = await run('--base-url', runtime.url);
+    expect(stdout).toContain('GET /demo/cats with it: HTTP 200');
+    const refused = await run('--base-url', 'localhost:3000').catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 2 });
+    const { stderr } = refused as { stderr: string };
+    expect(stderr).toContain('try-it: "localhost:3000" is not an http(s) URL');
+    expect(stderr).not.toContain('    at ');
+  });
 });
