@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { AssetStaging, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -39,19 +38,28 @@ const DEPS_LOCK_FILE = existsSync(NPM_LOCK_FILE)
   : path.join(PROJECT_ROOT, 'package.json');
 
 /**
- * Bundling hooks that copy `files` (written to a temporary folder at synth) next to the
- * bundle, with Node itself so that no shell command differs between systems.
+ * Bundling hooks that write `files` next to the bundle. CDK calls `afterBundling` with the
+ * asset's output folder before it runs esbuild there; the files are written from this
+ * process at that moment, so no shell command (and no path in one) is involved, and nothing
+ * is written when a synth skips bundling. Local bundling only: inside Docker the folder is
+ * the container's, and the Docker command fails instead.
  */
-const filesBeside = (files: Readonly<Record<string, string>>): ICommandHooks => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mfa-files-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  const copy = `require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })`;
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_input, output) => [`"${process.execPath}" -e "${copy}" "${dir}" "${output}"`],
-  };
-};
+const filesBeside = (files: Readonly<Record<string, string>>): ICommandHooks => ({
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (_input, output) => {
+    // CDK also prepares the Docker command (used only if local bundling fails): there, fail
+    // rather than ship a bundle without its files.
+    if (output === AssetStaging.BUNDLING_OUTPUT_DIR) {
+      return [
+        'echo "MfaFunction: files beside a bundle need local bundling (esbuild)" >&2 && exit 1',
+      ];
+    }
+    mkdirSync(output, { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(output, name), text);
+    return [];
+  },
+});
 
 /** What the bundles use for the SDK's default credential chain: Lambda's own sources only. */
 export const LAMBDA_CREDENTIALS = path.join(

@@ -101,12 +101,22 @@ export const oneOf = <const T extends string>(choices: readonly T[]): Kind<T> =>
     (choices as readonly string[]).includes(raw) ? ok(raw as T) : problem('got another value'),
 });
 
+/** Whether the URL parser takes `text` (`new URL`: `URL.canParse` has answered wrongly once warm on Node 20). */
+const parses = (text: string) => {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** An absolute http(s) URL (surrounding spaces trimmed). */
 export const httpUrl = (): Kind<string> => ({
   rule: 'a URL whose protocol matches /^https?$/',
   read: (raw) => {
     const value = raw.trim();
-    return /^https?:\/\//i.test(value) && URL.canParse(value) && !/[\t\n\r]/.test(value)
+    return /^https?:\/\//i.test(value) && parses(value) && !/[\t\n\r]/.test(value)
       ? ok(value)
       : problem('got a value that is not an accepted URL');
   },
@@ -128,14 +138,16 @@ export const email = (): Kind<string> => ({
  */
 export const list = (item: RegExp, normalize: (text: string) => string = (text) => text) => ({
   rule: `a non-empty list, each text matching ${item}`,
-  read: (raw: string): Reading<string[]> => {
+  read: (raw: string): Reading<readonly string[]> => {
     const items = raw
       .split(',')
       .map((entry) => normalize(entry.trim()))
       .filter(Boolean);
     if (items.length === 0) return problem('got an empty list');
     const bad = items.findIndex((entry) => !item.test(entry));
-    return bad < 0 ? ok(items) : problem(`item ${bad + 1}: got a value not matching ${item}`);
+    return bad < 0
+      ? ok(Object.freeze(items))
+      : problem(`item ${bad + 1}: got a value not matching ${item}`);
   },
 });
 
@@ -168,7 +180,12 @@ export const withDefault = <T>(
   fallback: T,
   description: string,
   shown = String(fallback),
-): Setting<T> => ({ ...kind, description, fallback: { value: fallback, shown } });
+): Setting<T> => ({
+  ...kind,
+  description,
+  // A list default is one array for every parse: frozen, as a list read from the environment is.
+  fallback: { value: Array.isArray(fallback) ? Object.freeze(fallback) : fallback, shown },
+});
 
 /**
  * Reads and freezes a configuration. Fails with a {@link ConfigError} naming each bad

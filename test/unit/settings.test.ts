@@ -88,6 +88,22 @@ describe('settings (the service configuration without a schema library)', () => 
     }
   });
 
+  it('refuses a URL the parser refuses, however warm the check (URL.canParse was not)', () => {
+    const url = required(httpUrl(), 'd');
+    const bad = 'https://a\u00df\u00a0/';
+    for (let i = 0; i < 100_000; i += 1) url.read(`https://x${i}.example`);
+    expect('ok' in url.read(bad)).toBe(false);
+  });
+
+  it('gives lists that cannot be changed, a default one included', () => {
+    const config = parseConfig(serviceConfigSchema, {
+      TABLE_NAME: 't',
+      WEBAUTHN_ORIGINS: 'https://a.example',
+    });
+    expect(Object.isFrozen(config.SMS_ALLOWED_COUNTRIES)).toBe(true);
+    expect(Object.isFrozen(config.WEBAUTHN_ORIGINS)).toBe(true);
+  });
+
   it('names an empty list and an unset required setting', () => {
     expect(
       messageOf(() =>
