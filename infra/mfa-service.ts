@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Tags, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type CorsOptions,
@@ -225,17 +225,19 @@ const TASKS: Record<keyof MfaFlowTasks, [id: string, handler: string]> = {
 };
 
 /**
- * The environment entry of a prop that sets a service setting, checked by the service's own
- * config schema (its one range, its one message); unset props pass nothing, so the function
- * uses the schema's default: no number is typed twice.
+ * The environment entry of a prop that sets a service setting, checked at synth by the
+ * service's own settings (their one rule, their one message), so a bad prop fails the synth,
+ * not every cold start; unset props pass nothing, so the function uses the setting's default:
+ * no number is typed twice. A value known only at deploy (a token) is passed unchecked.
  */
 const setting = (
   prop: string,
   variable: keyof typeof serviceConfigSchema,
-  value: number | undefined,
+  value: number | string | undefined,
 ): Record<string, string> => {
   if (value === undefined) return {};
   const env = { [variable]: String(value) };
+  if (Token.isUnresolved(value)) return env;
   try {
     parseConfig(pickSettings(serviceConfigSchema, variable), env);
   } catch (error) {
@@ -394,8 +396,8 @@ export class MfaService extends Construct {
       TABLE_NAME: table.tableName,
       EVENT_BUS_NAME: this.events.bus.eventBusName,
       LOG_LEVEL: props.logLevel ?? 'info',
-      MFA_ISSUER: this.issuer,
-      MFA_ISSUER_NAME: props.issuerName ?? 'MFA Service',
+      ...setting('issuer', 'MFA_ISSUER', this.issuer),
+      ...setting('issuerName', 'MFA_ISSUER_NAME', props.issuerName),
       ...setting('stateTokenTtl', 'STATE_TOKEN_TTL_SECONDS', props.stateTokenTtl?.toSeconds()),
       ...setting('tokenTtl', 'TOKEN_TTL_SECONDS', props.tokenTtl?.toSeconds()),
       ...setting(
@@ -406,9 +408,9 @@ export class MfaService extends Construct {
       ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
       ...defaultPolicyEnv(props.defaultPolicy),
       ...webauthnEnv(props.webauthn),
-      SMS_ALLOWED_COUNTRIES: countries.join(','),
-      ...(props.smsSenderId ? { SMS_SENDER_ID: props.smsSenderId } : {}),
-      EMAIL_SENDER: emailSender,
+      ...setting('smsAllowedCountries', 'SMS_ALLOWED_COUNTRIES', countries.join(',')),
+      ...setting('smsSenderId', 'SMS_SENDER_ID', props.smsSenderId || undefined),
+      ...setting('emailSender', 'EMAIL_SENDER', emailSender),
       OTP_KEY_SECRET_ARN: otpKeySecret.secretArn,
       SECRET_BOX_KEY_ID: dataKey.keyArn,
       SIGNING_MODE: signingMode,

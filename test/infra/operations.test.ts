@@ -320,4 +320,24 @@ describe('Lambda defaults', () => {
     expect(JSON.stringify(machine.Properties.DefinitionString)).toContain(aliasOf('FlowVerify'));
     expect(() => synthStack({ tokenTtl: Duration.hours(2) })).toThrow('tokenTtl');
   });
+
+  it.each([
+    [
+      { emailSender: 'not an address' },
+      'MfaService: emailSender: Invalid configuration: EMAIL_SENDER must be an email address',
+    ],
+    [
+      { issuerName: '\u202eMFA' },
+      'MfaService: issuerName: Invalid configuration: MFA_ISSUER_NAME must be text',
+    ],
+    [
+      { smsSenderId: 'TOO-LONG-SENDER' },
+      'MfaService: smsSenderId: Invalid configuration: SMS_SENDER_ID must be text matching',
+    ],
+  ])(
+    'refuses a text prop outside its setting at synth (%o), not at every cold start',
+    (props, message) => {
+      expect(() => synthStack(props)).toThrow(message);
+    },
+  );
 });
