@@ -44,7 +44,7 @@ const DEPS_LOCK_FILE = existsSync(NPM_LOCK_FILE)
  * is written when a synth skips bundling. Local bundling only: inside Docker the folder is
  * the container's, and the Docker command fails instead.
  */
-const filesBeside = (files: Readonly<Record<string, string>>): ICommandHooks => ({
+const filesBeside = (files: () => Readonly<Record<string, string>>): ICommandHooks => ({
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (_input, output) => {
@@ -56,7 +56,9 @@ const filesBeside = (files: Readonly<Record<string, string>>): ICommandHooks => 
       ];
     }
     mkdirSync(output, { recursive: true });
-    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(output, name), text);
+    for (const [name, text] of Object.entries(files())) {
+      writeFileSync(path.join(output, name), text);
+    }
     return [];
   },
 });
@@ -75,10 +77,10 @@ export interface MfaFunctionProps {
   readonly handler: string;
   /**
    * Files written beside the bundle (name → contents), e.g. a document built at synth that
-   * the function would otherwise build at each cold start.
+   * the function would otherwise build at each cold start; called only when bundling runs.
    * @default none
    */
-  readonly files?: Readonly<Record<string, string>>;
+  readonly files?: () => Readonly<Record<string, string>>;
   readonly environment: Record<string, string>;
   /** @default 256 */
   readonly memorySize?: number;
@@ -142,7 +144,7 @@ export class MfaFunction extends NodejsFunction {
       // No `--enable-source-maps`: Node would read and decode the map at every cold start
       // (4-11 ms), for stack traces that the service's logs never carry (errors are logged as
       // name and scrubbed message); the map ships beside the bundle for looking a position up.
-      environment: { ...props.environment },
+      environment: props.environment,
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -158,11 +160,11 @@ export class MfaFunction extends NodejsFunction {
         // (README "Performance"). The default credential chain is replaced by the sources
         // Lambda uses: the environment, else the credentials endpoint (LAMBDA_CREDENTIALS).
         externalModules: [],
+        // Code that runs from source only (the local runtime) is left out of the bundles.
+        define: { 'process.env.MFA_BUNDLE': JSON.stringify('true') },
         // An absolute path on this machine: local bundling only (a Docker fallback, which
         // `forceDockerBundling: false` does not rule out when esbuild is missing, would not
         // see it; esbuild is a dependency of this package).
-        // Code that runs from source only (the local runtime) is left out of the bundles.
-        define: { 'process.env.MFA_BUNDLE': JSON.stringify('true') },
         esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${LAMBDA_CREDENTIALS}` },
         ...(props.files ? { commandHooks: filesBeside(props.files) } : {}),
         // CommonJS dependencies inside an ESM bundle still call require().

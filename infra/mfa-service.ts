@@ -408,7 +408,7 @@ export class MfaService extends Construct {
       ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
       ...defaultPolicyEnv(props.defaultPolicy),
       ...webauthnEnv(props.webauthn),
-      ...setting('smsAllowedCountries', 'SMS_ALLOWED_COUNTRIES', countries.join(',')),
+      SMS_ALLOWED_COUNTRIES: countries.join(','), // checked above, stricter than the setting
       ...setting('smsSenderId', 'SMS_SENDER_ID', props.smsSenderId || undefined),
       ...setting('emailSender', 'EMAIL_SENDER', emailSender),
       OTP_KEY_SECRET_ARN: otpKeySecret.secretArn,
@@ -440,7 +440,7 @@ export class MfaService extends Construct {
       const fn = new MfaFunction(this, fnId, {
         handler,
         ...(handler === 'openapi'
-          ? { files: { [OPENAPI_FILE]: JSON.stringify(openApiDocument()) } }
+          ? { files: () => ({ [OPENAPI_FILE]: JSON.stringify(openApiDocument()) }) }
           : {}),
         environment: { ...environment, ...extra },
         timeout,
