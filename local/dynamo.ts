@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -9,6 +8,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './loopback.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,9 +51,7 @@ export const startDynamo = async (dataPath?: string): Promise<{ url: string; ser
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server };
+  return listenOnLoopback(server);
 };
 
 /** Creates the table exactly as the synthesized template declares it, unless it exists. */

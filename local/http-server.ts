@@ -64,6 +64,8 @@ export const createLocalHttpServer = (deps: {
   ready: Promise<LocalAuthorizer>;
   /** The demo page at `/` (not a route of the API: it exists only here). */
   demoPage?: DemoPage;
+  /** Whether a request's `Host` names this server (`hostGuard`: DNS rebinding). */
+  hostAllowed: (host: string | undefined) => boolean;
 }): Server =>
   createServer(async (req, res) => {
     const authorize = await deps.ready;
@@ -71,6 +73,12 @@ export const createLocalHttpServer = (deps: {
     const send = ({ status, headers, body }: LocalResponse) => {
       res.writeHead(status, { 'x-request-id': requestId, ...headers }).end(body);
     };
+    if (!deps.hostAllowed(req.headers.host)) {
+      const detail =
+        'This local runtime answers only to localhost (its bind address): DNS rebinding guard';
+      send(fromResult(problem('access_denied', requestId, detail)));
+      return;
+    }
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';

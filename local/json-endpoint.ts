@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import { onBody } from './request-body.js';
 
 /** A refusal as the AWS JSON protocol answers it: `__type` and `message`, a 4xx status. */
@@ -52,7 +52,5 @@ export const startJsonEndpoint = async (
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server };
+  return listenOnLoopback(server);
 };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type EventLog, handlePutEvents } from './event-log.js';
 import type { HopLog } from './hops.js';
+import { listenOnLoopback } from './loopback.js';
 import { onBody } from './request-body.js';
 
 export interface OutboxMessage {
@@ -136,7 +136,5 @@ export const startMessagingEndpoint = async (
       answer(action === 'Publish' ? 'SNS' : 'SES', action, status, 'text/xml', body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server };
+  return listenOnLoopback(server);
 };

@@ -24,6 +24,7 @@ import { EventLog } from './event-log.js';
 import { HopLog } from './hops.js';
 import { createLocalHttpServer } from './http-server.js';
 import { startKmsEndpoint } from './kms-endpoint.js';
+import { hostGuard } from './loopback.js';
 import { Outbox, startMessagingEndpoint } from './outbox.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { startSecretsEndpoint } from './secrets-endpoint.js';
@@ -279,7 +280,14 @@ const start = async (
     'GET /demo/cats'
   ]?.maxAge;
   const demoPage = createDemoPage({ catsMaxAgeSeconds: catsMaxAge });
-  const server = createLocalHttpServer({ loadHandler, outbox, events, ready, demoPage });
+  const server = createLocalHttpServer({
+    loadHandler,
+    outbox,
+    events,
+    ready,
+    demoPage,
+    hostAllowed: hostGuard(options.host ?? '127.0.0.1'),
+  });
   // Longer than clients' idle keep-alive (undici: 4 s), so a client never reuses a socket
   // the server is closing (ECONNRESET).
   server.keepAliveTimeout = 65_000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import { onBody } from './request-body.js';
 
 /** StartSyncExecution's answer (the JSON protocol's members the SDK reads). */
@@ -69,7 +69,5 @@ export const startStepFunctionsEndpoint = async (props: {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server };
+  return listenOnLoopback(server);
 };

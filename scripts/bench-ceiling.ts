@@ -25,6 +25,7 @@ import { ensureTable, startDynamo } from '../local/dynamo.js';
 import { EventLog } from '../local/event-log.js';
 import type { Hop } from '../local/hops.js';
 import { createLocalHttpServer } from '../local/http-server.js';
+import { hostGuard } from '../local/loopback.js';
 import { Outbox, startMessagingEndpoint } from '../local/outbox.js';
 import { startStepFunctionsEndpoint } from '../local/sfn-endpoint.js';
 import { eventBusName, tableResource } from '../local/template.js';
@@ -105,6 +106,7 @@ const http = createLocalHttpServer({
   events: new EventLog(),
   // `/v1/authn` authenticates the app in its handler: the MFA authorizer is never asked.
   ready: Promise.resolve(undefined as unknown as LocalAuthorizer),
+  hostAllowed: hostGuard('127.0.0.1'),
 });
 await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
 stops.push(closing(http));
