@@ -185,11 +185,17 @@ describe('cidr: blocks and membership', () => {
   it('ipInAnyCidr: any block of the list; never for a non-address', () => {
     expect(ipInAnyCidr('2001:db8::5', ['10.0.0.0/8', '2001:db8::/64'])).toBe(true);
     expect(ipInAnyCidr('192.168.0.1', ['10.0.0.0/8', '2001:db8::/64'])).toBe(false);
-    // The forms apps pass: a port, brackets, a zone, a forwarded-for list (every hop counts).
+    // The forms apps pass: a port, brackets, a zone, a forwarded-for list (its last entry).
     expect(ipInAnyCidr('10.0.0.1:443', ['10.0.0.0/8'])).toBe(true);
     expect(ipInAnyCidr('[2001:db8::5]:443', ['2001:db8::/64'])).toBe(true);
     expect(ipInAnyCidr('fe80::1%eth0', ['fe80::/10'])).toBe(true);
     expect(ipInAnyCidr('192.168.0.1, 10.0.0.1', ['10.0.0.0/8'])).toBe(true);
+    expect(ipInAnyCidr('garbage, 10.0.0.1', ['10.0.0.0/8'])).toBe(true);
+    // A hop the client prepends is its own word: it neither matches nor hides the address.
+    expect(ipInAnyCidr('10.1.2.3, 203.0.113.9', ['10.0.0.0/8'])).toBe(false);
+    expect(ipInAnyCidr('203.0.113.9, 10.1.2.3', ['203.0.113.0/24'])).toBe(false);
+    expect(ipInAnyCidr('10.0.0.1, garbage', ['10.0.0.0/8'])).toBe(false);
+    expect(ipInAnyCidr('10.0.0.1,', ['10.0.0.0/8'])).toBe(false);
     expect(ipInAnyCidr(' 10.0.0.1 ', ['10.0.0.0/8'])).toBe(true);
     expect(ipInAnyCidr('10.0.0.01', ['10.0.0.0/8'])).toBe(false);
     expect(ipInAnyCidr('unknown', ['0.0.0.0/0', '::/0'])).toBe(false);

@@ -111,28 +111,31 @@ export const isCidr = (text: string): boolean => parseCidr(text) !== undefined;
 export const cidrContains = (cidr: Cidr, address: IpAddress): boolean =>
   cidr.family === address.family && (address.bits & mask(cidr.family, cidr.prefix)) === cidr.bits;
 
-/** Whether `ip` (text) lies in any of the blocks (text); false when `ip` is not an address. */
-export const ipInAnyCidr = (ip: string, cidrs: readonly string[]): boolean =>
-  ipCandidates(ip).some((address) =>
+/** Whether `ip` (text, `clientAddress`) lies in any of the blocks; false when it names none. */
+export const ipInAnyCidr = (ip: string, cidrs: readonly string[]): boolean => {
+  const address = clientAddress(ip);
+  return (
+    address !== undefined &&
     cidrs.some((text) => {
       const cidr = parseCidr(text);
       return cidr !== undefined && cidrContains(cidr, address);
-    }),
+    })
   );
+};
 
 /**
- * The addresses an app's `context.ip` names, in the forms apps pass: surrounding spaces, a
- * forwarded-for list (`client, proxy`: every hop counts, so a deny rule cannot be dodged by
- * listing a harmless hop first), a port (`203.0.113.5:443`, `[2001:db8::1]:443`), brackets
- * and an IPv6 zone (`fe80::1%eth0`). Leading zeros stay refused (`203.0.113.05` is ambiguous).
+ * The client address an app's `context.ip` names, in the forms apps pass: surrounding
+ * spaces, a port (`203.0.113.5:443`, `[2001:db8::1]:443`), brackets and an IPv6 zone
+ * (`fe80::1%eth0`). Of a forwarded-for list (`client, proxy`) only the last (right-most)
+ * entry counts: the address the app's own proxy saw. The entries before it are the client's
+ * word, so a user who prepends an allow-listed "hop" neither triggers an exempt rule nor
+ * dodges a deny rule. Leading zeros stay refused (`203.0.113.05` is ambiguous).
  */
-export const ipCandidates = (text: string): IpAddress[] =>
-  text.split(',').flatMap((part) => {
-    let candidate = part.trim();
-    const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(candidate);
-    if (bracketed?.[1]) candidate = bracketed[1];
-    else if (/^[\d.]+:\d{1,5}$/.test(candidate)) candidate = candidate.replace(/:\d+$/, '');
-    candidate = candidate.replace(/%[A-Za-z0-9._-]+$/, '');
-    const address = parseIp(candidate);
-    return address ? [address] : [];
-  });
+export const clientAddress = (text: string): IpAddress | undefined => {
+  let candidate = (text.split(',').at(-1) ?? '').trim();
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(candidate);
+  if (bracketed?.[1]) candidate = bracketed[1];
+  else if (/^[\d.]+:\d{1,5}$/.test(candidate)) candidate = candidate.replace(/:\d+$/, '');
+  candidate = candidate.replace(/%[A-Za-z0-9._-]+$/, '');
+  return parseIp(candidate);
+};
