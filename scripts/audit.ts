@@ -35,11 +35,12 @@ recomputed from the one before (API.md "Audit chain").
                       events have passed the log group's retention)
   --head SEQ:HASH     the chain must end here: the user item's auditSeq/auditHash after its
                       auditLog is sealed on (catches events dropped or added at the end)
-  --receipt FILE      a receipt (compact JWS) whose audit {seq, hash} the chain must hold;
-                      repeatable (check the receipt itself with npm run receipt -- verify)
+  --receipt FILE      a receipt (compact JWS) whose audit {seq, hash} the chain must hold,
+                      as its transaction's success event; repeatable (check the receipt
+                      itself with npm run receipt -- verify)
   -h, --help          this text
 Prints "ok N events" or the first break (gap, wrong hash, duplicate, another user's event,
-head mismatch, anchor missing). The same event delivered twice counts once.
+head mismatch, anchor missing, anchor not the receipt's event). The same event delivered twice counts once.
 Exit 0: the chain holds; 1: it breaks; 2: usage error, or the events could not be read.
 `;
 
@@ -102,9 +103,12 @@ const place = (option: string, text: string): ChainHead => {
   return { seq: Number(match[1]), hash: match[2] as string };
 };
 
-/** A receipt's `audit` member (the JWS is read, not verified: that is `npm run receipt`). */
-const receiptAnchor = (file: string): ChainHead => {
-  let claims: { audit?: { seq?: unknown; hash?: unknown } };
+/**
+ * A receipt's `audit` member and transaction (the JWS is read, not verified: that is
+ * `npm run receipt`); the chain must hold that transaction's success there.
+ */
+const receiptAnchor = (file: string): ChainHead & { txn: string } => {
+  let claims: { audit?: { seq?: unknown; hash?: unknown }; txn?: unknown };
   try {
     const payload = readFileSync(file, 'utf8').trim().split('.')[1] ?? '';
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -114,7 +118,8 @@ const receiptAnchor = (file: string): ChainHead => {
   const { seq, hash } = claims.audit ?? {};
   if (typeof seq !== 'number' || typeof hash !== 'string')
     throw new UsageError(`${file} has no audit member (seq, hash)`);
-  return { seq, hash };
+  if (typeof claims.txn !== 'string') throw new UsageError(`${file} has no txn`);
+  return { seq, hash, txn: claims.txn };
 };
 
 /** Events of the local runtime's bus (it keeps the newest 5,000). */

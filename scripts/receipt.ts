@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
 import { passkeyChallenge, transactionBinding } from '../shared/domain/binding.js';
+import { boundedText } from '../shared/http/bounded-body.js';
 import {
   type CliOutput,
   HELP,
@@ -69,11 +70,13 @@ const loadJwks = async (source: string): Promise<JSONWebKeySet> => {
   if (/^https?:\/\//.test(source)) {
     const response = await fetch(source, { redirect: 'error', signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`the JWKS answered HTTP ${response.status}`);
-    text = await response.text();
+    text = await boundedText(response, MAX_JWKS_BYTES).catch(() => {
+      throw new Error('the JWKS is too large or not UTF-8');
+    });
   } else {
     text = await readFile(source, 'utf8');
+    if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error('the JWKS is too large');
   }
-  if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error('the JWKS is too large');
   try {
     return JSON.parse(text) as JSONWebKeySet;
   } catch {
@@ -189,7 +192,9 @@ export const verifyReceipt = async (
     throw new ReceiptInvalid(`signature: ${(error as Error).message}`);
   }
   // A retired key (its JWK's `retired_at`) signed nothing after it retired: a later receipt
-  // was made with a leaked key.
+  // was made with a leaked key. (A leaked key can also backdate `iat`: only the audit chain
+  // dates a receipt, `npm run audit -- verify --receipt`.) Every receipt names its key.
+  must(typeof kid === 'string' && kid.length > 0, 'signature: no kid');
   const retiredAt = (jwks.keys.find((key) => key.kid === kid) as { retired_at?: unknown })
     ?.retired_at;
   must(

@@ -1,4 +1,5 @@
 import { toDisplayText } from './domain/display-text.js';
+import { MAX_TOKEN_TTL_SECONDS } from './domain/mfa-token.js';
 import { type Policy, parsePolicy } from './domain/policy/index.js';
 import {
   type ConfigOf,
@@ -75,7 +76,7 @@ export const serviceConfigSchema = {
     'Issuer shown in authenticator apps (display text: no control or invisible characters; NFC)',
   ),
   STATE_TOKEN_TTL_SECONDS: count(300, 30, 3600, 'Life of a state token (transaction)'),
-  TOKEN_TTL_SECONDS: count(900, 60, 3600, 'Life of an MFA token'),
+  TOKEN_TTL_SECONDS: count(900, 60, MAX_TOKEN_TTL_SECONDS, 'Life of an MFA token'),
   OTP_TTL_SECONDS: count(300, 30, 900, 'Life of a one-time code'),
   TOTP_ACTIVATION_SECONDS: count(
     900,

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { MFA_TOKEN_ALG } from '../domain/mfa-token.js';
+import { boundedText } from '../http/bounded-body.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -157,8 +158,7 @@ export const remoteJwksSource = (options: RemoteJwksOptions): KeySource => {
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
-      const text = await response.text();
-      if (text.length > MAX_JWKS_BYTES) throw new Error('JWKS too large');
+      const text = await boundedText(response, MAX_JWKS_BYTES);
       keys = importJwks(JSON.parse(text), (kid, reason) =>
         options.logger?.warn('jwks key refused', { kid, reason }),
       );

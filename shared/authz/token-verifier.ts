@@ -2,6 +2,7 @@ import { type KeyObject, verify as verifySignature } from 'node:crypto';
 import { isLowSP256 } from '../domain/ecdsa-signature.js';
 import {
   EXEMPT_ACR,
+  MAX_TOKEN_TTL_SECONDS,
   MFA_TOKEN_ALG,
   MFA_TOKEN_TYPE,
   type MfaTokenClaims,
@@ -21,7 +22,9 @@ export type InvalidTokenReason =
   | 'nbf'
   | 'claims'
   /** Signed by a retired key after it retired (its JWK's `retired_at`): a leaked key. */
-  | 'retired';
+  | 'retired'
+  /** `exp` further from `iat` than any token of the service lives (`maxLifetimeSeconds`). */
+  | 'lifetime';
 
 /** The one error of the verifier; callers branch on `code` and log `reason`. */
 export class InvalidTokenError extends Error {
@@ -48,6 +51,12 @@ export interface MfaTokenVerifierOptions {
   readonly now: () => number;
   /** Tolerated clock difference for `exp`, `nbf` and `auth_time`. @default 60 */
   readonly maxSkewSeconds?: number;
+  /**
+   * The longest life (`exp - iat`) of a token the service signs: a longer one was not made by
+   * it, and without this bound a leaked retired key could sign a backdated token (`iat`
+   * before `retired_at`) good for years. @default MAX_TOKEN_TTL_SECONDS (3600)
+   */
+  readonly maxLifetimeSeconds?: number;
   /** Verified tokens remembered (LRU). 0 disables the cache. @default 10_000 */
   readonly cacheSize?: number;
 }
@@ -139,6 +148,7 @@ interface CacheEntry {
  */
 export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTokenVerifier => {
   const skew = options.maxSkewSeconds ?? 60;
+  const maxLifetime = options.maxLifetimeSeconds ?? MAX_TOKEN_TTL_SECONDS;
   const cacheSize = options.cacheSize ?? 10_000;
   const audiences = options.audiences === '*' ? '*' : new Set(options.audiences);
   const cache = new Map<string, CacheEntry>();
@@ -169,6 +179,10 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
         ? authTime === undefined && amr === undefined
         : isNumber(authTime) &&
           authTime <= nowSeconds + skew &&
+          // The factor was verified before the token was signed; a later auth_time is the
+          // signer's fiction (with a backdated iat it would pass any route's max age).
+          isNumber(iat) &&
+          authTime <= iat + skew &&
           Array.isArray(amr) &&
           amr.every((value) => typeof value === 'string');
     const valid =
@@ -183,6 +197,7 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
       (payload.consent_id === undefined || typeof payload.consent_id === 'string') &&
       (payload.authorization_details === undefined || Array.isArray(payload.authorization_details));
     if (!valid) fail('claims');
+    if (exp - (iat as number) > maxLifetime + skew) fail('lifetime');
     // Frozen: the same object is handed to every caller of a cached token.
     return deepFreeze(payload) as unknown as MfaTokenClaims;
   };

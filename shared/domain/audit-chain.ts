@@ -88,7 +88,8 @@ export type ChainBreak =
   | 'not an audit event'
   | 'empty'
   | 'head mismatch'
-  | 'anchor missing';
+  | 'anchor missing'
+  | "anchor not the receipt's event";
 
 export type ChainCheck =
   | { readonly ok: true; readonly count: number; readonly head: ChainHead }
@@ -105,9 +106,22 @@ export interface ChainAnchors {
   readonly from?: ChainHead;
   /** The chain must end here (the head in the user item, sealed with its log). */
   readonly head?: ChainHead;
-  /** Places the chain must hold (receipts' `audit` members). */
-  readonly anchors?: readonly ChainHead[];
+  /**
+   * Places the chain must hold (receipts' `audit` members). With `txn` (the receipt's), the
+   * event there must be that transaction's success (`mfa.authn.succeeded`, or the
+   * `mfa.authn.started` of an exemption): a receipt made with a leaked key and pointed at
+   * some other event of the user is refused.
+   */
+  readonly anchors?: readonly (ChainHead & { readonly txn?: string })[];
 }
+
+/** The events a receipt's `audit` member points at: its operation's success. */
+const RECEIPT_EVENTS: ReadonlySet<unknown> = new Set(['mfa.authn.succeeded', 'mfa.authn.started']);
+const isSuccessOf = (detail: Detail | undefined, txn: string) =>
+  detail !== undefined &&
+  RECEIPT_EVENTS.has(detail.type) &&
+  detail.transactionId === txn &&
+  (detail.type === 'mfa.authn.succeeded' || detail.status === 'SUCCESS');
 
 /**
  * Checks one user's chain from its events' details, in any order: sorted by `seq`, it must
@@ -129,7 +143,7 @@ export const checkChain = (
     .filter((detail) => typeof detail.seq !== 'number' || detail.seq > start.seq)
     .sort((a, b) => Number(a.seq) - Number(b.seq));
   let head: ChainHead = start;
-  const kept = new Map<number, string>();
+  const kept = new Map<number, Detail>();
   for (const detail of events) {
     const { seq, hash } = detail;
     if (typeof seq !== 'number' || typeof hash !== 'string' || typeof detail.type !== 'string')
@@ -141,14 +155,17 @@ export const checkChain = (
     if (chainHash(head.hash, detail) !== hash)
       return { ok: false, seq, reason: 'wrong hash', detail };
     head = { seq, hash };
-    kept.set(seq, hash);
+    kept.set(seq, detail);
   }
   if (events.length === 0 && !anchors.from) return { ok: false, seq: 1, reason: 'empty' };
   if (anchors.head && (anchors.head.seq !== head.seq || anchors.head.hash !== head.hash))
     return { ok: false, seq: Math.min(head.seq, anchors.head.seq) + 1, reason: 'head mismatch' };
   for (const anchor of anchors.anchors ?? []) {
-    const held = anchor.seq === start.seq ? start.hash : kept.get(anchor.seq);
+    const event = kept.get(anchor.seq);
+    const held = anchor.seq === start.seq ? start.hash : event?.hash;
     if (held !== anchor.hash) return { ok: false, seq: anchor.seq, reason: 'anchor missing' };
+    if (anchor.txn !== undefined && !isSuccessOf(event, anchor.txn))
+      return { ok: false, seq: anchor.seq, reason: "anchor not the receipt's event" };
   }
   return { ok: true, count: events.length, head };
 };

@@ -7,6 +7,9 @@ export const MFA_TOKEN_ALG = 'ES256';
 export const MFA_ACR = 'mfa';
 /** Strong Customer Authentication: two distinct categories proven (API.md "Factor sequencing"). */
 export const SCA_ACR = 'sca';
+/** The longest life of an MFA token (`TOKEN_TTL_SECONDS` at most; verifiers refuse longer). */
+export const MAX_TOKEN_TTL_SECONDS = 3600;
+
 /** A policy exemption: nobody authenticated (no `auth_time`, no `amr`; API.md "Start"). */
 export const EXEMPT_ACR = 'exempt';
 

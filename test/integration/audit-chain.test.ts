@@ -147,6 +147,24 @@ describe('the audit chain', () => {
       code: 1,
       stdout: 'break at seq 6: anchor missing\n',
     });
+    // Pointed at another event of the user (its true place and hash): not this receipt's.
+    const events = (
+      await json(
+        await fetch(
+          `${base}/_local/events?${new URLSearchParams({ clientId: 'demo', userRef: ref(userId) })}`,
+        ),
+      )
+    ).events as BusEvent[];
+    const first = events.find((event) => event.detail.seq === 1);
+    const elsewhere = { ...claims, audit: { seq: 1, hash: first?.detail.hash } };
+    writeFileSync(
+      file,
+      `${header}.${Buffer.from(JSON.stringify(elsewhere)).toString('base64url')}.${signature}`,
+    );
+    expect(await audit(args)).toMatchObject({
+      code: 1,
+      stdout: "break at seq 1: anchor not the receipt's event\n",
+    });
     writeFileSync(file, 'not a receipt');
     expect((await audit(args)).code).toBe(2);
     expect(ok).toMatchObject({ code: 0, stderr: '' });

@@ -193,6 +193,14 @@ describe('npm run receipt -- verify', () => {
     const failed = await cli('verify', await saved('f.jwt', forged), '--jwks', jwks);
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('factors[0] (webauthn): the signature does not verify');
+    // A receipt naming no key: its key's retirement could not be checked.
+    const keyless = await issuer.sign(
+      { ...claims, exp: undefined },
+      { typ: 'sca-receipt+jwt', kid: undefined },
+    );
+    const unnamed = await cli('verify', await saved('k.jwt', lowSToken(keyless)), '--jwks', jwks);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain('signature: no kid');
     // ...and one whose nonce is another: it signs another challenge.
     const renonced = await issuer.sign(
       {

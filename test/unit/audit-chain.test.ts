@@ -130,6 +130,32 @@ describe('the audit chain (API.md canonical form)', () => {
       });
       expect(checkChain(chain, owner, { anchors: [at(3)] })).toMatchObject({ ok: true });
     });
+    it("a receipt's place must be its own transaction's success, not any event of the user", () => {
+      const trail = seal(
+        { seq: 0, hash: '' },
+        [
+          detail(1, { status: 'MFA_REQUIRED' }),
+          detail(2, { type: 'mfa.factor.activated', transactionId: null }),
+          detail(3, { type: 'mfa.authn.succeeded' }),
+          detail(4, { transactionId: 't-2', status: 'SUCCESS' }),
+        ].map((d) => logEntry(d)),
+      );
+      const place = (seq: number, txn: string) => ({
+        seq,
+        hash: trail[seq - 1]?.hash as string,
+        txn,
+      });
+      // The success of t-1 (after a factor), and t-2's exempt start.
+      for (const anchor of [place(3, 't-1'), place(4, 't-2')])
+        expect(checkChain(trail, owner, { anchors: [anchor] })).toMatchObject({ ok: true });
+      // Another transaction's success, a factor change, a start that asked for a factor.
+      for (const anchor of [place(3, 't-2'), place(2, 't-1'), place(1, 't-1'), place(4, 't-1')])
+        expect(checkChain(trail, owner, { anchors: [anchor] })).toMatchObject({
+          ok: false,
+          seq: anchor.seq,
+          reason: "anchor not the receipt's event",
+        });
+    });
   });
 
   describe('finds the first break', () => {

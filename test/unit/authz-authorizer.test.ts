@@ -215,10 +215,8 @@ describe('MFA authorizer configuration', () => {
     }
     vi.stubEnv('LOG_LEVEL', 'error');
     const { handler } = await import('../../functions/authorizer.js');
-    const fresh = await issuer.sign({
-      auth_time: Math.floor(Date.now() / 1000),
-      exp: 4_000_000_000,
-    });
+    const now = Math.floor(Date.now() / 1000);
+    const fresh = await issuer.sign({ iat: now, auth_time: now, exp: now + 900 });
     for (const route of ['GET /demo/cats', 'GET /demo/dogs']) {
       const result = await handler(event({ Authorization: `Bearer ${fresh}` }, route));
       expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });

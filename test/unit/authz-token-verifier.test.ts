@@ -13,6 +13,7 @@ import {
   InvalidTokenError,
   type InvalidTokenReason,
 } from '../../shared/authz/token-verifier.js';
+import { MAX_TOKEN_TTL_SECONDS } from '../../shared/domain/mfa-token.js';
 import {
   AUDIENCE,
   b64url,
@@ -108,6 +109,47 @@ describe('MFA token verifier: retired keys', () => {
     await expect(verifier.verify(edge)).resolves.toBeDefined();
     const after = await issuer.sign({ iat: retiredAt + 61, auth_time: retiredAt + 61 });
     expect(await refusal(verifier.verify(after))).toBe('retired');
+  });
+
+  it('refuses what a leaked retired key backdates: a year-long token, an auth_time after iat', async () => {
+    const retiredAt = NOW_SECONDS - 100;
+    const keys = staticKeySource({ keys: [{ ...issuer.publicJwk, retired_at: retiredAt } as JWK] });
+    const { verifier } = setup({ keys });
+    const iat = retiredAt - 30;
+    // iat before the retirement, but good for a year: longer than any token the service signs.
+    const longLived = await issuer.sign({ iat, auth_time: iat, exp: NOW_SECONDS + 365 * 86_400 });
+    expect(await refusal(verifier.verify(longLived))).toBe('lifetime');
+    // A normal life, but claiming an authentication now (to pass a route's max age).
+    const lateAuth = await issuer.sign({ iat, auth_time: NOW_SECONDS, exp: iat + 900 });
+    expect(await refusal(verifier.verify(lateAuth))).toBe('claims');
+  });
+});
+
+describe('MFA token verifier: lifetime and auth_time bounds', () => {
+  it('accepts exp - iat up to MAX_TOKEN_TTL_SECONDS (+ skew) and auth_time up to iat (+ skew)', async () => {
+    const { verifier } = setup();
+    const longest = NOW_SECONDS + MAX_TOKEN_TTL_SECONDS + 60;
+    await expect(verifier.verify(await issuer.sign({ exp: longest }))).resolves.toBeDefined();
+    expect(await refusal(verifier.verify(await issuer.sign({ exp: longest + 1 })))).toBe(
+      'lifetime',
+    );
+    const authEdge = await issuer.sign({ iat: NOW_SECONDS - 100, auth_time: NOW_SECONDS - 40 });
+    await expect(verifier.verify(authEdge)).resolves.toBeDefined();
+    const authLate = await issuer.sign({ iat: NOW_SECONDS - 100, auth_time: NOW_SECONDS - 39 });
+    expect(await refusal(verifier.verify(authLate))).toBe('claims');
+  });
+
+  it('maxLifetimeSeconds narrows the bound', async () => {
+    const verifier = createMfaTokenVerifier({
+      issuer: ISSUER,
+      audiences: [AUDIENCE],
+      keys: staticKeySource(issuer.jwks),
+      now: () => NOW_SECONDS * 1000,
+      maxLifetimeSeconds: 900,
+    });
+    await expect(verifier.verify(await issuer.sign({}))).resolves.toBeDefined();
+    const long = await issuer.sign({ exp: NOW_SECONDS + 961 });
+    expect(await refusal(verifier.verify(long))).toBe('lifetime');
   });
 });
 
