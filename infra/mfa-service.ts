@@ -406,7 +406,6 @@ export class MfaService extends Construct {
         props.factorChangeMaxAge?.toSeconds(),
       ),
       ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
-      ...defaultPolicyEnv(props.defaultPolicy),
       ...webauthnEnv(props.webauthn),
       SMS_ALLOWED_COUNTRIES: countries.join(','), // checked above, stricter than the setting
       ...setting('smsSenderId', 'SMS_SENDER_ID', props.smsSenderId || undefined),
@@ -485,13 +484,17 @@ export class MfaService extends Construct {
     addProblemResponses(this, this.api);
 
     const routeTargets = { ...targets, stateMachine: this.flow.stateMachine };
+    const policyEnvironment = defaultPolicyEnv(props.defaultPolicy);
     for (const route of routes) {
       let fn = functions.get(route.handler);
       if (!fn) {
         fn = makeFunction(
           `Route-${route.handler}`,
           route.handler,
-          { STATE_MACHINE_ARN: this.flow.stateMachine.stateMachineArn },
+          {
+            STATE_MACHINE_ARN: this.flow.stateMachine.stateMachineArn,
+            ...(route.defaultPolicy ? policyEnvironment : {}),
+          },
           Duration.seconds(29),
         );
         grantAccess(fn, route.handler, routeTargets);

@@ -17,7 +17,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { BUNDLE_TARGET_KIB, bundleBudgetKib } from '../infra/bundle-budget.js';
 import { accessOf } from '../infra/permissions.js';
+import { defaultPolicy } from '../shared/domain/policy/index.js';
 import { HANDLER_TAG } from '../shared/flow.js';
+import { routes } from '../shared/routes.js';
 import { awsSdkBytes } from './bundle-share.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -122,11 +124,16 @@ export const isLight = (handler: string): boolean =>
 
 /**
  * What a function module reads when it loads on Lambda: the service config (`TABLE_NAME` is
- * the one required setting) and the authorizer's, so init runs as deployed. No credentials:
+ * the one required setting, plus `DEFAULT_POLICY` where the stack sets it) and the
+ * authorizer's, so init runs as deployed. No credentials:
  * an import makes no AWS call.
  */
 const importEnvironment = (size: BundleSize): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
+  // A deployment with a default policy (the stack gives it to its route's function only).
+  ...(routes.some((route) => route.handler === size.handler && route.defaultPolicy)
+    ? { DEFAULT_POLICY: JSON.stringify(defaultPolicy()) }
+    : {}),
   AWS_LAMBDA_FUNCTION_NAME: `mfa-${size.handler}`,
   AWS_REGION: 'eu-west-1',
   TABLE_NAME: 'mfa',

@@ -19,6 +19,11 @@ export interface Route {
   readonly maxAge?: number;
   /** `mfa` routes: the `acr` the token must carry. */
   readonly acr?: string;
+  /**
+   * The handler applies the deployment's `DEFAULT_POLICY` to apps without a policy of their
+   * own: only its function gets that setting (the others would parse it at every cold start).
+   */
+  readonly defaultPolicy?: true;
 }
 
 export const routes: readonly Route[] = [
@@ -30,7 +35,13 @@ export const routes: readonly Route[] = [
     handler: 'well-known-openid',
     auth: 'none',
   },
-  { method: 'POST', path: '/v1/authn', handler: 'authn-start', auth: 'client' },
+  {
+    method: 'POST',
+    path: '/v1/authn',
+    handler: 'authn-start',
+    auth: 'client',
+    defaultPolicy: true,
+  },
   {
     method: 'POST',
     path: '/v1/authn/factors/{factorId}/challenge',
