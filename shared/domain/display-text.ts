@@ -53,7 +53,9 @@ export type DisplayTextResult =
   | { readonly ok: false; readonly problem: DisplayTextProblem; readonly message: string };
 
 // One class per rule, in the order they are reported; the first that matches names the rule.
-const REFUSED: ReadonlyArray<readonly [DisplayTextProblem, RegExp, string]> = [
+// Built on first use: Unicode property classes cost ~0.8 ms to create at a cold start, and
+// most functions only load this module (the configuration's display-text settings).
+const refused = (): ReadonlyArray<readonly [DisplayTextProblem, RegExp, string]> => [
   ['control', /\p{Cc}/u, 'must not contain control characters (such as tab or newline)'],
   [
     'format',
@@ -82,7 +84,8 @@ const REFUSED: ReadonlyArray<readonly [DisplayTextProblem, RegExp, string]> = [
 ];
 
 /** Something readable: a letter, digit or emoji, not only spaces, marks or blank symbols. */
-const READABLE = /[\p{L}\p{N}\p{Extended_Pictographic}]/u;
+const readable = () => /[\p{L}\p{N}\p{Extended_Pictographic}]/u;
+let rules: { refused: ReturnType<typeof refused>; readable: RegExp } | undefined;
 
 /** Length as a person counts it: code points, not UTF-16 units. */
 export const codePointLength = (text: string): number => {
@@ -96,13 +99,14 @@ export const codePointLength = (text: string): number => {
  * names the rule only, never the text (it ends up in problem details and logs).
  */
 export const toDisplayText = (text: string, maxCodePoints: number): DisplayTextResult => {
-  for (const [problem, pattern, message] of REFUSED) {
+  rules ??= { refused: refused(), readable: readable() };
+  for (const [problem, pattern, message] of rules.refused) {
     if (pattern.test(text)) return { ok: false, problem, message };
   }
   const value = text.normalize('NFC');
   const length = codePointLength(value);
   if (length === 0) return { ok: false, problem: 'empty', message: 'must not be empty' };
-  if (!READABLE.test(value)) {
+  if (!rules.readable.test(value)) {
     return {
       ok: false,
       problem: 'blank',

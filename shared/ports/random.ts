@@ -1,5 +1,3 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-
 /** Port: randomness. Production uses the CSPRNG; tests inject a deterministic source. */
 export interface Random {
   bytes(length: number): Buffer;
@@ -8,8 +6,12 @@ export interface Random {
   uuid(): string;
 }
 
+// node:crypto is loaded at first use, not with the module (~3 ms of a cold start): functions
+// such as health never draw a random value (API Gateway gives every request its id).
+const crypto = () => process.getBuiltinModule('node:crypto');
+
 export const cryptoRandom: Random = {
-  bytes: (length) => randomBytes(length),
-  int: (min, max) => randomInt(min, max),
-  uuid: () => randomUUID(),
+  bytes: (length) => crypto().randomBytes(length),
+  int: (min, max) => crypto().randomInt(min, max),
+  uuid: () => crypto().randomUUID(),
 };
