@@ -13,7 +13,7 @@ import {
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { INVALID_TOKEN_CHALLENGE, type RoutePolicy } from '../shared/authz/recency.js';
-import { routePolicySchema } from '../shared/authz/route-policies.js';
+import { readRoutePolicy } from '../shared/authz/route-policies.js';
 import { MfaFunction } from './mfa-function.js';
 
 export interface MfaAuthorizerProps {
@@ -145,13 +145,13 @@ export class MfaAuthorizer extends Construct {
   ): Method {
     const key = `${httpMethod.toUpperCase()} ${resource.path}`;
     if (this.policies.has(key)) throw new Error(`MfaAuthorizer already protects ${key}`);
-    // Checked here with the function's own schema, so a bad value fails the synth, not a cold start.
-    const policy = routePolicySchema.safeParse({
+    // Checked here with the function's own reader, so a bad value fails the synth, not a cold start.
+    const policy = readRoutePolicy({
       maxAge: (options.maxAge ?? this.defaultMaxAge).toSeconds(),
       ...(options.acr === undefined ? {} : { acr: options.acr }),
     });
-    if (!policy.success) throw new Error(`Invalid MFA policy for ${key}`);
-    this.policies.set(key, policy.data);
+    if (!('ok' in policy)) throw new Error(`Invalid MFA policy for ${key}: ${policy.problem}`);
+    this.policies.set(key, policy.value);
     const method = resource.addMethod(httpMethod, integration, {
       authorizer: this.authorizer,
       authorizationType: AuthorizationType.CUSTOM,

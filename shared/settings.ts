@@ -3,8 +3,8 @@
  * validates the whole service configuration when it loads, and building zod schemas for ~45
  * variables cost ~8 ms of each cold start (README "Performance"). A setting states its rule
  * in words once, and the refusal is built from it: `NAME must be RULE (PROBLEM)`, never with
- * the value (some settings are secrets). The authorizer's JSON settings keep their zod schema
- * (`config-parse.ts`), with the same message form and the same `ConfigError`.
+ * the value (some settings are secrets). The authorizer's settings are such a table too
+ * (`authz/authorizer-config.ts`).
  */
 
 /** Plain decimal digits: how whole-number settings must be written (named in a refusal). */

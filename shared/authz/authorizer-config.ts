@@ -1,56 +1,68 @@
-// zod/mini only: see route-policies.ts for why the authorizer bundle stays small. The
-// config module is zod/mini too; it brings the one message format for a bad setting.
-import * as z from 'zod/mini';
-import { parseConfigSchema } from '../config-parse.js';
 import { createLogger, type Logger } from '../log.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import {
+  type ConfigOf,
+  custom,
+  httpUrl,
+  oneOf,
+  optional,
+  parseSettings,
+  type Reading,
+  required,
+  text,
+  withDefault,
+} from '../settings.js';
 import { type KeySource, remoteJwksSource } from './jwks-source.js';
 import type { AuthorizerDeps } from './request-authorizer.js';
-import { createRoutePolicies, defaultMaxAgeSchema, routePoliciesSchema } from './route-policies.js';
+import { createRoutePolicies, maxAgeSetting, routePoliciesSetting } from './route-policies.js';
 import { createMfaTokenVerifier } from './token-verifier.js';
 
-const audiencesSchema = z
-  .pipe(
-    z.string(),
-    z.transform((value): readonly string[] | '*' =>
-      value.trim() === '*'
-        ? '*'
-        : value
-            .split(',')
-            .map((audience) => audience.trim())
-            .filter((audience) => audience.length > 0),
-    ),
-  )
-  .check(z.refine((audiences) => audiences === '*' || audiences.length > 0, 'got no audience'));
+export const DEFAULT_MAX_AGE_SECONDS = 900;
+
+/** Comma-separated `aud` values (trimmed, empty ones dropped), or `*`. */
+const audiences = custom((raw): Reading<readonly string[] | '*'> => {
+  if (raw.trim() === '*') return { ok: true, value: '*' };
+  const list = raw
+    .split(',')
+    .map((audience) => audience.trim())
+    .filter((audience) => audience.length > 0);
+  return list.length > 0
+    ? { ok: true, value: Object.freeze(list) }
+    : { problem: 'got no audience' };
+}, 'a comma-separated list of audiences, or *');
 
 /**
- * The authorizer function's environment (set by the `MfaAuthorizer` construct):
- * - `MFA_ISSUER`: the only accepted `iss`
- * - `MFA_AUDIENCES`: accepted `aud` values, comma-separated, or `*` for any registered client
- * - `MFA_JWKS_URL`: the issuer's JWKS endpoint (http or https)
- * - `MFA_ROUTE_POLICIES`: JSON, `{"GET /demo/cats":{"maxAge":60,"acr":"mfa"}}`; unset: `{}`
- * - `MFA_DEFAULT_MAX_AGE_SECONDS`: maxAge of a protected route without an entry; unset: 900
- * - `LOG_LEVEL`: `debug`, `info`, `warn` or `error`; unset: `info`
+ * The authorizer function's environment (set by the `MfaAuthorizer` construct), a table of
+ * settings as the service's (`settings.ts`): no schema library in front of every protected
+ * request.
  */
-export const authorizerConfigSchema = z.object({
-  MFA_ISSUER: z.string().check(z.minLength(1)),
-  MFA_AUDIENCES: audiencesSchema,
-  MFA_JWKS_URL: z.url({ protocol: /^https?$/ }),
-  MFA_ROUTE_POLICIES: z.optional(routePoliciesSchema),
-  MFA_DEFAULT_MAX_AGE_SECONDS: z.optional(defaultMaxAgeSchema),
-  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
-});
+export const authorizerSettings = {
+  MFA_ISSUER: required(text(1), 'The only accepted `iss`'),
+  MFA_AUDIENCES: required(
+    audiences,
+    'Accepted `aud` values, comma-separated, or `*` for any registered client',
+  ),
+  MFA_JWKS_URL: required(httpUrl(), "The issuer's JWKS endpoint (http or https)"),
+  MFA_ROUTE_POLICIES: optional(
+    routePoliciesSetting,
+    'JSON `{"GET /demo/cats":{"maxAge":60,"acr":"mfa"}}`; unset: `{}`',
+  ),
+  MFA_DEFAULT_MAX_AGE_SECONDS: withDefault(
+    maxAgeSetting,
+    DEFAULT_MAX_AGE_SECONDS,
+    '`maxAge` of a protected route without an entry',
+  ),
+  LOG_LEVEL: withDefault(oneOf(['debug', 'info', 'warn', 'error']), 'info', 'Log level'),
+};
 
-export type AuthorizerConfig = Readonly<z.infer<typeof authorizerConfigSchema>>;
-
-export const DEFAULT_MAX_AGE_SECONDS = 900;
+export type AuthorizerConfig = ConfigOf<typeof authorizerSettings>;
 
 /**
  * Validates and freezes the environment; fails (`ConfigError`) naming each bad variable, what
  * it must be and what is wrong, never its value.
  */
 export const parseAuthorizerConfig = (env: Record<string, string | undefined>): AuthorizerConfig =>
-  parseConfigSchema(authorizerConfigSchema, env);
+  parseSettings(authorizerSettings, env);
 
 export interface AuthorizerOverrides {
   readonly clock?: Clock;
@@ -89,7 +101,7 @@ export const authorizerDepsFromEnv = (
     }),
     policies: createRoutePolicies(
       config.MFA_ROUTE_POLICIES ?? {},
-      config.MFA_DEFAULT_MAX_AGE_SECONDS ?? DEFAULT_MAX_AGE_SECONDS,
+      config.MFA_DEFAULT_MAX_AGE_SECONDS,
     ),
     clock,
     logger,

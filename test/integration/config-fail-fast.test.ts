@@ -144,7 +144,7 @@ describe('a setting outside its range fails fast, naming it', () => {
     ).toEqual({
       name: 'ConfigError',
       message:
-        'Invalid configuration: MFA_DEFAULT_MAX_AGE_SECONDS must be a number of at most 86400 (got a value above 86400)',
+        'Invalid configuration: MFA_DEFAULT_MAX_AGE_SECONDS must be an integer from 0 to 86400 (got a value above 86400)',
     });
   }, 60_000);
 

@@ -201,7 +201,9 @@ describe('MFA authorizer configuration', () => {
     );
     const policies = () =>
       authorizerDepsFromEnv({ ...ENV, MFA_ROUTE_POLICIES: '{"GET /x":{"maxAge":"secret"}}' });
-    expect(policies).toThrow('Invalid configuration: MFA_ROUTE_POLICIES.GET /x.maxAge');
+    expect(policies).toThrow(
+      'Invalid configuration: MFA_ROUTE_POLICIES must be a JSON object of "METHOD /path": { "maxAge": seconds, "acr"?: values } (GET /x: maxAge is not an integer from 0 to 86400)',
+    );
     expect(policies).not.toThrow(/secret/);
   });
 

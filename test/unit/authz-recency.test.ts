@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { parseAuthorizerConfig } from '../../shared/authz/authorizer-config.js';
 import { checkRecency, INVALID_TOKEN_CHALLENGE } from '../../shared/authz/recency.js';
-import { createRoutePolicies, parseRoutePolicies } from '../../shared/authz/route-policies.js';
+import { createRoutePolicies } from '../../shared/authz/route-policies.js';
+
+/** The route policies an authorizer builds from these two settings (unset: undefined). */
+const parseRoutePolicies = (policies?: string, defaultMaxAge?: string) => {
+  const config = parseAuthorizerConfig({
+    MFA_ISSUER: 'https://mfa.example',
+    MFA_AUDIENCES: '*',
+    MFA_JWKS_URL: 'https://mfa.example/.well-known/jwks.json',
+    MFA_ROUTE_POLICIES: policies,
+    MFA_DEFAULT_MAX_AGE_SECONDS: defaultMaxAge,
+  });
+  return createRoutePolicies(config.MFA_ROUTE_POLICIES ?? {}, config.MFA_DEFAULT_MAX_AGE_SECONDS);
+};
 
 const NOW = 1_767_225_600;
 const claims = (ageSeconds: number, acr = 'mfa') => ({
@@ -122,12 +135,12 @@ describe('route policies', () => {
       '{"GET /x":{"maxAge":60,"acr":"a\\" b"}}',
     ]) {
       expect(() => parseRoutePolicies(bad), bad).toThrow(
-        /^Invalid configuration: MFA_ROUTE_POLICIES$/,
+        /^Invalid configuration: MFA_ROUTE_POLICIES must be a JSON object .* \((got|GET \/x: )[^"]*\)$/,
       );
     }
     for (const bad of ['', 'soon', '-1', '100000000']) {
       expect(() => parseRoutePolicies('{}', bad), bad).toThrow(
-        /^Invalid configuration: MFA_DEFAULT_MAX_AGE_SECONDS$/,
+        /^Invalid configuration: MFA_DEFAULT_MAX_AGE_SECONDS must be an integer from 0 to 86400 \(got [a-z0-9 ]+\)$/,
       );
     }
   });
