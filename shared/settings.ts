@@ -55,7 +55,7 @@ const ok = <T>(value: T): Reading<T> => ({ ok: true, value });
 const problem = (text: string): Reading<never> => ({ problem: text });
 
 /** The building blocks of a setting: a rule and a reader, described and defaulted below. */
-interface Kind<T> {
+export interface Kind<T> {
   readonly rule?: string;
   read(raw: string): Reading<T>;
 }
