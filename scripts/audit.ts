@@ -16,8 +16,11 @@ import {
   type ChainHead,
   checkChain,
   type Detail,
+  type ReceiptAnchor,
 } from '../shared/domain/audit-chain.js';
+import type { ReceiptClaims } from '../shared/domain/receipt.js';
 import { userRef } from '../shared/domain/state-token.js';
+import { maskedAccount } from '../shared/use-cases/audit.js';
 import { type CliOutput, isMainModule, processOutput, UsageError } from './cli.js';
 
 export const USAGE = `Usage: npm run audit -- verify --app ID (--user ID | --user-ref REF)
@@ -36,11 +39,12 @@ recomputed from the one before (API.md "Audit chain").
   --head SEQ:HASH     the chain must end here: the user item's auditSeq/auditHash after its
                       auditLog is sealed on (catches events dropped or added at the end)
   --receipt FILE      a receipt (compact JWS) whose audit {seq, hash} the chain must hold,
-                      as its transaction's success event; repeatable (check the receipt
-                      itself with npm run receipt -- verify)
+                      as its operation's success event saying what the receipt says;
+                      repeatable (check the receipt itself with npm run receipt -- verify)
   -h, --help          this text
 Prints "ok N events" or the first break (gap, wrong hash, duplicate, another user's event,
-head mismatch, anchor missing, anchor not the receipt's event). The same event delivered twice counts once.
+head mismatch, anchor missing, anchor not the receipt's event, anchor not after --from).
+The same event delivered twice counts once.
 Exit 0: the chain holds; 1: it breaks; 2: usage error, or the events could not be read.
 `;
 
@@ -104,11 +108,12 @@ const place = (option: string, text: string): ChainHead => {
 };
 
 /**
- * A receipt's `audit` member and transaction (the JWS is read, not verified: that is
- * `npm run receipt`); the chain must hold that transaction's success there.
+ * A receipt's `audit` member and what it says of its operation (the JWS is read, not
+ * verified: that is `npm run receipt`); the chain must hold that operation's success there,
+ * saying the same.
  */
-const receiptAnchor = (file: string): ChainHead & { txn: string } => {
-  let claims: { audit?: { seq?: unknown; hash?: unknown }; txn?: unknown };
+const receiptAnchor = (file: string): ReceiptAnchor => {
+  let claims: Partial<ReceiptClaims> & { audit?: { seq?: unknown; hash?: unknown } };
   try {
     const payload = readFileSync(file, 'utf8').trim().split('.')[1] ?? '';
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -118,8 +123,31 @@ const receiptAnchor = (file: string): ChainHead & { txn: string } => {
   const { seq, hash } = claims.audit ?? {};
   if (typeof seq !== 'number' || typeof hash !== 'string')
     throw new UsageError(`${file} has no audit member (seq, hash)`);
-  if (typeof claims.txn !== 'string') throw new UsageError(`${file} has no txn`);
-  return { seq, hash, txn: claims.txn };
+  const { txn, aud, sub, policy, consent_id: consentId, payee_account: payeeAccount } = claims;
+  if (typeof txn !== 'string' || typeof aud !== 'string' || typeof sub !== 'string')
+    throw new UsageError(`${file} has no txn, aud or sub`);
+  const payment = claims.authorization_details?.[0];
+  return {
+    seq,
+    hash,
+    txn,
+    clientId: aud,
+    userRef: userRef(sub),
+    exempt: policy?.decision === 'exempt',
+    ...(payment
+      ? {
+          transaction: {
+            amount: payment.instructedAmount?.amount,
+            currency: payment.instructedAmount?.currency,
+            payee: payment.creditorName,
+            ...(typeof payeeAccount === 'string'
+              ? { payeeAccount: maskedAccount(payeeAccount) }
+              : {}),
+          },
+        }
+      : {}),
+    ...(typeof consentId === 'string' ? { consentId } : {}),
+  };
 };
 
 /** Events of the local runtime's bus (it keeps the newest 5,000). */

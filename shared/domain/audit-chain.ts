@@ -89,7 +89,8 @@ export type ChainBreak =
   | 'empty'
   | 'head mismatch'
   | 'anchor missing'
-  | "anchor not the receipt's event";
+  | "anchor not the receipt's event"
+  | 'anchor not after --from';
 
 export type ChainCheck =
   | { readonly ok: true; readonly count: number; readonly head: ChainHead }
@@ -106,22 +107,59 @@ export interface ChainAnchors {
   readonly from?: ChainHead;
   /** The chain must end here (the head in the user item, sealed with its log). */
   readonly head?: ChainHead;
-  /**
-   * Places the chain must hold (receipts' `audit` members). With `txn` (the receipt's), the
-   * event there must be that transaction's success (`mfa.authn.succeeded`, or the
-   * `mfa.authn.started` of an exemption): a receipt made with a leaked key and pointed at
-   * some other event of the user is refused.
-   */
-  readonly anchors?: readonly (ChainHead & { readonly txn?: string })[];
+  /** Places the chain must hold: receipts' `audit` members, with what each receipt says. */
+  readonly anchors?: readonly (ChainHead | ReceiptAnchor)[];
 }
 
-/** The events a receipt's `audit` member points at: its operation's success. */
-const RECEIPT_EVENTS: ReadonlySet<unknown> = new Set(['mfa.authn.succeeded', 'mfa.authn.started']);
-const isSuccessOf = (detail: Detail | undefined, txn: string) =>
-  detail !== undefined &&
-  RECEIPT_EVENTS.has(detail.type) &&
-  detail.transactionId === txn &&
-  (detail.type === 'mfa.authn.succeeded' || detail.status === 'SUCCESS');
+/**
+ * A receipt's place in the chain and what it says of its operation. The event there must be
+ * that operation's success (`mfa.authn.succeeded`, or the `mfa.authn.started` of an
+ * exemption) and say the same: app, user, transaction, payment, consent. A receipt forged
+ * with a leaked key has no such event, whether it points at another event or at its
+ * transaction's own with another amount or payee.
+ */
+export interface ReceiptAnchor extends ChainHead {
+  readonly clientId: string;
+  readonly userRef: string;
+  readonly txn: string;
+  /** The receipt's `policy.decision` is `exempt`: its event is the start's. */
+  readonly exempt: boolean;
+  /** The payment, its payee account masked as events show it (`…1234`). */
+  readonly transaction?: {
+    readonly amount: string;
+    readonly currency: string;
+    readonly payee: string;
+    readonly payeeAccount?: string;
+  };
+  readonly consentId?: string;
+}
+
+const isReceiptAnchor = (anchor: ChainHead | ReceiptAnchor): anchor is ReceiptAnchor =>
+  'txn' in anchor;
+
+const saysTheSame = (detail: Detail, anchor: ReceiptAnchor): boolean => {
+  const event = detail.transaction as Readonly<Record<string, unknown>> | undefined;
+  const paid = anchor.transaction;
+  const sameKind = anchor.exempt
+    ? detail.type === 'mfa.authn.started' && detail.status === 'SUCCESS'
+    : detail.type === 'mfa.authn.succeeded';
+  const samePayment =
+    paid === undefined
+      ? event === undefined
+      : event !== undefined &&
+        event.amount === paid.amount &&
+        event.currency === paid.currency &&
+        event.payee === paid.payee &&
+        event.payeeAccount === paid.payeeAccount;
+  return (
+    sameKind &&
+    samePayment &&
+    detail.transactionId === anchor.txn &&
+    detail.clientId === anchor.clientId &&
+    detail.userRef === anchor.userRef &&
+    detail.consentId === anchor.consentId
+  );
+};
 
 /**
  * Checks one user's chain from its events' details, in any order: sorted by `seq`, it must
@@ -164,7 +202,10 @@ export const checkChain = (
     const event = kept.get(anchor.seq);
     const held = anchor.seq === start.seq ? start.hash : event?.hash;
     if (held !== anchor.hash) return { ok: false, seq: anchor.seq, reason: 'anchor missing' };
-    if (anchor.txn !== undefined && !isSuccessOf(event, anchor.txn))
+    if (!isReceiptAnchor(anchor)) continue;
+    // The event at `from` is not read: what it says cannot be compared.
+    if (!event) return { ok: false, seq: anchor.seq, reason: 'anchor not after --from' };
+    if (!saysTheSame(event, anchor))
       return { ok: false, seq: anchor.seq, reason: "anchor not the receipt's event" };
   }
   return { ok: true, count: events.length, head };

@@ -165,6 +165,25 @@ describe('the audit chain', () => {
       code: 1,
       stdout: "break at seq 1: anchor not the receipt's event\n",
     });
+    // At its own place, but claiming a payment its transaction never had.
+    const paying = {
+      ...claims,
+      authorization_details: [
+        {
+          type: 'payment_initiation',
+          instructedAmount: { amount: '99999.00', currency: 'EUR' },
+          creditorName: 'Mallory Ltd',
+        },
+      ],
+    };
+    writeFileSync(
+      file,
+      `${header}.${Buffer.from(JSON.stringify(paying)).toString('base64url')}.${signature}`,
+    );
+    expect(await audit(args)).toMatchObject({
+      code: 1,
+      stdout: "break at seq 6: anchor not the receipt's event\n",
+    });
     writeFileSync(file, 'not a receipt');
     expect((await audit(args)).code).toBe(2);
     expect(ok).toMatchObject({ code: 0, stderr: '' });
@@ -407,5 +426,10 @@ describe('an exempt start is in the chain too, and its receipt names its event',
     const claims = JSON.parse(Buffer.from(started.receipt.split('.')[1], 'base64url').toString());
     expect(event?.detail).toMatchObject({ type: 'mfa.authn.started', seq: 1, status: 'SUCCESS' });
     expect(claims.audit).toEqual({ seq: 1, hash: event?.detail.hash });
+    // The audit CLI finds the receipt's exempt start there, saying what the receipt says.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'audit-')), 'receipt.jwt');
+    writeFileSync(file, started.receipt);
+    const args = ['verify', '--app', clientId, '--user', userId, '--url', base, '--receipt', file];
+    expect(await audit(args)).toMatchObject({ code: 0, stderr: '' });
   });
 });

@@ -8,6 +8,7 @@ import {
   type Detail,
   foldOf,
   logEntry,
+  type ReceiptAnchor,
   seal,
 } from '../../shared/domain/audit-chain.js';
 
@@ -130,31 +131,58 @@ describe('the audit chain (API.md canonical form)', () => {
       });
       expect(checkChain(chain, owner, { anchors: [at(3)] })).toMatchObject({ ok: true });
     });
-    it("a receipt's place must be its own transaction's success, not any event of the user", () => {
+    it("a receipt's place must be its own operation's success, saying what the receipt says", () => {
+      const paid = { amount: '250.00', currency: 'EUR', payee: 'ACME Ltd', payeeAccount: '…3000' };
       const trail = seal(
         { seq: 0, hash: '' },
         [
-          detail(1, { status: 'MFA_REQUIRED' }),
+          detail(1, { status: 'MFA_REQUIRED', transaction: paid }),
           detail(2, { type: 'mfa.factor.activated', transactionId: null }),
-          detail(3, { type: 'mfa.authn.succeeded' }),
+          detail(3, { type: 'mfa.authn.succeeded', transaction: paid, consentId: 'c-1' }),
           detail(4, { transactionId: 't-2', status: 'SUCCESS' }),
         ].map((d) => logEntry(d)),
       );
-      const place = (seq: number, txn: string) => ({
+      const receipt = (seq: number, over: Partial<ReceiptAnchor> = {}): ReceiptAnchor => ({
         seq,
         hash: trail[seq - 1]?.hash as string,
-        txn,
+        ...owner,
+        txn: 't-1',
+        exempt: false,
+        transaction: paid,
+        consentId: 'c-1',
+        ...over,
       });
+      const exemptT2 = { txn: 't-2', exempt: true, transaction: undefined, consentId: undefined };
       // The success of t-1 (after a factor), and t-2's exempt start.
-      for (const anchor of [place(3, 't-1'), place(4, 't-2')])
+      for (const anchor of [receipt(3), receipt(4, exemptT2)])
         expect(checkChain(trail, owner, { anchors: [anchor] })).toMatchObject({ ok: true });
-      // Another transaction's success, a factor change, a start that asked for a factor.
-      for (const anchor of [place(3, 't-2'), place(2, 't-1'), place(1, 't-1'), place(4, 't-1')])
-        expect(checkChain(trail, owner, { anchors: [anchor] })).toMatchObject({
+      const forged = [
+        receipt(3, { txn: 't-2' }), // another transaction's success
+        receipt(2), // a factor change
+        receipt(1), // a start that asked for a factor
+        receipt(4), // an exempt start, claimed as verified
+        receipt(3, { exempt: true }), // a verified payment, claimed as exempt
+        receipt(3, { transaction: { ...paid, amount: '99999.00' } }),
+        receipt(3, { transaction: { ...paid, payee: 'Mallory Ltd' } }),
+        receipt(3, { transaction: { ...paid, payeeAccount: '…9999' } }),
+        receipt(3, { transaction: undefined }),
+        receipt(3, { consentId: 'c-2' }),
+        receipt(3, { userRef: 'ref-2' }),
+        receipt(3, { clientId: 'app-2' }),
+      ];
+      for (const anchor of forged)
+        expect(
+          checkChain(trail, owner, { anchors: [anchor] }),
+          JSON.stringify(anchor),
+        ).toMatchObject({
           ok: false,
           seq: anchor.seq,
           reason: "anchor not the receipt's event",
         });
+      // Checked from the receipt's own place: its event is not read, so it cannot vouch.
+      expect(
+        checkChain(trail.slice(3), owner, { from: receipt(3), anchors: [receipt(3)] }),
+      ).toMatchObject({ ok: false, seq: 3, reason: 'anchor not after --from' });
     });
   });
 
