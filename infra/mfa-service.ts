@@ -23,6 +23,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { LogLevel as StepFunctionsLogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { isSupportedCountry } from 'libphonenumber-js/mobile';
 import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { type Policy, parsePolicy } from '../shared/domain/policy/index.js';
 import { openApiDocument } from '../shared/openapi/document.js';
@@ -345,6 +346,13 @@ export class MfaService extends Construct {
     const countries = props.smsAllowedCountries ?? DEFAULT_SMS_COUNTRIES.split(',');
     if (countries.length === 0 || !countries.every((code) => /^[A-Z]{2}$/.test(code))) {
       throw new Error('MfaService: smsAllowedCountries must be ISO 3166 alpha-2 codes');
+    }
+    // A code no phone number has (`UK` for GB) would silently refuse that country's numbers.
+    const unknown = countries.filter((code) => !isSupportedCountry(code));
+    if (unknown.length > 0) {
+      throw new Error(
+        `MfaService: smsAllowedCountries: ${unknown.join(', ')} not a country of any phone number (libphonenumber; the United Kingdom is GB)`,
+      );
     }
     const signingMode = props.signing ?? 'kms';
     const stageName = props.stageName ?? 'live';

@@ -185,5 +185,8 @@ describe('MfaService on its own', () => {
       'No access entry for handler no-such-handler',
     );
     expect(make({ smsAllowedCountries: ['gb'] })).toThrow('smsAllowedCountries');
+    expect(make({ smsAllowedCountries: ['GB', 'UK', 'ZZ'] })).toThrow(
+      'MfaService: smsAllowedCountries: UK, ZZ not a country of any phone number',
+    );
   });
 });
