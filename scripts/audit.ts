@@ -18,7 +18,7 @@ import {
   type Detail,
   type ReceiptAnchor,
 } from '../shared/domain/audit-chain.js';
-import type { ReceiptClaims } from '../shared/domain/receipt.js';
+import { type ReceiptClaims, receiptDigest } from '../shared/domain/receipt.js';
 import { userRef } from '../shared/domain/state-token.js';
 import { maskedAccount } from '../shared/use-cases/audit.js';
 import { type CliOutput, isMainModule, processOutput, UsageError } from './cli.js';
@@ -147,6 +147,12 @@ const receiptAnchor = (file: string): ReceiptAnchor => {
         }
       : {}),
     ...(typeof consentId === 'string' ? { consentId } : {}),
+    receiptDigest: receiptDigest({
+      binding: claims.binding ?? '',
+      ...(typeof payeeAccount === 'string' ? { payee_account: payeeAccount } : {}),
+      factors: claims.factors ?? [],
+      policy: claims.policy ?? { decision: '' },
+    }),
   };
 };
 

@@ -114,9 +114,10 @@ export interface ChainAnchors {
 /**
  * A receipt's place in the chain and what it says of its operation. The event there must be
  * that operation's success (`mfa.authn.succeeded`, or the `mfa.authn.started` of an
- * exemption) and say the same: app, user, transaction, payment, consent. A receipt forged
- * with a leaked key has no such event, whether it points at another event or at its
- * transaction's own with another amount or payee.
+ * exemption) and say the same: app, user, transaction, payment, consent, and the digest of
+ * the receipt's binding, factors and policy. A receipt forged with a leaked key has no such
+ * event, whether it points at another event or at its transaction's own with another
+ * amount, payee account, factor or policy.
  */
 export interface ReceiptAnchor extends ChainHead {
   readonly clientId: string;
@@ -132,6 +133,8 @@ export interface ReceiptAnchor extends ChainHead {
     readonly payeeAccount?: string;
   };
   readonly consentId?: string;
+  /** Its `receiptDigest` (binding, factors, policy), which success events record. */
+  readonly receiptDigest: string;
 }
 
 const isReceiptAnchor = (anchor: ChainHead | ReceiptAnchor): anchor is ReceiptAnchor =>
@@ -157,7 +160,9 @@ const saysTheSame = (detail: Detail, anchor: ReceiptAnchor): boolean => {
     detail.transactionId === anchor.txn &&
     detail.clientId === anchor.clientId &&
     detail.userRef === anchor.userRef &&
-    detail.consentId === anchor.consentId
+    detail.consentId === anchor.consentId &&
+    // Events recorded before the digest existed say nothing of factors and policy.
+    (detail.receiptDigest === undefined || detail.receiptDigest === anchor.receiptDigest)
   );
 };
 

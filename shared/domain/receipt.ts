@@ -1,3 +1,4 @@
+import { jcs, sha256 } from './canonical.js';
 import type { FactorType } from './entities.js';
 import type { MfaTokenClaims, ScaCategory } from './mfa-token.js';
 
@@ -74,3 +75,22 @@ export const receiptClaims = (
   policy: content.policy,
   ...(content.audit ? { audit: content.audit } : {}),
 });
+
+/**
+ * What the success event of a receipt's operation records of it (`receiptDigest`), chained
+ * with the event: b64u(SHA-256(JCS({ binding, payee_account, factors, policy }))), a member
+ * the receipt lacks left out. `npm run audit -- verify --receipt` recomputes it from the
+ * receipt, so a receipt whose payment, factors or policy differ from what the service
+ * recorded (one forged with a leaked key) finds no event of its own.
+ */
+export const receiptDigest = (
+  content: Pick<ReceiptContent, 'binding' | 'payee_account' | 'factors' | 'policy'>,
+) =>
+  sha256(
+    jcs({
+      binding: content.binding,
+      ...(content.payee_account === undefined ? {} : { payee_account: content.payee_account }),
+      factors: content.factors,
+      policy: content.policy,
+    }),
+  ).toString('base64url');

@@ -71,6 +71,8 @@ export interface AuditDetail {
   /** `payee.trusted` / `payee.untrusted`: the payee's account id, masked (`…1234`). */
   readonly payeeAccount?: string;
   readonly consentId?: string;
+  /** `succeeded`, and `started` of an exemption: the receipt's content (`receiptDigest`). */
+  readonly receiptDigest?: string;
 }
 
 export interface AuditEvent {

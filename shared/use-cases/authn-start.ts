@@ -2,6 +2,7 @@ import { transactionBinding } from '../domain/binding.js';
 import type { UserFactors } from '../domain/entities.js';
 import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import type { PolicyDecision } from '../domain/policy/index.js';
+import { receiptDigest } from '../domain/receipt.js';
 import { transactionIdOf, userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
@@ -136,11 +137,17 @@ const exempt = async (
   deps: TaskDeps,
 ): Promise<Written> => {
   const write = exemptStateWrite(input, user);
-  const event = auditEvent(
-    deps,
-    'mfa.authn.started',
-    startedEvent(input, transactionId, 'SUCCESS', policy),
-  );
+  // Nobody authenticated: no factors; the policy's decision is the record.
+  const receipt = {
+    binding: transactionBinding({ transactionId, ...input }),
+    ...(input.transaction?.payeeAccount ? { payee_account: input.transaction.payeeAccount } : {}),
+    factors: [],
+    policy: scaClaim(policy),
+  };
+  const event = auditEvent(deps, 'mfa.authn.started', {
+    ...startedEvent(input, transactionId, 'SUCCESS', policy),
+    receiptDigest: receiptDigest(receipt),
+  });
   let recorded: readonly AuditEvent[];
   if (write) {
     const saved = await deps.policyStates.save(input, write, {
@@ -170,16 +177,7 @@ const exempt = async (
         ...(input.transaction ? { authorization_details: paymentDetails(input.transaction) } : {}),
         sca: scaClaim(policy),
       },
-      // Nobody authenticated: no factors; the policy's decision is the record.
-      receipt: {
-        binding: transactionBinding({ transactionId, ...input }),
-        ...(input.transaction?.payeeAccount
-          ? { payee_account: input.transaction.payeeAccount }
-          : {}),
-        factors: [],
-        policy: scaClaim(policy),
-        ...auditClaim(recorded),
-      },
+      receipt: { ...receipt, ...auditClaim(recorded) },
       // Published by the API function while it signs (`signedSuccess`).
       events: recorded,
     },

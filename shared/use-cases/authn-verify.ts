@@ -4,7 +4,7 @@ import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-lock.js';
 import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
-import type { ReceiptFactor } from '../domain/receipt.js';
+import { type ReceiptFactor, receiptDigest } from '../domain/receipt.js';
 import { factorHelps, type Level, levelMet, union } from '../domain/requirement.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
@@ -119,11 +119,19 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     factorId: input.factorId,
     factorType: type,
   };
+  // The receipt's content (its audit place is added once recorded), digested into the event.
+  const receipt = {
+    binding: transactionBinding(txn),
+    ...(txn.transaction?.payeeAccount ? { payee_account: txn.transaction.payeeAccount } : {}),
+    factors: verified,
+    policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
+  };
   const event = finished
     ? auditEvent(deps, 'mfa.authn.succeeded', {
         ...about,
         ...(txn.transaction ? { transaction: auditedTransaction(txn.transaction) } : {}),
         ...(txn.consentId ? { consentId: txn.consentId } : {}),
+        receiptDigest: receiptDigest(receipt),
       })
     : auditEvent(deps, 'mfa.authn.factor_verified', about);
   const complete = (seen: UserFactors) => {
@@ -193,13 +201,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       // What the app's policy decided at the start.
       sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
     },
-    receipt: {
-      binding: transactionBinding(txn),
-      ...(txn.transaction?.payeeAccount ? { payee_account: txn.transaction.payeeAccount } : {}),
-      factors: verified,
-      policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
-      ...auditClaim(done.recorded),
-    },
+    receipt: { ...receipt, ...auditClaim(done.recorded) },
     // Published by the API function while it signs (`signedSuccess`).
     events: done.recorded,
   };

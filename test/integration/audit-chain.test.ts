@@ -400,6 +400,44 @@ describe('`npm run audit -- verify --log-group` finds every kind of tampering', 
   }
 });
 
+describe('a payment receipt through the audit CLI', () => {
+  it('a genuine one holds; one saying another payee account (same last 4) or factor does not', async () => {
+    const userId = unique('chain-pay');
+    const email = `${userId}@example.com`;
+    const factorId = await activeFactor(base, userId, 'email', email);
+    const payment = {
+      amount: '42.50',
+      currency: 'EUR',
+      payee: 'Corner Shop',
+      payeeAccount: 'GB33BUKB20201555555555',
+    };
+    const started = await startAuthn(base, { userId, transaction: payment, consentId: 'c-9' });
+    expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+    const approved = await verify(base, started.stateToken, factorId, await lastCode(base, email));
+    expect(approved.status).toBe(200);
+    const { receipt } = (await json(approved)) as { receipt: string };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'audit-')), 'receipt.jwt');
+    const args = ['verify', '--app', 'demo', '--user', userId, '--url', base, '--receipt', file];
+    writeFileSync(file, receipt);
+    expect(await audit(args)).toMatchObject({ code: 0, stderr: '' });
+    const [header, payload, signature] = receipt.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+    const edits = [
+      { payee_account: 'GB99EVIL00000000005555' },
+      { factors: claims.factors.map((f: object) => ({ ...f, type: 'webauthn' })) },
+      { policy: { decision: 'require', rule: 'another' } },
+    ];
+    for (const edit of edits) {
+      const forged = Buffer.from(JSON.stringify({ ...claims, ...edit })).toString('base64url');
+      writeFileSync(file, `${header}.${forged}.${signature}`);
+      expect(await audit(args), JSON.stringify(edit)).toMatchObject({
+        code: 1,
+        stdout: `break at seq ${claims.audit.seq}: anchor not the receipt's event\n`,
+      });
+    }
+  });
+});
+
 describe('an exempt start is in the chain too, and its receipt names its event', () => {
   it('the receipt audit member is the start event (seq, hash)', async () => {
     const clientId = unique('exempt-app');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkChain } from '../../shared/domain/audit-chain.js';
 import { deviceRef } from '../../shared/domain/policy/index.js';
@@ -66,7 +67,12 @@ describe('audit events on the bus', () => {
       401,
       'invalid_passcode',
     );
-    expect((await verify(base, started.stateToken, factorId, code)).status).toBe(200);
+    const approved = await verify(base, started.stateToken, factorId, code);
+    expect(approved.status).toBe(200);
+    const { receipt } = (await approved.json()) as { receipt: string };
+    const receiptClaims = JSON.parse(
+      Buffer.from(receipt.split('.')[1] as string, 'base64url').toString(),
+    );
 
     const events = await eventsOf({ transactionId: started.transactionId });
     expect(events.map((event) => event.detailType)).toEqual([
@@ -122,6 +128,17 @@ describe('audit events on the bus', () => {
       factorType: 'sms',
       transaction: payment,
       consentId: 'c-1',
+      // What the receipt says of the operation, recomputed here by its canonical form.
+      receiptDigest: createHash('sha256')
+        .update(
+          canonicalize({
+            binding: receiptClaims.binding,
+            payee_account: receiptClaims.payee_account,
+            factors: receiptClaims.factors,
+            policy: receiptClaims.policy,
+          }) as string,
+        )
+        .digest('base64url'),
     });
     expect(new Set(events.map((event) => event.detail.eventId)).size).toBe(4);
     // The whole chain of the user holds: enrolled, activated, then the transaction's four.

@@ -138,7 +138,12 @@ describe('the audit chain (API.md canonical form)', () => {
         [
           detail(1, { status: 'MFA_REQUIRED', transaction: paid }),
           detail(2, { type: 'mfa.factor.activated', transactionId: null }),
-          detail(3, { type: 'mfa.authn.succeeded', transaction: paid, consentId: 'c-1' }),
+          detail(3, {
+            type: 'mfa.authn.succeeded',
+            transaction: paid,
+            consentId: 'c-1',
+            receiptDigest: 'digest-1',
+          }),
           detail(4, { transactionId: 't-2', status: 'SUCCESS' }),
         ].map((d) => logEntry(d)),
       );
@@ -150,10 +155,12 @@ describe('the audit chain (API.md canonical form)', () => {
         exempt: false,
         transaction: paid,
         consentId: 'c-1',
+        receiptDigest: 'digest-1',
         ...over,
       });
       const exemptT2 = { txn: 't-2', exempt: true, transaction: undefined, consentId: undefined };
-      // The success of t-1 (after a factor), and t-2's exempt start.
+      // The success of t-1 (after a factor), and t-2's exempt start (recorded before events
+      // carried a receipt digest: its other members still have to match).
       for (const anchor of [receipt(3), receipt(4, exemptT2)])
         expect(checkChain(trail, owner, { anchors: [anchor] })).toMatchObject({ ok: true });
       const forged = [
@@ -167,6 +174,7 @@ describe('the audit chain (API.md canonical form)', () => {
         receipt(3, { transaction: { ...paid, payeeAccount: '…9999' } }),
         receipt(3, { transaction: undefined }),
         receipt(3, { consentId: 'c-2' }),
+        receipt(3, { receiptDigest: 'digest-2' }), // other factors, policy or payee account
         receipt(3, { userRef: 'ref-2' }),
         receipt(3, { clientId: 'app-2' }),
       ];
