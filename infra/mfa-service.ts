@@ -28,7 +28,7 @@ import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shar
 import { type Policy, parsePolicy } from '../shared/domain/policy/index.js';
 import { openApiDocument } from '../shared/openapi/document.js';
 import { OPENAPI_FILE } from '../shared/openapi/servers.js';
-import { routes } from '../shared/routes.js';
+import { appliesDefaultPolicy, routes } from '../shared/routes.js';
 import { pickSettings } from '../shared/settings.js';
 import { addProblemResponses } from './gateway-responses.js';
 import { accountKeyPolicy } from './key-policy.js';
@@ -351,7 +351,7 @@ export class MfaService extends Construct {
     const unknown = countries.filter((code) => !isSupportedCountry(code));
     if (unknown.length > 0) {
       throw new Error(
-        `MfaService: smsAllowedCountries: ${unknown.join(', ')} not a country of any phone number (libphonenumber; the United Kingdom is GB)`,
+        `MfaService: smsAllowedCountries: ${unknown.join(', ')} not a country of any phone number (libphonenumber)${unknown.includes('UK') ? '; the United Kingdom is GB' : ''}`,
       );
     }
     const signingMode = props.signing ?? 'kms';
@@ -501,7 +501,7 @@ export class MfaService extends Construct {
           route.handler,
           {
             STATE_MACHINE_ARN: this.flow.stateMachine.stateMachineArn,
-            ...(route.defaultPolicy ? policyEnvironment : {}),
+            ...(appliesDefaultPolicy(route.handler) ? policyEnvironment : {}),
           },
           Duration.seconds(29),
         );

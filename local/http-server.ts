@@ -75,7 +75,7 @@ export const createLocalHttpServer = (deps: {
     };
     if (!deps.hostAllowed(req.headers.host)) {
       const detail =
-        'This local runtime answers only to localhost (its bind address): DNS rebinding guard';
+        'This local runtime answers only to localhost, 127.0.0.1, [::1] and its bind address (HOST), a guard against DNS rebinding; HOST=0.0.0.0 serves any name, on every interface';
       send(fromResult(problem('access_denied', requestId, detail)));
       return;
     }

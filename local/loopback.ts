@@ -7,15 +7,11 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 /** Addresses that bind every interface: the operator chose to be reached by any name. */
 const isWildcard = (bindHost: string) => bindHost === '0.0.0.0' || bindHost === '::';
 
-/** `Host` as a URL host (`name[:port]`, lower case), or undefined when it is not only that. */
-const hostNameOf = (host: string): string | undefined => {
-  try {
-    const url = new URL(`http://${host}`);
-    return url.host === host.toLowerCase() ? url.hostname : undefined;
-  } catch {
-    return undefined;
-  }
-};
+/** `name[:port]` or `[v6][:port]`, nothing else (no user info, path or spaces). */
+const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
+
+/** The name of a `Host` value, lower case; undefined when it is not only a host and port. */
+const hostNameOf = (host: string): string | undefined => HOST_HEADER.exec(host)?.[1]?.toLowerCase();
 
 /**
  * Whether a request's `Host` names a server bound to `bindHost`: the DNS rebinding guard.
@@ -36,8 +32,9 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * Listens on a free loopback port, answering only requests whose `Host` is a loopback name
- * (`hostGuard`): the local stand-ins of AWS endpoints, which the SDK reaches by
- * `http://127.0.0.1:PORT`.
+ * (`hostGuard`; others get 403 `Host not served`): the local stand-ins of AWS endpoints,
+ * which the SDK reaches by `http://127.0.0.1:PORT`. Guards the request listeners the server
+ * has when called (attach the handler first, as `createServer(handler)` does).
  */
 export const listenOnLoopback = async (
   server: Server,

@@ -4,6 +4,12 @@ import { ensureTemplate, isTemplateStale } from './synth.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+// The functions take node:crypto through process.getBuiltinModule (Node.js 20.16 / 22.3).
+if (typeof process.getBuiltinModule !== 'function') {
+  process.stderr.write(`Node.js ${process.versions.node} is too old: 20.16 or newer is needed.\n`);
+  process.exit(1);
+}
+
 /**
  * The local runtime runs the state machine `cdk synth` makes: synthesized here when missing
  * or older than the CDK code, which takes a while (a minute on a small machine), so say so.

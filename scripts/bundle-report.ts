@@ -19,7 +19,7 @@ import { BUNDLE_TARGET_KIB, bundleBudgetKib } from '../infra/bundle-budget.js';
 import { accessOf } from '../infra/permissions.js';
 import { defaultPolicy } from '../shared/domain/policy/index.js';
 import { HANDLER_TAG } from '../shared/flow.js';
-import { routes } from '../shared/routes.js';
+import { appliesDefaultPolicy } from '../shared/routes.js';
 import { awsSdkBytes } from './bundle-share.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -131,7 +131,7 @@ export const isLight = (handler: string): boolean =>
 const importEnvironment = (size: BundleSize): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   // A deployment with a default policy (the stack gives it to its route's function only).
-  ...(routes.some((route) => route.handler === size.handler && route.defaultPolicy)
+  ...(appliesDefaultPolicy(size.handler)
     ? { DEFAULT_POLICY: JSON.stringify(defaultPolicy()) }
     : {}),
   AWS_LAMBDA_FUNCTION_NAME: `mfa-${size.handler}`,

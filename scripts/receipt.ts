@@ -12,6 +12,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
+import { MAX_JWKS_BYTES } from '../shared/authz/jwks-source.js';
 import { passkeyChallenge, transactionBinding } from '../shared/domain/binding.js';
 import { boundedText } from '../shared/http/bounded-body.js';
 import {
@@ -61,17 +62,14 @@ interface ReceiptEntry {
   readonly nonce?: string;
 }
 
-/** At most this much JWKS is read (a JWKS of ~300 keys; the authorizer's own limit). */
-const MAX_JWKS_BYTES = 64 * 1024;
-
 /** The JWKS the caller trusts: a URL (no redirects, 5 s) or a file; its text is never echoed. */
 const loadJwks = async (source: string): Promise<JSONWebKeySet> => {
   let text: string;
   if (/^https?:\/\//.test(source)) {
     const response = await fetch(source, { redirect: 'error', signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`the JWKS answered HTTP ${response.status}`);
-    text = await boundedText(response, MAX_JWKS_BYTES).catch(() => {
-      throw new Error('the JWKS is too large or not UTF-8');
+    text = await boundedText(response, MAX_JWKS_BYTES).catch((error: Error) => {
+      throw new Error(`the JWKS: ${error.message}`);
     });
   } else {
     text = await readFile(source, 'utf8');

@@ -156,3 +156,7 @@ export const createRouter = (table: readonly Route[]): Router => {
 };
 
 export const router = createRouter(routes);
+
+/** Whether a handler applies the deployment's `DEFAULT_POLICY` (a route of it says so). */
+export const appliesDefaultPolicy = (handler: string): boolean =>
+  routes.some((route) => route.handler === handler && route.defaultPolicy === true);

@@ -129,8 +129,8 @@ export interface RemoteJwksOptions {
   readonly logger?: Logger;
 }
 
-/** Bigger than any sane JWKS; stops a misbehaving endpoint from filling the memory. */
-const MAX_JWKS_BYTES = 64 * 1024;
+/** Bigger than any sane JWKS (~300 keys); stops a misbehaving endpoint from filling the memory. */
+export const MAX_JWKS_BYTES = 64 * 1024;
 
 /**
  * Keys from the issuer's JWKS endpoint, cached in memory by `kid`. The first lookup loads

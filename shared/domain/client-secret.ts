@@ -1,5 +1,4 @@
-// node:crypto at first use (not at load): routes without app authentication never need it.
-const crypto = () => process.getBuiltinModule('node:crypto');
+import { nodeCrypto } from '../node-crypto.js';
 
 /**
  * App client secrets are stored as salted SHA-256. Secrets the service issues are 256-bit
@@ -7,12 +6,12 @@ const crypto = () => process.getBuiltinModule('node:crypto');
  * latency to every call. Comparison is constant-time.
  */
 export const hashClientSecret = (secret: string, salt: string): string =>
-  crypto().createHash('sha256').update(salt).update('\0').update(secret).digest('hex');
+  nodeCrypto().createHash('sha256').update(salt).update('\0').update(secret).digest('hex');
 
 export const clientSecretMatches = (secret: string, salt: string, expectedHex: string): boolean => {
   const actual = Buffer.from(hashClientSecret(secret, salt), 'hex');
   const expected = Buffer.from(expectedHex, 'hex');
-  return actual.length === expected.length && crypto().timingSafeEqual(actual, expected);
+  return actual.length === expected.length && nodeCrypto().timingSafeEqual(actual, expected);
 };
 
 /** Parses `Authorization: Basic base64(id:secret)`; `undefined` when absent or malformed. */

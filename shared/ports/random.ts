@@ -1,3 +1,5 @@
+import { nodeCrypto } from '../node-crypto.js';
+
 /** Port: randomness. Production uses the CSPRNG; tests inject a deterministic source. */
 export interface Random {
   bytes(length: number): Buffer;
@@ -6,12 +8,8 @@ export interface Random {
   uuid(): string;
 }
 
-// node:crypto is loaded at first use, not with the module (~3 ms of a cold start): functions
-// such as health never draw a random value (API Gateway gives every request its id).
-const crypto = () => process.getBuiltinModule('node:crypto');
-
 export const cryptoRandom: Random = {
-  bytes: (length) => crypto().randomBytes(length),
-  int: (min, max) => crypto().randomInt(min, max),
-  uuid: () => crypto().randomUUID(),
+  bytes: (length) => nodeCrypto().randomBytes(length),
+  int: (min, max) => nodeCrypto().randomInt(min, max),
+  uuid: () => nodeCrypto().randomUUID(),
 };

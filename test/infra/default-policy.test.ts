@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, serviceConfigSchema } from '../../shared/config.js';
 import { defaultPolicy, type Policy } from '../../shared/domain/policy/index.js';
-import { routes } from '../../shared/routes.js';
+import { appliesDefaultPolicy, routes } from '../../shared/routes.js';
 import { handlerOfFunction, ofType, resourcesOf, synthStack } from '../support/synth.js';
 
 /** The service functions' environments (the authorizer reads no service config), by handler. */
@@ -26,7 +26,7 @@ describe('MfaService defaultPolicy', () => {
   it('reaches the function of the route that applies it (authn-start) as DEFAULT_POLICY, and no other', () => {
     const policy = defaultPolicy();
     const environments = serviceEnvironments({ defaultPolicy: policy });
-    const readers = routes.filter((route) => route.defaultPolicy).map((route) => route.handler);
+    const readers = routes.map((route) => route.handler).filter(appliesDefaultPolicy);
     expect(readers).toEqual(['authn-start']);
     expect(environments.length).toBeGreaterThan(20);
     for (const [handler, variables] of environments) {

@@ -32,7 +32,14 @@ const getWithHost = (url: string, host: string, headers: Record<string, string> 
 describe('hostGuard: which Host a local server answers to', () => {
   it('bound to loopback: loopback names (any port, any case) and no Host only', () => {
     const allowed = hostGuard('127.0.0.1');
-    for (const host of ['localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'LocalHost', undefined])
+    for (const host of [
+      'localhost:3000',
+      'localhost:80',
+      '127.0.0.1:3000',
+      '[::1]:3000',
+      'LocalHost',
+      undefined,
+    ])
       expect(allowed(host), String(host)).toBe(true);
     for (const host of [
       'evil.example:3000',
@@ -40,6 +47,8 @@ describe('hostGuard: which Host a local server answers to', () => {
       'evil.example@localhost:3000',
       'localhost:3000/x',
       'localhost:3000 evil',
+      'localhost.:3000',
+      'localhost:3000:1',
       '127.0.0.2:3000',
       '',
     ])

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import canonicalize from 'canonicalize';
@@ -244,6 +246,38 @@ describe('npm run receipt -- verify', () => {
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('low-S');
+  });
+
+  it('a JWKS over 64 KiB is refused (exit 2), from a file or read from a URL only that far', async () => {
+    const issuer = await createTestIssuer();
+    const signed = await issuer.sign({ exp: undefined }, { typ: 'sca-receipt+jwt' });
+    const receipt = await saved('any.jwt', lowSToken(signed));
+    const big = JSON.stringify({ keys: [], pad: 'x'.repeat(64 * 1024) });
+    const fromFile = await cli('verify', receipt, '--jwks', await saved('big.json', big));
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain('the JWKS is too large');
+    let sent = 0;
+    const server = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // An endless body: only a bounded read ends.
+      const more = () => {
+        while (sent < 64 * 1024 * 1024 && res.write('x'.repeat(16 * 1024))) sent += 16 * 1024;
+        if (sent < 64 * 1024 * 1024) res.once('drain', more);
+        else res.end();
+      };
+      more();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const fromUrl = await cli('verify', receipt, '--jwks', `http://127.0.0.1:${port}/jwks`);
+      expect(fromUrl.code).toBe(2);
+      expect(fromUrl.stderr).toContain('the JWKS: response body over 65536 bytes');
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
   });
 
   it('usage errors exit 1', async () => {

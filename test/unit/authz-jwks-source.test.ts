@@ -1,6 +1,11 @@
 import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { remoteJwksSource, retiredAtOf, staticKeySource } from '../../shared/authz/jwks-source.js';
+import {
+  MAX_JWKS_BYTES,
+  remoteJwksSource,
+  retiredAtOf,
+  staticKeySource,
+} from '../../shared/authz/jwks-source.js';
 import { createMfaTokenVerifier, InvalidTokenError } from '../../shared/authz/token-verifier.js';
 import { createLogger } from '../../shared/log.js';
 import {
@@ -100,6 +105,17 @@ describe('remoteJwksSource', () => {
     endpoint.fail = true;
     clock.nowMs += 300_000;
     expect(await source.getKey('key-1')).toBeDefined();
+  });
+
+  it('refuses a JWKS over 64 KiB, read only that far, and keeps the keys it had', async () => {
+    const { endpoint, clock, lines, source } = setup(first.jwks);
+    expect(await source.getKey('key-1')).toBeDefined();
+    // Valid JSON, its keys padded past the limit: refused by size, not by its content.
+    endpoint.body = { keys: [first.publicJwk, second.publicJwk], pad: 'x'.repeat(MAX_JWKS_BYTES) };
+    clock.nowMs += 300_000;
+    expect(await source.getKey('key-2')).toBeUndefined();
+    expect(await source.getKey('key-1')).toBeDefined();
+    expect(lines.some((line) => line.includes('response body over 65536 bytes'))).toBe(true);
   });
 
   it('refuses a retired_at that is not a number', () => {

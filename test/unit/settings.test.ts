@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { authorizerSettings } from '../../shared/authz/authorizer-config.js';
 import { localConfigSchema, parseConfig, serviceConfigSchema } from '../../shared/config.js';
 import {
   ConfigError,
@@ -44,7 +45,11 @@ describe('settings (the service configuration without a schema library)', () => 
   });
 
   it('has defaults that keep their own rules, shown as the variable would say them', () => {
-    for (const settings of [serviceConfigSchema, localConfigSchema] as Settings[]) {
+    for (const settings of [
+      serviceConfigSchema,
+      localConfigSchema,
+      authorizerSettings,
+    ] as Settings[]) {
       for (const [name, setting] of Object.entries(settings)) {
         if (!setting.fallback) continue;
         const reading = setting.read(setting.fallback.shown);

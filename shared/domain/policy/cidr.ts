@@ -131,7 +131,7 @@ export const ipInAnyCidr = (ip: string, cidrs: readonly string[]): boolean => {
  * word, so a user who prepends an allow-listed "hop" neither triggers an exempt rule nor
  * dodges a deny rule. Leading zeros stay refused (`203.0.113.05` is ambiguous).
  */
-export const clientAddress = (text: string): IpAddress | undefined => {
+const clientAddress = (text: string): IpAddress | undefined => {
   let candidate = (text.split(',').at(-1) ?? '').trim();
   const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(candidate);
   if (bracketed?.[1]) candidate = bracketed[1];
