@@ -7,6 +7,7 @@ import path from 'node:path';
 import canonicalize from 'canonicalize';
 import { decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../scripts/audit.js';
 import { runReceiptCli } from '../../scripts/receipt.js';
 import { runSigningKeyCli } from '../../scripts/signing-key.js';
 import { unique } from '../support/flows.js';
@@ -63,8 +64,19 @@ const passkeyReceipt = async (transaction: Record<string, string> = PAYMENT) => 
 
 describe('npm run receipt -- verify', () => {
   it('checks a passkey receipt against the served JWKS: signature, binding, the user signature; again after two key rotations', async () => {
-    const file = await saved('passkey.jwt', await passkeyReceipt());
+    const userId = unique('receipt-cli');
+    const user = await activePasskey(runtime.url, userId);
+    const receipt = (await approveWithPasskey(runtime.url, user, PAYMENT)).done.receipt as string;
+    const file = await saved('passkey.jwt', receipt);
     const served = `${runtime.url}/.well-known/jwks.json`;
+    // Its success event in the user's chain says what it says (the passkey's signature too).
+    const chain = await run((io) =>
+      runAudit(
+        ['verify', '--app', 'demo', '--user', userId, '--url', runtime.url, '--receipt', file],
+        io,
+      ),
+    );
+    expect(chain, chain.stdout).toMatchObject({ code: 0, stderr: '' });
     const ok = await cli('verify', file, '--jwks', served, '--payee-account', PAYMENT.payeeAccount);
     expect(ok.code, ok.stderr).toBe(0);
     const out = JSON.parse(ok.stdout);
