@@ -1,3 +1,4 @@
+import type { BindingSubject } from './binding.js';
 import { jcs, sha256 } from './canonical.js';
 
 /**
@@ -126,14 +127,9 @@ export interface ReceiptAnchor extends ChainHead {
   /** The receipt's `policy.decision` is `exempt`: its event is the start's. */
   readonly exempt: boolean;
   /** The payment, its payee account masked as events show it (`…1234`). */
-  readonly transaction?: {
-    readonly amount: string;
-    readonly currency: string;
-    readonly payee: string;
-    readonly payeeAccount?: string;
-  };
+  readonly transaction?: BindingSubject['transaction'];
   readonly consentId?: string;
-  /** Its `receiptDigest` (binding, factors, policy), which success events record. */
+  /** Its `receiptDigest` (binding, payee account, factors, policy), which success events record. */
   readonly receiptDigest: string;
 }
 
