@@ -147,12 +147,9 @@ const receiptAnchor = (file: string): ReceiptAnchor => {
         }
       : {}),
     ...(typeof consentId === 'string' ? { consentId } : {}),
-    receiptDigest: receiptDigest({
-      binding: claims.binding ?? '',
-      ...(typeof payeeAccount === 'string' ? { payee_account: payeeAccount } : {}),
-      factors: claims.factors ?? [],
-      policy: claims.policy ?? { decision: '' },
-    }),
+    // Of the receipt as it is: any claim the service did not record changes it.
+    receiptDigest: receiptDigest(claims),
+    iat: typeof claims.iat === 'number' ? claims.iat : Number.NaN,
   };
 };
 

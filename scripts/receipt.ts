@@ -95,6 +95,51 @@ const lowS = (receipt: string) => {
 };
 
 /** The binding of the receipt's own transaction (API.md "Receipts", the project's one definition). */
+/** The claims the service writes in a receipt; anything else was written by someone else. */
+const RECEIPT_CLAIMS = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'iat',
+  'txn',
+  'consent_id',
+  'authorization_details',
+  'binding',
+  'payee_account',
+  'factors',
+  'policy',
+  'audit',
+]);
+
+const sameKeys = (value: unknown, keys: readonly string[]) =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.keys(value).sort().join() === [...keys].sort().join();
+
+/**
+ * The receipt has the service's shape: its claims only, text where text is due, and at most
+ * one payment entry of exactly `{ type, instructedAmount: { amount, currency }, creditorName }`
+ * (the binding is recomputed from that one entry, so a second would go unchecked).
+ */
+const hasReceiptShape = (claims: Record<string, unknown>): boolean => {
+  if (!Object.keys(claims).every((name) => RECEIPT_CLAIMS.has(name))) return false;
+  const text = ['consent_id', 'payee_account'].every(
+    (name) => claims[name] === undefined || typeof claims[name] === 'string',
+  );
+  const details = claims.authorization_details;
+  if (details === undefined) return text;
+  if (!Array.isArray(details) || details.length !== 1) return false;
+  const [entry] = details as Record<string, unknown>[];
+  return (
+    text &&
+    sameKeys(entry, ['type', 'instructedAmount', 'creditorName']) &&
+    entry?.type === 'payment_initiation' &&
+    typeof entry.creditorName === 'string' &&
+    sameKeys(entry.instructedAmount, ['amount', 'currency'])
+  );
+};
+
 const bindingOf = (claims: Record<string, unknown>, payeeAccount?: string) => {
   const [payment] = (claims.authorization_details ?? []) as PaymentDetail[];
   return transactionBinding({
@@ -199,6 +244,7 @@ export const verifyReceipt = async (
     typeof retiredAt !== 'number' || (claims.iat as number) <= retiredAt + 60,
     'signature: made by a retired key after it retired',
   );
+  must(hasReceiptShape(claims), 'shape: a claim or payment entry the service never writes');
   // The receipt names the payee account it was bound to (`payee_account`); --payee-account
   // checks it against the caller's own record.
   must(

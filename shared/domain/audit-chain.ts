@@ -129,9 +129,15 @@ export interface ReceiptAnchor extends ChainHead {
   /** The payment, its payee account masked as events show it (`…1234`). */
   readonly transaction?: BindingSubject['transaction'];
   readonly consentId?: string;
-  /** Its `receiptDigest` (binding, payee account, factors, policy), which success events record. */
+  /** Its `receiptDigest` (every claim but `iss`, `iat`, `audit`), which success events record. */
   readonly receiptDigest: string;
+  /** Its `iat`: signed right after its event, so within a few minutes of the event's `time`. */
+  readonly iat: number;
 }
+
+/** How far a receipt's `iat` may lie from its event's `time`: clocks, and a slow signing. */
+const RECEIPT_EARLY_SECONDS = 60;
+const RECEIPT_LATE_SECONDS = 300;
 
 const isReceiptAnchor = (anchor: ChainHead | ReceiptAnchor): anchor is ReceiptAnchor =>
   'txn' in anchor;
@@ -139,6 +145,7 @@ const isReceiptAnchor = (anchor: ChainHead | ReceiptAnchor): anchor is ReceiptAn
 const saysTheSame = (detail: Detail, anchor: ReceiptAnchor): boolean => {
   const event = detail.transaction as Readonly<Record<string, unknown>> | undefined;
   const paid = anchor.transaction;
+  const recordedAt = Date.parse(String(detail.time)) / 1000;
   const sameKind = anchor.exempt
     ? detail.type === 'mfa.authn.started' && detail.status === 'SUCCESS'
     : detail.type === 'mfa.authn.succeeded';
@@ -158,7 +165,10 @@ const saysTheSame = (detail: Detail, anchor: ReceiptAnchor): boolean => {
     detail.userRef === anchor.userRef &&
     detail.consentId === anchor.consentId &&
     // Events recorded before the digest existed say nothing of factors and policy.
-    (detail.receiptDigest === undefined || detail.receiptDigest === anchor.receiptDigest)
+    (detail.receiptDigest === undefined || detail.receiptDigest === anchor.receiptDigest) &&
+    // The chain dates the receipt: a backdated or late-made one is not this event's.
+    anchor.iat >= recordedAt - RECEIPT_EARLY_SECONDS &&
+    anchor.iat <= recordedAt + RECEIPT_LATE_SECONDS
   );
 };
 

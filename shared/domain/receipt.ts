@@ -56,16 +56,15 @@ export type ReceiptClaims = Pick<
 > &
   ReceiptContent;
 
-/** The receipt of a token's operation: its subject, app and transaction, and the content. */
-export const receiptClaims = (
-  token: Pick<MfaTokenClaims, 'sub' | 'aud' | 'txn' | 'consent_id' | 'authorization_details'>,
-  content: ReceiptContent,
-  issued: { readonly iss: string; readonly iat: number },
-): ReceiptClaims => ({
-  iss: issued.iss,
+type ReceiptToken = Pick<
+  MfaTokenClaims,
+  'sub' | 'aud' | 'txn' | 'consent_id' | 'authorization_details'
+>;
+
+/** A receipt's claims but `iss`, `iat` and `audit`: what the operation itself recorded. */
+export const receiptBody = (token: ReceiptToken, content: ReceiptContent) => ({
   sub: token.sub,
   aud: token.aud,
-  iat: issued.iat,
   txn: token.txn,
   ...(token.consent_id ? { consent_id: token.consent_id } : {}),
   ...(token.authorization_details ? { authorization_details: token.authorization_details } : {}),
@@ -73,24 +72,28 @@ export const receiptClaims = (
   ...(content.payee_account ? { payee_account: content.payee_account } : {}),
   factors: content.factors,
   policy: content.policy,
+});
+
+/** The receipt of a token's operation: its subject, app and transaction, and the content. */
+export const receiptClaims = (
+  token: ReceiptToken,
+  content: ReceiptContent,
+  issued: { readonly iss: string; readonly iat: number },
+): ReceiptClaims => ({
+  iss: issued.iss,
+  iat: issued.iat,
+  ...receiptBody(token, content),
   ...(content.audit ? { audit: content.audit } : {}),
 });
 
 /**
  * What the success event of a receipt's operation records of it (`receiptDigest`), chained
- * with the event: b64u(SHA-256(JCS({ binding, payee_account, factors, policy }))), a member
- * the receipt lacks left out. `npm run audit -- verify --receipt` recomputes it from the
- * receipt, so a receipt whose payment, factors or policy differ from what the service
- * recorded (one forged with a leaked key) finds no event of its own.
+ * with the event: b64u(SHA-256(JCS(the receipt's claims without `iss`, `iat` and `audit`))).
+ * `npm run audit -- verify --receipt` recomputes it from the receipt as it is, so a receipt
+ * saying anything the service did not record (another payment or entry, factor, policy,
+ * consent, an extra claim), one forged with a leaked key, finds no event of its own.
  */
-export const receiptDigest = (
-  content: Pick<ReceiptContent, 'binding' | 'payee_account' | 'factors' | 'policy'>,
-) =>
-  sha256(
-    jcs({
-      binding: content.binding,
-      ...(content.payee_account === undefined ? {} : { payee_account: content.payee_account }),
-      factors: content.factors,
-      policy: content.policy,
-    }),
-  ).toString('base64url');
+export const receiptDigest = (claims: Readonly<Record<string, unknown>>): string => {
+  const { iss: _iss, iat: _iat, audit: _audit, ...body } = claims;
+  return sha256(jcs(body)).toString('base64url');
+};

@@ -2,7 +2,7 @@ import { transactionBinding } from '../domain/binding.js';
 import type { UserFactors } from '../domain/entities.js';
 import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import type { PolicyDecision } from '../domain/policy/index.js';
-import { receiptDigest } from '../domain/receipt.js';
+import { receiptBody, receiptDigest } from '../domain/receipt.js';
 import { transactionIdOf, userRef } from '../domain/state-token.js';
 import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
@@ -144,9 +144,18 @@ const exempt = async (
     factors: [],
     policy: scaClaim(policy),
   };
+  const claims = {
+    sub: input.userId,
+    aud: input.clientId,
+    acr: EXEMPT_ACR,
+    txn: transactionId,
+    ...(input.consentId ? { consent_id: input.consentId } : {}),
+    ...(input.transaction ? { authorization_details: paymentDetails(input.transaction) } : {}),
+    sca: scaClaim(policy),
+  };
   const event = auditEvent(deps, 'mfa.authn.started', {
     ...startedEvent(input, transactionId, 'SUCCESS', policy),
-    receiptDigest: receiptDigest(receipt),
+    receiptDigest: receiptDigest(receiptBody(claims, receipt)),
   });
   let recorded: readonly AuditEvent[];
   if (write) {
@@ -168,15 +177,7 @@ const exempt = async (
     outcome: {
       ok: true,
       body: { status: 'SUCCESS', transactionId, exemption: policy.exemption },
-      claims: {
-        sub: input.userId,
-        aud: input.clientId,
-        acr: EXEMPT_ACR,
-        txn: transactionId,
-        ...(input.consentId ? { consent_id: input.consentId } : {}),
-        ...(input.transaction ? { authorization_details: paymentDetails(input.transaction) } : {}),
-        sca: scaClaim(policy),
-      },
+      claims,
       receipt: { ...receipt, ...auditClaim(recorded) },
       // Published by the API function while it signs (`signedSuccess`).
       events: recorded,

@@ -4,7 +4,7 @@ import { factorTypeOf } from '../domain/factor-id.js';
 import { isLocked } from '../domain/factor-lock.js';
 import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
-import { type ReceiptFactor, receiptDigest } from '../domain/receipt.js';
+import { type ReceiptFactor, receiptBody, receiptDigest } from '../domain/receipt.js';
 import { factorHelps, type Level, levelMet, union } from '../domain/requirement.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
@@ -119,6 +119,19 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     factorId: input.factorId,
     factorType: type,
   };
+  const claims = {
+    sub: user.userId,
+    aud: user.clientId,
+    auth_time: now,
+    amr,
+    // The categories proven: the app's own sign-in and every verified factor's.
+    acr,
+    txn: txn.transactionId,
+    ...(txn.consentId ? { consent_id: txn.consentId } : {}),
+    ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
+    // What the app's policy decided at the start.
+    sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
+  };
   // The receipt's content (its audit place is added once recorded), digested into the event.
   const receipt = {
     binding: transactionBinding(txn),
@@ -131,7 +144,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
         ...about,
         ...(txn.transaction ? { transaction: auditedTransaction(txn.transaction) } : {}),
         ...(txn.consentId ? { consentId: txn.consentId } : {}),
-        receiptDigest: receiptDigest(receipt),
+        receiptDigest: receiptDigest(receiptBody(claims, receipt)),
       })
     : auditEvent(deps, 'mfa.authn.factor_verified', about);
   const complete = (seen: UserFactors) => {
@@ -188,19 +201,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   return {
     ok: true,
     body: { status: 'SUCCESS', transactionId: txn.transactionId },
-    claims: {
-      sub: user.userId,
-      aud: user.clientId,
-      auth_time: now,
-      amr,
-      // The categories proven: the app's own sign-in and every verified factor's.
-      acr,
-      txn: txn.transactionId,
-      ...(txn.consentId ? { consent_id: txn.consentId } : {}),
-      ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
-      // What the app's policy decided at the start.
-      sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
-    },
+    claims,
     receipt: { ...receipt, ...auditClaim(done.recorded) },
     // Published by the API function while it signs (`signedSuccess`).
     events: done.recorded,

@@ -426,6 +426,18 @@ describe('a payment receipt through the audit CLI', () => {
       { payee_account: 'GB99EVIL00000000005555' },
       { factors: claims.factors.map((f: object) => ({ ...f, type: 'webauthn' })) },
       { policy: { decision: 'require', rule: 'another' } },
+      {
+        authorization_details: [
+          ...claims.authorization_details,
+          {
+            type: 'payment_initiation',
+            instructedAmount: { amount: '1.00', currency: 'EUR' },
+            creditorName: 'Evil',
+          },
+        ],
+      },
+      { acr: 'sca' },
+      { iat: claims.iat - 3600 },
     ];
     for (const edit of edits) {
       const forged = Buffer.from(JSON.stringify({ ...claims, ...edit })).toString('base64url');

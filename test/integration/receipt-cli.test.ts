@@ -42,6 +42,14 @@ const run = async (run: (io: Parameters<typeof runReceiptCli>[1]) => Promise<num
   });
   return { code, stdout, stderr };
 };
+/** The test issuer's token claims a receipt never has (its sign() adds them by default). */
+const TOKEN_ONLY = {
+  exp: undefined,
+  jti: undefined,
+  auth_time: undefined,
+  amr: undefined,
+  acr: undefined,
+};
 const cli = (...argv: string[]) => run((io) => runReceiptCli(argv, io));
 const saved = async (name: string, text: string) => {
   const file = path.join(dir, name);
@@ -199,7 +207,7 @@ describe('npm run receipt -- verify', () => {
       {
         ...claims,
         factors: [{ ...entry, signature: Buffer.alloc(70, 1).toString('base64url') }],
-        exp: undefined,
+        ...TOKEN_ONLY,
       },
       { typ: 'sca-receipt+jwt' },
     );
@@ -209,18 +217,44 @@ describe('npm run receipt -- verify', () => {
     expect(failed.stderr).toContain('factors[0] (webauthn): the signature does not verify');
     // A receipt naming no key: its key's retirement could not be checked.
     const keyless = await issuer.sign(
-      { ...claims, exp: undefined },
+      { ...claims, ...TOKEN_ONLY },
       { typ: 'sca-receipt+jwt', kid: undefined },
     );
     const unnamed = await cli('verify', await saved('k.jwt', lowSToken(keyless)), '--jwks', jwks);
     expect(unnamed.code).toBe(2);
     expect(unnamed.stderr).toContain('signature: no kid');
+    // A second payment entry, an extra claim: never written by the service.
+    const extraEntry = {
+      type: 'payment_initiation',
+      instructedAmount: { amount: '1000000.00', currency: 'EUR' },
+      creditorName: 'Evil Corp',
+    };
+    for (const [name, edit] of [
+      ['entry', { authorization_details: [...claims.authorization_details, extraEntry] }],
+      ['claim', { acr: 'sca' }],
+      ['null entry', { authorization_details: [null, extraEntry] }],
+    ] as const) {
+      const odd = await issuer.sign(
+        { ...claims, ...TOKEN_ONLY, ...edit },
+        { typ: 'sca-receipt+jwt' },
+      );
+      const shaped = await cli(
+        'verify',
+        await saved(`s-${name}.jwt`, lowSToken(odd)),
+        '--jwks',
+        jwks,
+      );
+      expect(shaped.code, name).toBe(2);
+      expect(shaped.stderr, name).toContain(
+        'shape: a claim or payment entry the service never writes',
+      );
+    }
     // ...and one whose nonce is another: it signs another challenge.
     const renonced = await issuer.sign(
       {
         ...claims,
         factors: [{ ...entry, nonce: Buffer.alloc(16).toString('base64url') }],
-        exp: undefined,
+        ...TOKEN_ONLY,
       },
       { typ: 'sca-receipt+jwt' },
     );
@@ -262,7 +296,7 @@ describe('npm run receipt -- verify', () => {
 
   it('a JWKS over 64 KiB is refused (exit 2), from a file or read from a URL only that far', async () => {
     const issuer = await createTestIssuer();
-    const signed = await issuer.sign({ exp: undefined }, { typ: 'sca-receipt+jwt' });
+    const signed = await issuer.sign({ ...TOKEN_ONLY }, { typ: 'sca-receipt+jwt' });
     const receipt = await saved('any.jwt', lowSToken(signed));
     const big = JSON.stringify({ keys: [], pad: 'x'.repeat(64 * 1024) });
     const fromFile = await cli('verify', receipt, '--jwks', await saved('big.json', big));

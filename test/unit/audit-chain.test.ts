@@ -156,8 +156,11 @@ describe('the audit chain (API.md canonical form)', () => {
         transaction: paid,
         consentId: 'c-1',
         receiptDigest: 'digest-1',
+        // Signed a second after its event (detail n's time is 08:00:0n).
+        iat: Date.parse(`2027-01-15T08:00:0${seq}.000Z`) / 1000 + 1,
         ...over,
       });
+      const eventAt = (seq: number) => Date.parse(`2027-01-15T08:00:0${seq}.000Z`) / 1000;
       const exemptT2 = { txn: 't-2', exempt: true, transaction: undefined, consentId: undefined };
       // The success of t-1 (after a factor), and t-2's exempt start (recorded before events
       // carried a receipt digest: its other members still have to match).
@@ -174,7 +177,9 @@ describe('the audit chain (API.md canonical form)', () => {
         receipt(3, { transaction: { ...paid, payeeAccount: '…9999' } }),
         receipt(3, { transaction: undefined }),
         receipt(3, { consentId: 'c-2' }),
-        receipt(3, { receiptDigest: 'digest-2' }), // other factors, policy or payee account
+        receipt(3, { receiptDigest: 'digest-2' }), // any other claim
+        receipt(3, { iat: eventAt(3) - 61 }), // backdated (a leaked retired key)
+        receipt(3, { iat: eventAt(3) + 301 }), // made later
         receipt(3, { userRef: 'ref-2' }),
         receipt(3, { clientId: 'app-2' }),
       ];
