@@ -115,10 +115,10 @@ export interface ChainAnchors {
 /**
  * A receipt's place in the chain and what it says of its operation. The event there must be
  * that operation's success (`mfa.authn.succeeded`, or the `mfa.authn.started` of an
- * exemption) and say the same: app, user, transaction, payment, consent, and the digest of
- * the receipt's binding, factors and policy. A receipt forged with a leaked key has no such
- * event, whether it points at another event or at its transaction's own with another
- * amount, payee account, factor or policy.
+ * exemption) and say the same: app, user, transaction, payment, consent, the digest of the
+ * receipt's claims (all but `iss`, `iat`, `audit`), and a time near the receipt's `iat`. A
+ * receipt forged with a leaked key has no such event, whether it points at another event or
+ * at its transaction's own with any other claim, or is backdated.
  */
 export interface ReceiptAnchor extends ChainHead {
   readonly clientId: string;
