@@ -1,5 +1,5 @@
 /**
- * `npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID]`: checks an SCA
+ * `npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID] [--issuer ISS]`: checks an SCA
  * receipt as a third party would: the JWS (ES256, `typ: sca-receipt+jwt`, one signature
  * form) against the JWKS the caller trusts (a URL, or a saved file for offline checks; never
  * one the receipt names), the `binding` recomputed from the receipt's payment, payee account
@@ -24,7 +24,7 @@ import {
   UsageError,
 } from './cli.js';
 
-export const USAGE = `Usage: npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID]
+export const USAGE = `Usage: npm run receipt -- verify FILE --jwks URL|FILE [--payee-account ID] [--issuer ISS]
 
 Checks an SCA receipt (the compact JWS in FILE): its signature against the issuer's JWKS,
 its binding against its own payment and consent, and each passkey's own signature.
@@ -33,6 +33,8 @@ its binding against its own payment and consent, and each passkey's own signatur
                         a forger would choose, so it never says where the keys are
   --payee-account ID    your record of the payee's account id: the receipt's own
                         (payee_account) must be this one
+  --issuer ISS          the issuer you expect: the receipt's own (iss) must be this one
+                        (without it, iss is printed, not checked: the keys decide)
   -h, --help            this text
 Exit 0: every check holds; 2: one does not (stderr says which); 1: usage error.
 `;
@@ -94,7 +96,24 @@ const lowS = (receipt: string) => {
   );
 };
 
-/** The binding of the receipt's own transaction (API.md "Receipts", the project's one definition). */
+/**
+ * Each part in the one form the service writes: canonical base64url, and for the header and
+ * the claims the bytes of `JSON.stringify`. A member written twice (JSON.parse keeps the
+ * last one, another relying party's parser may keep the first), other spacing or escapes
+ * would each be a second string of one receipt.
+ */
+const serviceForm = (receipt: string) =>
+  receipt.split('.').every((part, index) => {
+    const bytes = Buffer.from(part, 'base64url');
+    if (bytes.toString('base64url') !== part) return false;
+    if (index === 2) return true;
+    try {
+      return Buffer.from(JSON.stringify(JSON.parse(bytes.toString('utf8')))).equals(bytes);
+    } catch {
+      return false;
+    }
+  });
+
 /** The claims the service writes in a receipt; anything else was written by someone else. */
 const RECEIPT_CLAIMS = new Set([
   'iss',
@@ -140,6 +159,7 @@ const hasReceiptShape = (claims: Record<string, unknown>): boolean => {
   );
 };
 
+/** The binding of the receipt's own transaction (API.md "Receipts", the project's one definition). */
 const bindingOf = (claims: Record<string, unknown>, payeeAccount?: string) => {
   const [payment] = (claims.authorization_details ?? []) as PaymentDetail[];
   return transactionBinding({
@@ -213,7 +233,7 @@ const checkPasskey = (entry: ReceiptEntry, binding: string, index: number) => {
 
 export const verifyReceipt = async (
   receipt: string,
-  options: { jwks: string; payeeAccount?: string },
+  options: { jwks: string; payeeAccount?: string; issuer?: string },
 ) => {
   try {
     decodeJwt(receipt);
@@ -221,6 +241,10 @@ export const verifyReceipt = async (
     throw new ReceiptInvalid('not a compact JWS');
   }
   must(lowS(receipt), 'signature: not in its one (low-S) form');
+  must(
+    serviceForm(receipt),
+    'form: not as the service writes it (JSON.stringify, base64url): a member written twice, other spacing or escapes',
+  );
   const jwks = await loadJwks(options.jwks);
   let claims: Record<string, unknown>;
   let kid: string | undefined;
@@ -251,6 +275,7 @@ export const verifyReceipt = async (
     options.payeeAccount === undefined || claims.payee_account === options.payeeAccount,
     'payee_account: not the one given',
   );
+  must(options.issuer === undefined || claims.iss === options.issuer, 'iss: not the issuer given');
   const payeeAccount = typeof claims.payee_account === 'string' ? claims.payee_account : undefined;
   const binding = bindingOf(claims, payeeAccount);
   must(
@@ -281,6 +306,7 @@ const parse = (argv: string[]) => {
     options: {
       jwks: { type: 'string' },
       'payee-account': { type: 'string' },
+      issuer: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -295,6 +321,7 @@ const parse = (argv: string[]) => {
     file: positionals[1] as string,
     jwks: values.jwks,
     payeeAccount: values['payee-account'],
+    issuer: values.issuer,
   };
 };
 
@@ -303,11 +330,12 @@ export const runReceiptCli = (argv: string[], io: CliOutput = processOutput): Pr
   runJsonCli(argv, io, {
     usage: USAGE,
     parse,
-    run: async ({ file, jwks, payeeAccount }) => {
+    run: async ({ file, jwks, payeeAccount, issuer }) => {
       const receipt = (await readFile(file, 'utf8')).trim();
       const result = await verifyReceipt(receipt, {
         jwks: jwks as string,
         ...(payeeAccount ? { payeeAccount } : {}),
+        ...(issuer !== undefined ? { issuer } : {}),
       });
       io.stderr(`Receipt valid (keys from ${jwks}).\n`);
       return { ...result, jwks };

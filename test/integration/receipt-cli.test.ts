@@ -5,14 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import canonicalize from 'canonicalize';
-import { decodeProtectedHeader, importJWK, SignJWT } from 'jose';
+import { CompactSign, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../scripts/audit.js';
 import { runReceiptCli } from '../../scripts/receipt.js';
 import { runSigningKeyCli } from '../../scripts/signing-key.js';
 import { unique } from '../support/flows.js';
 import { basicAuth, startTestRuntime } from '../support/local.js';
-import { createTestIssuer, lowSToken } from '../support/mfa-tokens.js';
+import { createTestIssuer, ISSUER, KID, lowSToken } from '../support/mfa-tokens.js';
 import { activePasskey, approveWithPasskey } from '../support/passkey-flow.js';
 
 /** `npm run receipt -- verify`: the third party's check, against the running local runtime. */
@@ -249,6 +249,40 @@ describe('npm run receipt -- verify', () => {
         'shape: a claim or payment entry the service never writes',
       );
     }
+    // The same claims in another form: a member written twice (JSON.parse keeps the last,
+    // another parser the first), other spacing. Signed by a trusted key, refused for form.
+    const genuine = JSON.stringify({ ...claims, iss: ISSUER });
+    for (const [name, text] of [
+      ['twice', genuine.replace('{', '{"txn":"txn-of-another-payment",')],
+      ['spaced', JSON.stringify(JSON.parse(genuine), null, 1)],
+      ['escaped', genuine.replace('"txn"', '"\\u0074xn"')],
+    ] as const) {
+      const jws = await new CompactSign(new TextEncoder().encode(text))
+        .setProtectedHeader({ alg: 'ES256', typ: 'sca-receipt+jwt', kid: KID })
+        .sign(issuer.privateKey);
+      const odd = await cli(
+        'verify',
+        await saved(`form-${name}.jwt`, lowSToken(jws)),
+        '--jwks',
+        jwks,
+      );
+      expect(odd.code, name).toBe(2);
+      expect(odd.stderr, name).toContain('form: not as the service writes it');
+    }
+    // --issuer: the receipt's iss must be the one the caller expects.
+    const asWritten = await issuer.sign({ ...claims, ...TOKEN_ONLY }, { typ: 'sca-receipt+jwt' });
+    const asFile = await saved('iss.jwt', asWritten);
+    const otherIssuer = await cli(
+      'verify',
+      asFile,
+      '--jwks',
+      jwks,
+      '--issuer',
+      'https://mfa.example',
+    );
+    expect(otherIssuer.code).toBe(2);
+    expect(otherIssuer.stderr).toContain('iss: not the issuer given');
+    expect((await cli('verify', asFile, '--jwks', jwks, '--issuer', claims.iss)).code).toBe(0);
     // ...and one whose nonce is another: it signs another challenge.
     const renonced = await issuer.sign(
       {
