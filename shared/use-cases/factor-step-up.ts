@@ -38,6 +38,14 @@ export interface StepUp {
 
 const NOT_REQUIRED: StepUp = { guardFor: () => undefined };
 
+/** The SCA categories the user's active factors prove between them. */
+const activeCategories = (user: UserFactors | undefined): Set<string> =>
+  new Set(
+    Object.values(user?.factors ?? {})
+      .filter((factor) => factor.status === 'ACTIVE')
+      .flatMap((factor) => kindOf(factor.type).categories),
+  );
+
 export const activeFactorCount = (user: UserFactors | undefined): number =>
   Object.values(user?.factors ?? {}).filter((factor) => factor.status === 'ACTIVE').length;
 
@@ -98,7 +106,7 @@ export const requireRecentMfa = async (
       'This MFA token comes from a policy exemption: authenticate with a factor',
     );
   }
-  const { amr, auth_time: authTime } = claims;
+  const { amr } = claims;
   // A PIN is knowledge, like the password the app already checked: alone it cannot change
   // the factors of a user who has a factor of another kind (two knowledge factors are not
   // two categories).
@@ -111,12 +119,20 @@ export const requireRecentMfa = async (
   if (!beyondKnowledge && hasOtherKind) {
     throw stepUp(maxAge, 'A PIN alone cannot change factors: authenticate with a code');
   }
+  // A user whose factors prove two categories changes them only with two: else one factor
+  // (a swapped SIM) deletes the other (the PIN) and enrolls its own.
+  if (claims.acr !== 'sca' && activeCategories(args.user).size >= 2) {
+    throw stepUp(
+      maxAge,
+      'This user\'s factors prove two SCA categories: a factor change needs a token with acr "sca"',
+    );
+  }
   const now = epochSeconds(deps.clock.now());
   if (!checkRecency(claims, { maxAge }, now).ok) {
     throw stepUp(maxAge, `The MFA token is older than ${maxAge} s: authenticate again`);
   }
   const spent = args.user?.stepUps ?? {};
-  const until = spentUntil(claims.exp, authTime, maxAge);
+  const until = spentUntil(claims.exp);
   const prune = expiredStepUps(args.user, now);
   return {
     transactionId: claims.txn,
@@ -128,9 +144,13 @@ export const requireRecentMfa = async (
   };
 };
 
-/** Until when a spent token's entry must stay: after it, the token passes no check anyway. */
-export const spentUntil = (exp: number, authTime: number, maxAge: number): number =>
-  Math.min(exp, authTime + maxAge) + SKEW_SECONDS;
+/**
+ * Until when a spent token's entry must stay: after it, the token passes no check anywhere.
+ * Its expiry, not a route's max age: the routes that spend tokens ask different ages (a factor
+ * change `FACTOR_CHANGE_MAX_AGE_SECONDS`, a payee change 300 s), and an entry gone when one
+ * route stops accepting the token would let the other accept it again.
+ */
+export const spentUntil = (exp: number): number => exp + SKEW_SECONDS;
 
 /** Spent-token entries past their `until` (a bounded batch): the next spending write removes them. */
 export const expiredStepUps = (user: UserFactors | undefined, now: number): string[] =>

@@ -71,7 +71,7 @@ const requireRecentSca = async (
     );
   }
   // Spent by the change's own write: good for one change (of payees or factors) only.
-  const until = spentUntil(claims.exp, claims.auth_time, TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS);
+  const until = spentUntil(claims.exp);
   return { transactionId: claims.txn, jti: claims.jti, until, now };
 };
 

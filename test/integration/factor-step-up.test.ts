@@ -27,9 +27,15 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-/** An MFA token for `userId` from a full email flow (of `auth`'s app). */
-const mfaToken = async (userId: string, factorId: string, email: string, auth = basicAuth()) => {
-  const started = await json(await postJson(base, '/v1/authn', { userId }, auth));
+/** An MFA token for `userId` from a full flow of one code factor (of `auth`'s app). */
+const mfaToken = async (
+  userId: string,
+  factorId: string,
+  email: string,
+  auth = basicAuth(),
+  start: Record<string, unknown> = {},
+) => {
+  const started = await json(await postJson(base, '/v1/authn', { userId, ...start }, auth));
   expect((await challenge(base, started.stateToken, factorId, auth)).status).toBe(200);
   const verified = await verify(
     base,
@@ -264,6 +270,36 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
       401,
       'insufficient_user_authentication',
     );
+  });
+
+  it('a user whose factors prove two categories (SMS and PIN) changes them only with an sca token', async () => {
+    const userId = unique('twocat');
+    const phone = '+447700900471';
+    const smsId = await activeFactor(base, userId, 'sms', phone);
+    const first = await mfaToken(userId, smsId, phone);
+    const pin = await json(
+      await withToken(userId, { type: 'pin', pin: 'cedar-4417' }, first.token),
+    );
+    // A swapped SIM alone: an SMS code (acr mfa) deletes no PIN and adds no factor.
+    clock.advance(31);
+    const smsOnly = await mfaToken(userId, smsId, phone);
+    const refusal = await expectProblem(
+      await remove(userId, pin.factor.id, smsOnly.token),
+      401,
+      'insufficient_user_authentication',
+    );
+    expect(refusal.detail).toContain('acr "sca"');
+    await expectProblem(
+      await withToken(userId, { type: 'pin', pin: 'maple-9920' }, smsOnly.token),
+      401,
+      'insufficient_user_authentication',
+    );
+    // The app's password sign-in and the SMS code: two categories, acr sca.
+    clock.advance(31);
+    const sca = await mfaToken(userId, smsId, phone, basicAuth(), {
+      context: { primaryAuth: 'knowledge' },
+    });
+    expect((await remove(userId, pin.factor.id, sca.token)).status).toBe(204);
   });
 
   it('two changes racing with one token: exactly one goes through', async () => {

@@ -6,6 +6,7 @@ import {
   deleteFactor,
   resendFactorCode,
 } from '../../shared/use-cases/factor-manage.js';
+import { addTrustedPayee } from '../../shared/use-cases/trusted-payees.js';
 import {
   CLIENT,
   refused,
@@ -186,7 +187,8 @@ describe('factor changes stepped up (FACTOR_CHANGE_MAX_AGE_SECONDS=300)', () => 
     const token = await h.mfaToken('finn', { jti: 'jti-finn' });
     const b = idOf(await enroll(h, 'finn', 'finn2@example.com', token));
     expect(stored(h, 'finn')?.stepUps).toEqual({
-      'jti-finn': { factorId: b, until: T0 + 300 + 60 },
+      // Kept until the token's expiry (+ skew), whatever the route's max age.
+      'jti-finn': { factorId: b, until: T0 + 900 + 60 },
     });
   });
 
@@ -206,6 +208,64 @@ describe('factor changes stepped up (FACTOR_CHANGE_MAX_AGE_SECONDS=300)', () => 
     const code = h.lastCode('gwen2@example.com');
     expect(await activate(h, 'gwen', b, code, token)).toMatchObject({ factor: { id: b } });
     expect(stored(h, 'gwen')?.activeCount).toBe(2);
+  });
+
+  it('a token of one category cannot change the factors of a user whose factors prove two (a swapped SIM deletes no PIN)', async () => {
+    const h = stepped();
+    await withActive(h, 'hana'); // email: no category
+    const sms = await h.seedFactor('hana', 'sms');
+    const pin = await h.seedFactor('hana', 'pin', { destination: undefined });
+    const mfa = await h.mfaToken('hana', { acr: 'mfa', amr: ['sms', 'otp', 'mfa'] });
+    const ref = { clientId: CLIENT, userId: 'hana' };
+    await refused(
+      deleteFactor(h.deps, { ...ref, factorId: pin.factorId, mfaToken: mfa }),
+      401,
+      'insufficient_user_authentication',
+    );
+    await refused(
+      enroll(h, 'hana', 'hana2@example.com', mfa),
+      401,
+      'insufficient_user_authentication',
+    );
+    expect(stored(h, 'hana')?.factors[pin.factorId]?.status).toBe('ACTIVE');
+    // Two categories (the app's password and the SMS code): the change goes through.
+    const sca = await h.mfaToken('hana', { acr: 'sca', amr: ['pwd', 'sms', 'otp', 'mfa'] });
+    await deleteFactor(h.deps, { ...ref, factorId: sms.factorId, mfaToken: sca });
+    expect(stored(h, 'hana')?.factors[sms.factorId]).toBeUndefined();
+  });
+
+  it('a spent token stays spent on every route that spends tokens, whatever their max ages', async () => {
+    for (const [maxAge, wait] of [
+      ['60', 123], // the factor change's entry would go at 120 s; a payee change takes it up to 300 s
+      ['900', 363], // the payee change's would go at 360 s; a factor change takes it up to 900 s
+    ] as const) {
+      const h = useCaseDeps({ FACTOR_CHANGE_MAX_AGE_SECONDS: maxAge });
+      const userId = `jo-${maxAge}`;
+      await withActive(h, userId);
+      const sca = { acr: 'sca', amr: ['pwd', 'sms', 'otp', 'mfa'] };
+      const token = await h.mfaToken(userId, sca);
+      const payee = (payeeAccount: string, mfaToken: string) =>
+        addTrustedPayee(h.deps, { clientId: CLIENT, userId, payeeAccount, payee: 'X', mfaToken });
+      const factorChange = (mfaToken: string) =>
+        enroll(h, userId, `${userId}-${h.now()}@example.com`, mfaToken);
+      // Spent on one route; refused on the other at once.
+      if (maxAge === '60') {
+        expect((await factorChange(token)).status).toBe(201);
+        await refused(payee('ACC1', token), 401, 'insufficient_user_authentication');
+      } else {
+        await payee('ACC1', token);
+        await refused(factorChange(token), 401, 'insufficient_user_authentication');
+      }
+      // Later the user makes another change with a fresh token (its write prunes old entries)...
+      h.advance(wait);
+      await payee('ACC2', await h.mfaToken(userId, sca));
+      // ...and the first token, still young enough for the other route, stays spent.
+      if (maxAge === '60') {
+        await refused(payee('ATTACKER', token), 401, 'insufficient_user_authentication');
+      } else {
+        await refused(factorChange(token), 401, 'insufficient_user_authentication');
+      }
+    }
   });
 
   it('the guard is in the write: a factor activated meanwhile makes the enroll 401', async () => {
