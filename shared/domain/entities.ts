@@ -147,6 +147,11 @@ export interface TransactionRecord {
   readonly amr?: readonly string[];
   /** Factors verified so far in an open transaction (factor sequencing); absent: none. */
   readonly steps?: number;
+  /**
+   * After a factor-sequencing step: the transaction's factors that still prove a category it
+   * needs (only these take a challenge or an attempt). Absent: every factor of the transaction.
+   */
+  readonly helping?: readonly string[];
   /** The receipt entries of the factors verified so far (factor sequencing). */
   readonly verifiedFactors?: readonly ReceiptFactor[];
   /** The app's policy counts email as possession (`emailIsPossession`). */

@@ -211,6 +211,8 @@ export interface TransactionStore {
         stepsBefore: number;
         /** The receipt entries of every factor verified so far, this one included. */
         verified: readonly ReceiptFactor[];
+        /** The factors that still prove a category the transaction needs (`helping`). */
+        helping: readonly string[];
       };
       codeMac?: string;
       step?: number;

@@ -17,6 +17,12 @@ export const seenView = transactionView;
 const unknownToken = () => new MfaError('not_found', 'Unknown state token');
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
 
+const notHelpful = () =>
+  new MfaError(
+    'invalid_state',
+    'This factor proves no category the transaction still needs: use another one',
+  );
+
 export const lockedOut = () =>
   new MfaError('locked_out', 'This factor is locked after too many wrong codes; try again later');
 
@@ -43,7 +49,8 @@ export const transactionRefusal = (
 
 /**
  * Reads a transaction for a step on `factorId`: throws the refusal when the transaction
- * cannot take one, or the factor is not one of its own, no longer active, or locked.
+ * cannot take one, or the factor is not one of its own, no longer active, locked, or (after
+ * a factor-sequencing step) proving nothing the transaction still needs (`helping`).
  * Returns the factor as it is now.
  */
 export const usableFactor = (
@@ -57,6 +64,7 @@ export const usableFactor = (
   const factor = view.user.factors[factorId];
   if (!view.txn.factors[factorId] || factor?.status !== 'ACTIVE') throw noFactor();
   if (isLocked(factor, nowSeconds)) throw lockedOut();
+  if (view.txn.helping && !view.txn.helping.includes(factorId)) throw notHelpful();
   return { view, factor };
 };
 
@@ -70,11 +78,6 @@ export const helpfulCategories = (
   type: FactorType,
 ): readonly ScaCategory[] => {
   const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
-  if (!factorHelps(txn.level ?? 'mfa', txn.proven ?? [], categories)) {
-    throw new MfaError(
-      'invalid_state',
-      'This factor proves no category the transaction still needs: use another one',
-    );
-  }
+  if (!factorHelps(txn.level ?? 'mfa', txn.proven ?? [], categories)) throw notHelpful();
   return categories;
 };

@@ -164,7 +164,17 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
             signed: { signCount: signed.signCount, backupState: signed.backupState },
           }
         : {}),
-      ...(finished ? {} : { partial: { proven, amr, stepsBefore: txn.steps ?? 0, verified } }),
+      ...(finished
+        ? {}
+        : {
+            partial: {
+              proven,
+              amr,
+              stepsBefore: txn.steps ?? 0,
+              verified,
+              helping: stillHelping(txn, input.factorId, level, proven),
+            },
+          }),
       ...(policyState ? { policyState } : {}),
       // The event joins the chain in the completing write, folded on the item as read.
       audit: { events: [event], read: { item: seen } },
@@ -194,7 +204,12 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
 
   if (!finished) {
     await publish(deps, done.recorded);
-    return nextFactor(input, reserved, { level, proven }, deps);
+    return nextFactor(
+      reserved,
+      { level, proven },
+      stillHelping(txn, input.factorId, level, proven),
+      deps,
+    );
   }
 
   deps.log.info('authn succeeded', { transactionId: txn.transactionId, factorType: type });
@@ -209,27 +224,42 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
 };
 
 /**
+ * After a factor-sequencing step on `factorId`: the other factors of the transaction that
+ * still prove a category it needs (not a second one of a category already proven). Stored
+ * with the step (`helping`): only these take a challenge or an attempt from then on.
+ */
+const stillHelping = (
+  txn: TransactionView['txn'],
+  factorId: string,
+  level: Level,
+  proven: readonly ScaCategory[],
+): string[] =>
+  Object.entries(txn.factors)
+    .filter(
+      ([id, type]) =>
+        id !== factorId &&
+        factorHelps(
+          level,
+          proven,
+          categoriesOf(type, { emailIsPossession: txn.emailIsPossession }),
+        ),
+    )
+    .map(([id]) => id);
+
+/**
  * One factor verified, the level not met yet (`sca` with one category): the transaction stays
  * open with the same state token; the answer names what is still needed and the factors that
- * can give it (not a second one of a category already proven).
+ * can give it (`helping`, those still active).
  */
 const nextFactor = async (
-  input: VerifyInput,
   { txn, user }: TransactionView,
   progress: { level: Level; proven: ScaCategory[] },
+  helping: readonly string[],
   deps: TaskDeps,
 ): Promise<FlowOutcome> => {
-  const factors = Object.values(user.factors)
-    .filter(
-      (f) => f.status === 'ACTIVE' && txn.factors[f.factorId] && f.factorId !== input.factorId,
-    )
-    .filter((f) =>
-      factorHelps(
-        progress.level,
-        progress.proven,
-        categoriesOf(f.type, { emailIsPossession: txn.emailIsPossession }),
-      ),
-    )
+  const factors = helping
+    .map((id) => user.factors[id])
+    .filter((f): f is StoredFactor => f?.status === 'ACTIVE')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   deps.log.info('authn factor verified, more needed', { transactionId: txn.transactionId });
   return {

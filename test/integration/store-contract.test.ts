@@ -197,11 +197,33 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
     await t.step(
       complete(t, 'h4', 'f1', 'r4', {
         spentCode: 'c3',
-        partial: { proven: ['possession'], amr: ['otp'], stepsBefore: 0, verified: [] },
+        partial: {
+          proven: ['possession'],
+          amr: ['otp'],
+          stepsBefore: 0,
+          verified: [],
+          helping: [],
+        },
       }),
     );
     await t.look();
   });
+
+  scenario(
+    'factor sequencing: after a step, only the factors still helping take a challenge or an attempt',
+    'ok ok refused refused ok ok item',
+    async (t) => {
+      await seed(t, [factor('f1'), factor('f2', { type: 'sms' })], ['h1']);
+      await t.step(reserve(t, 'h1', 'f1'));
+      const partial = { proven: ['possession'], amr: ['otp'], stepsBefore: 0, verified: [] };
+      await t.step(complete(t, 'h1', 'f1', 'r1', { partial: { ...partial, helping: ['f2'] } }));
+      await t.step(reserve(t, 'h1', 'f1')); // proves nothing still needed: no attempt taken
+      await t.step(challenge(t, 'h1', 'f1', NOW)); // ...and no code sent
+      await t.step(reserve(t, 'h1', 'f2'));
+      await t.step(challenge(t, 'h1', 'f2', NOW));
+      await t.look();
+    },
+  );
 
   scenario(
     "complete: another request's lock holds; the owner lifts its own",

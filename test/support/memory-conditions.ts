@@ -69,6 +69,11 @@ export const WHEN = {
   /** `(attribute_not_exists(${F}.failures) OR ${F}.failures < :last)` */
   belowLastFailure: ({ F, v }: Scope) =>
     !exists(at(F, 'failures')) || cmp(at(F, 'failures'), '<', v.last),
+  /** `(attribute_not_exists(${T}.helping) OR contains(${T}.helping, :fid))` */
+  helps: ({ T, v }: Scope) => {
+    const helping = at(T, 'helping');
+    return !exists(helping) || (Array.isArray(helping) && helping.includes(v.fid));
+  },
   /** `${F}.failures >= :last` */
   atLastFailure: ({ F, v }: Scope) => cmp(at(F, 'failures'), '>=', v.last),
   /** `(attribute_not_exists(${F}.lockedUntil) OR ${F}.lockedUntil <= :now OR ${F}.lockOwner = :owner)` */

@@ -118,6 +118,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             unexpired,
             open,
             inTransaction,
+            WHEN.helps,
             usable,
             ...(a.nonce ? [WHEN.underNonceCap] : [underSendCap, pastCooldown]),
           ],
@@ -191,6 +192,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
           [
             WHEN.unexpired,
             WHEN.inTransaction,
+            WHEN.helps,
             WHEN.underAttempts,
             a.challenge ? WHEN.liveCode : WHEN.open,
             WHEN.usable,
@@ -254,6 +256,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
               set(next, [...t, 'amr'], [...a.partial.amr]);
               set(next, [...t, 'steps'], a.partial.stepsBefore + 1);
               set(next, [...t, 'verifiedFactors'], [...a.partial.verified]);
+              set(next, [...t, 'helping'], [...a.partial.helping]);
               remove(next, [...t, 'challengeFactorId']);
               remove(next, [...t, 'codeExpiresAt']);
             } else {

@@ -55,6 +55,8 @@ const WHEN = {
   newerCount: `(attribute_not_exists(${F}.signCount) OR ${F}.signCount < :count)`,
   /** ...and one that keeps none (0) never follows one that did: 0 only after 0. */
   zeroCount: `(attribute_not_exists(${F}.signCount) OR ${F}.signCount = :zero)`,
+  /** The factor still proves a category the transaction needs (factor sequencing). */
+  helps: `(attribute_not_exists(${T}.helping) OR contains(${T}.helping, :fid))`,
   /** At most `maxSends` passkey challenges per transaction (counted apart from sent codes). */
   underNonceCap: `(attribute_not_exists(${T}.nonces) OR ${T}.nonces < :maxSends)`,
 } as const;
@@ -121,6 +123,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           WHEN.unexpired,
           WHEN.open,
           WHEN.inTransaction,
+          WHEN.helps,
           WHEN.usable,
           ...(a.nonce ? [WHEN.underNonceCap] : [WHEN.underSendCap, WHEN.pastCooldown]),
         ),
@@ -198,6 +201,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         condition: all(
           WHEN.unexpired,
           WHEN.inTransaction,
+          WHEN.helps,
           WHEN.underAttempts,
           a.challenge ? WHEN.liveCode : WHEN.open,
           WHEN.usable,
@@ -208,7 +212,8 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         ),
         names: names(ref, a.factorId),
         values: {
-          ...(a.challenge ? { ':challenge': OPEN[':challenge'], ':fid': a.factorId } : OPEN),
+          ...(a.challenge ? { ':challenge': OPEN[':challenge'] } : OPEN),
+          ':fid': a.factorId,
           ':active': 'ACTIVE',
           ':zero': 0,
           ':one': 1,
@@ -241,7 +246,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
         update: `SET ${
           a.partial
             ? // Factor sequencing: open for the next factor, with what is proven so far.
-              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps, ${T}.verifiedFactors = :verified`
+              `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps, ${T}.verifiedFactors = :verified, ${T}.helping = :helping`
             : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
         }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
           signed ? `, ${F}.signCount = :count, ${F}.backupState = :bs` : ''
@@ -284,6 +289,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
                 ':amr': a.partial.amr,
                 ':steps': a.partial.stepsBefore + 1,
                 ':verified': a.partial.verified,
+                ':helping': a.partial.helping,
                 ...(a.partial.stepsBefore > 0 ? { ':stepsBefore': a.partial.stepsBefore } : {}),
               }
             : { ':success': 'SUCCESS', ':fid': a.factorId }),
