@@ -195,6 +195,7 @@ export const createMfaTokenVerifier = (options: MfaTokenVerifierOptions): MfaTok
       isText(txn) &&
       typeof acr === 'string' &&
       (payload.consent_id === undefined || typeof payload.consent_id === 'string') &&
+      (payload.payee_account === undefined || typeof payload.payee_account === 'string') &&
       (payload.authorization_details === undefined || Array.isArray(payload.authorization_details));
     if (!valid) fail('claims');
     if (exp - (iat as number) > maxLifetime + skew) fail('lifetime');

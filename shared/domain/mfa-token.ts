@@ -70,6 +70,8 @@ export interface MfaTokenClaims {
   readonly txn: string;
   readonly consent_id?: string;
   readonly authorization_details?: readonly PaymentInitiationDetail[];
+  /** The payee's account id, when the payment named one (`transaction.payeeAccount`). */
+  readonly payee_account?: string;
   /** What the app's policy decided at the start (API.md v1.1): `decision`, `rule`, `exemption`. */
   readonly sca?: { readonly decision: string; readonly rule?: string; readonly exemption?: string };
 }

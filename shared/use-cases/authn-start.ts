@@ -19,7 +19,7 @@ import {
   publish,
   recordAudit,
 } from './audit.js';
-import { paymentDetails } from './authorization-details.js';
+import { paymentClaims } from './authorization-details.js';
 import { checkConsent } from './consent-check.js';
 import {
   decidePolicy,
@@ -150,7 +150,7 @@ const exempt = async (
     acr: EXEMPT_ACR,
     txn: transactionId,
     ...(input.consentId ? { consent_id: input.consentId } : {}),
-    ...(input.transaction ? { authorization_details: paymentDetails(input.transaction) } : {}),
+    ...paymentClaims(input.transaction),
     sca: scaClaim(policy),
   };
   const event = auditEvent(deps, 'mfa.authn.started', {

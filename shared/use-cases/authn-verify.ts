@@ -21,7 +21,7 @@ import {
   transactionRefusal,
   usableFactor,
 } from './authn-state.js';
-import { paymentDetails } from './authorization-details.js';
+import { paymentClaims } from './authorization-details.js';
 import { requirementOf, verifiedStateWrite } from './policy-decision.js';
 
 const noFactor = () => new MfaError('not_found', 'No such factor in this transaction');
@@ -128,7 +128,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     acr,
     txn: txn.transactionId,
     ...(txn.consentId ? { consent_id: txn.consentId } : {}),
-    ...(txn.transaction ? { authorization_details: paymentDetails(txn.transaction) } : {}),
+    ...paymentClaims(txn.transaction),
     // What the app's policy decided at the start.
     sca: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
   };

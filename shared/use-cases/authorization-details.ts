@@ -9,3 +9,16 @@ export const paymentDetails = (payment: PolicyTransaction): PaymentInitiationDet
     creditorName: payment.payee,
   },
 ];
+
+/**
+ * What a token says of the payment it approved (or was exempt for): `authorization_details`,
+ * and `payee_account` when the start named the payee's account, so a resource server can
+ * check the account the approval (and a trusted-payee exemption) was decided on.
+ */
+export const paymentClaims = (payment: PolicyTransaction | undefined) =>
+  payment
+    ? {
+        authorization_details: paymentDetails(payment),
+        ...(payment.payeeAccount ? { payee_account: payment.payeeAccount } : {}),
+      }
+    : {};

@@ -247,7 +247,16 @@ describe('trusted beneficiaries (RTS Art. 13)', () => {
     const event = runtime.events.list({ type: 'mfa.payee.trusted' }).at(-1);
     expect(event?.detail.payeeAccount).toBe('…3000');
 
-    await expectExempt(start(user.userId, rent), 'trusted_beneficiary');
+    const exempt = await expectExempt(start(user.userId, rent), 'trusted_beneficiary');
+    // The token names the account the exemption was decided on, beside the payment.
+    expect(exempt.payee_account).toBe(payee.payeeAccount);
+    expect(exempt.authorization_details).toEqual([
+      {
+        type: 'payment_initiation',
+        instructedAmount: { amount: '950.00', currency: 'EUR' },
+        creditorName: payee.payee,
+      },
+    ]);
     // A deny rule still wins over the exemption.
     await expectProblem(
       await postJson(

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../shared/domain/policy/index.js';
 import {
@@ -73,6 +73,8 @@ describe('SCA receipts', () => {
     );
     expect(done.status).toBe('SUCCESS');
     const claims = await verified(done.receipt);
+    // The token names the payee's account too, for the resource server that executes it.
+    expect(decodeJwt(done.token).payee_account).toBe(PAYMENT.payeeAccount);
     expect(decodeProtectedHeader(done.receipt).kid).toBe(decodeProtectedHeader(done.token).kid);
     expect(claims).toMatchObject({
       iss: runtime.url,
