@@ -16,6 +16,8 @@
  * - `Co` private use (its glyph depends on the phone's font);
  * - `Cn` unassigned code points (no glyph today, any glyph tomorrow);
  * - `Cs` lone surrogates (not text: they cannot be encoded as UTF-8);
+ * - U+FFFD, the replacement character: what a decoder puts for bytes that were not UTF-8, so
+ *   the text is not what the app meant to send;
  * - default-ignorable code points (they draw nothing: Hangul fillers, variation selectors);
  * - more than 4 combining marks in a row (they pile over neighbouring lines);
  * - text without a letter, digit or emoji (blank to the eye: spaces, U+2800, marks alone).
@@ -44,6 +46,7 @@ export type DisplayTextProblem =
   | 'private_use'
   | 'unassigned'
   | 'surrogate'
+  | 'replacement'
   | 'invisible'
   | 'blank'
   | 'marks';
@@ -70,6 +73,11 @@ const refused = (): ReadonlyArray<readonly [DisplayTextProblem, RegExp, string]>
   ['private_use', /\p{Co}/u, 'must not contain private-use characters'],
   ['surrogate', /\p{Cs}/u, 'must not contain unpaired surrogates'],
   ['unassigned', /\p{Cn}/u, 'must not contain unassigned Unicode code points'],
+  [
+    'replacement',
+    /\uFFFD/u,
+    'must not contain U+FFFD (the replacement character: bytes that were not UTF-8)',
+  ],
   // Default-ignorable code points draw nothing though they are letters or marks to Unicode
   // (Hangul fillers U+3164, U+115F, variation selectors, U+034F): a payee of them reads as
   // empty.

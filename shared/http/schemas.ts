@@ -70,12 +70,16 @@ const transaction = z
     payeeAccount: z.optional(payeeAccountSchema),
     recurring: z.optional(z.boolean()),
   })
-  // Runs only when each field is valid on its own, so the currency is a listed one here.
+  // Runs even when a field failed on its own (zod reports every issue): a currency that is
+  // not a listed one has its own error, and no minor unit to say more of the amount.
   .check(
-    z.refine((value) => fitsMinorUnit(value.amount, value.currency), {
-      message: "must have no more decimal places than the currency's minor unit (JPY 0, EUR 2)",
-      path: ['amount'],
-    }),
+    z.refine(
+      (value) => !isCurrencyCode(value.currency) || fitsMinorUnit(value.amount, value.currency),
+      {
+        message: "must have no more decimal places than the currency's minor unit (JPY 0, EUR 2)",
+        path: ['amount'],
+      },
+    ),
     z.describe("`amount` has no more decimals than the currency's minor unit (JPY 0, EUR 2)."),
   );
 

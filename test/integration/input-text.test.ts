@@ -10,7 +10,7 @@ import {
   uniquePhone,
   verify,
 } from '../support/flows.js';
-import { postJson, startTestRuntime } from '../support/local.js';
+import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
 
 /**
  * Issue 11 items 3 and 4 over HTTP: text a user reads (payee, context) and money (currency,
@@ -40,6 +40,22 @@ const expectRefused = async (response: Response, field: string, rule: RegExp | s
 };
 
 describe('payee and context are display text', () => {
+  it('a payee whose bytes are not UTF-8 → 400 naming transaction.payee (not the replacement character)', async () => {
+    const body = Buffer.concat([
+      Buffer.from(
+        `{"userId":"${unique('text')}","transaction":{"amount":"1.00","currency":"EUR","payee":"x`,
+      ),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('y"}}'),
+    ]);
+    const response = await fetch(`${base}/v1/authn`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+      body,
+    });
+    await expectRefused(response, 'transaction.payee', /must not contain U\+FFFD/);
+  });
+
   it('a right-to-left override in the payee → 400 naming transaction.payee', async () => {
     const detail = await expectRefused(
       await start({ transaction: { ...payment, payee: '\u202edtL EMCA' } }),
@@ -122,14 +138,16 @@ describe('payee and context are display text', () => {
 describe('currency is ISO 4217 and the amount fits its minor unit', () => {
   it.each([
     ['BTC', '100'],
-    ['eur', '100'],
+    ['eur', '100.50'],
     ['XAU', '1'],
-  ])('currency %s → 400 naming transaction.currency', async (currency, amount) => {
-    await expectRefused(
+  ])('currency %s → 400 naming transaction.currency (only)', async (currency, amount) => {
+    const detail = await expectRefused(
       await start({ transaction: { ...payment, currency, amount } }),
       'transaction.currency',
       /must be an upper-case ISO 4217 currency code/,
     );
+    // An unknown currency has no minor unit: nothing more is said of the amount.
+    expect(detail).not.toContain('transaction.amount');
   });
 
   it.each([

@@ -28,6 +28,7 @@ describe('display text: refused characters', () => {
     ['U+10FFFF noncharacter', 'ACME \u{10ffff}', 'unassigned'],
     ['lone high surrogate', 'ACME \ud800', 'surrogate'],
     ['lone low surrogate', '\udc00ACME', 'surrogate'],
+    ['the replacement character (bytes that were not UTF-8)', 'x\uFFFD(y', 'replacement'],
     ['newline', 'ACME\nLtd', 'control'],
     ['tab', 'ACME\tLtd', 'control'],
     ['U+001B escape', '\u001b[31mACME', 'control'],
