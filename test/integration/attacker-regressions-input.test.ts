@@ -157,8 +157,9 @@ describe('invalid UTF-8 and odd code points', () => {
       bytes('{"userId":"u', [0xc0, 0xaf], 'x"}'),
     ],
     [
+      // Decoded as U+FFFD, which display text refuses: not what the app meant to send.
       'a cut sequence (C3 28) in userAgent',
-      '200 MFA_ENROLL',
+      '400 invalid_request',
       bytes('{"userId":"u1","context":{"userAgent":"a', [0xc3, 0x28], '"}}'),
     ],
     [
