@@ -223,6 +223,12 @@ describe('npm run receipt -- verify', () => {
     const unnamed = await cli('verify', await saved('k.jwt', lowSToken(keyless)), '--jwks', jwks);
     expect(unnamed.code).toBe(2);
     expect(unnamed.stderr).toContain('signature: no kid');
+    /** A receipt signed by the trusted issuer, refused for `reason` (exit 2). */
+    const refusedAs = async (name: string, receipt: string, reason: string) => {
+      const refused = await cli('verify', await saved(`${name}.jwt`, receipt), '--jwks', jwks);
+      expect(refused.code, name).toBe(2);
+      expect(refused.stderr, name).toContain(reason);
+    };
     // A second payment entry, an extra claim: never written by the service.
     const extraEntry = {
       type: 'payment_initiation',
@@ -238,14 +244,9 @@ describe('npm run receipt -- verify', () => {
         { ...claims, ...TOKEN_ONLY, ...edit },
         { typ: 'sca-receipt+jwt' },
       );
-      const shaped = await cli(
-        'verify',
-        await saved(`s-${name}.jwt`, lowSToken(odd)),
-        '--jwks',
-        jwks,
-      );
-      expect(shaped.code, name).toBe(2);
-      expect(shaped.stderr, name).toContain(
+      await refusedAs(
+        `s-${name}`,
+        lowSToken(odd),
         'shape: a claim or payment entry the service never writes',
       );
     }
@@ -260,14 +261,7 @@ describe('npm run receipt -- verify', () => {
       const jws = await new CompactSign(new TextEncoder().encode(text))
         .setProtectedHeader({ alg: 'ES256', typ: 'sca-receipt+jwt', kid: KID })
         .sign(issuer.privateKey);
-      const odd = await cli(
-        'verify',
-        await saved(`form-${name}.jwt`, lowSToken(jws)),
-        '--jwks',
-        jwks,
-      );
-      expect(odd.code, name).toBe(2);
-      expect(odd.stderr, name).toContain('form: not as the service writes it');
+      await refusedAs(`form-${name}`, lowSToken(jws), 'form: not as the service writes it');
     }
     // --issuer: the receipt's iss must be the one the caller expects.
     const asWritten = await issuer.sign({ ...claims, ...TOKEN_ONLY }, { typ: 'sca-receipt+jwt' });
