@@ -1,7 +1,6 @@
 import { transactionBinding } from '../domain/binding.js';
 import type { StoredFactor, TransactionView, UserFactors } from '../domain/entities.js';
 import { factorTypeOf } from '../domain/factor-id.js';
-import { isLocked } from '../domain/factor-lock.js';
 import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
 import { type ReceiptFactor, receiptBody, receiptDigest } from '../domain/receipt.js';
@@ -412,10 +411,8 @@ const completionRefusal = async (
   if (refusal) return refusal;
   const factor = found?.user.factors[input.factorId];
   if (factor?.status !== 'ACTIVE') return noFactor();
-  // Locked meanwhile by another request of the same burst: answer as that burst's wrong codes
-  // (counted and audited), so a right code is not told apart by its answer.
-  if (isLocked(factor, now) && factor.lockOwner !== input.requestId) {
-    return wrongCode(input, reserved, deps, locking);
-  }
+  // Locked meanwhile by another request of the same burst, or (TOTP) its step used, or (SMS,
+  // email) a newer code sent: answer as a wrong code (counted and audited), so a right code
+  // is not told apart from the burst's wrong ones by its answer.
   return wrongCode(input, reserved, deps, locking);
 };
