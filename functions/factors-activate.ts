@@ -4,7 +4,7 @@ import { otpKeys } from '../shared/compose/otp-key.js';
 import { passkeyRegistrar } from '../shared/compose/passkeys.js';
 import { secretBox } from '../shared/compose/secret-box.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, stepUpOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { factorPath } from '../shared/http/path-params.js';
 import { activateBody } from '../shared/http/schemas.js';
 import { activateFactor } from '../shared/use-cases/factor-manage.js';
@@ -22,7 +22,7 @@ export const handler = apiHandler(
       ...factorPath(request),
       ...(request.body.passCode === undefined ? {} : { passCode: request.body.passCode }),
       ...(request.body.credential ? { credential: request.body.credential } : {}),
-      mfaToken: mfaTokenOf(request),
+      ...stepUpOf(request),
     }),
   }),
 );

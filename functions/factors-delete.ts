@@ -1,7 +1,7 @@
 import { clientStore, userStore } from '../shared/compose/dynamo.js';
 import { events } from '../shared/compose/events.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, stepUpOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { factorPath } from '../shared/http/path-params.js';
 import { deleteFactor } from '../shared/use-cases/factor-manage.js';
 
@@ -11,7 +11,7 @@ export const handler = apiHandler(
   async (request) => {
     await deleteFactor(useCaseDeps(request), {
       ...factorPath(request),
-      mfaToken: mfaTokenOf(request),
+      ...stepUpOf(request),
     });
     return { status: 204 };
   },

@@ -4,7 +4,7 @@ import { messenger } from '../shared/compose/messenger.js';
 import { otpKeys } from '../shared/compose/otp-key.js';
 import { secretBox } from '../shared/compose/secret-box.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, stepUpOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { userPath } from '../shared/http/path-params.js';
 import { enrollBody } from '../shared/http/schemas.js';
 import { enrollFactor } from '../shared/use-cases/factor-enroll.js';
@@ -20,6 +20,6 @@ export const handler = apiHandler(
     enrollFactor(useCaseDeps(request), {
       ...userPath(request),
       body: request.body,
-      mfaToken: mfaTokenOf(request),
+      ...stepUpOf(request),
     }),
 );

@@ -2,7 +2,7 @@ import { clientStore, rateLimiter, userStore } from '../shared/compose/dynamo.js
 import { messenger } from '../shared/compose/messenger.js';
 import { otpKeys } from '../shared/compose/otp-key.js';
 import { signer } from '../shared/compose/signer.js';
-import { apiHandler, mfaTokenOf, useCaseDeps } from '../shared/http/api-handler.js';
+import { apiHandler, stepUpOf, useCaseDeps } from '../shared/http/api-handler.js';
 import { factorPath } from '../shared/http/path-params.js';
 import { emptyBody } from '../shared/http/schemas.js';
 import { resendFactorCode } from '../shared/use-cases/factor-manage.js';
@@ -18,7 +18,7 @@ export const handler = apiHandler(
     status: 200,
     body: await resendFactorCode(useCaseDeps(request), {
       ...factorPath(request),
-      mfaToken: mfaTokenOf(request),
+      ...stepUpOf(request),
     }),
   }),
 );

@@ -21,7 +21,8 @@ export interface Route {
   readonly acr?: string;
   /**
    * The handler applies the deployment's `DEFAULT_POLICY` to apps without a policy of their
-   * own: only its function gets that setting (the others would parse it at every cold start).
+   * own (start decides with it; factor changes read its `emailIsPossession`): only these
+   * functions get that setting (the others would parse it at every cold start).
    */
   readonly defaultPolicy?: true;
 }
@@ -56,25 +57,34 @@ export const routes: readonly Route[] = [
   },
   { method: 'POST', path: '/v1/authn/cancel', handler: 'authn-cancel', auth: 'client' },
   { method: 'POST', path: '/v1/authn/status', handler: 'authn-status', auth: 'client' },
-  { method: 'POST', path: '/v1/users/{userId}/factors', handler: 'factors-enroll', auth: 'client' },
+  {
+    method: 'POST',
+    path: '/v1/users/{userId}/factors',
+    handler: 'factors-enroll',
+    auth: 'client',
+    defaultPolicy: true,
+  },
   { method: 'GET', path: '/v1/users/{userId}/factors', handler: 'factors-list', auth: 'client' },
   {
     method: 'POST',
     path: '/v1/users/{userId}/factors/{factorId}/activate',
     handler: 'factors-activate',
     auth: 'client',
+    defaultPolicy: true,
   },
   {
     method: 'POST',
     path: '/v1/users/{userId}/factors/{factorId}/resend',
     handler: 'factors-resend',
     auth: 'client',
+    defaultPolicy: true,
   },
   {
     method: 'DELETE',
     path: '/v1/users/{userId}/factors/{factorId}',
     handler: 'factors-delete',
     auth: 'client',
+    defaultPolicy: true,
   },
   // Trusted beneficiaries (API.md v1.1, PSD2 RTS Art. 13).
   {

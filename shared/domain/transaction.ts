@@ -98,6 +98,11 @@ export const decideStart = (args: {
     ...(args.rule ? { rule: args.rule } : {}),
     ...(proven.length ? { proven } : {}),
     ...(args.emailIsPossession ? { emailIsPossession: true } : {}),
+    // Offered only to follow a factor that does not stand alone: not usable first (taking an
+    // attempt or sending a code for it would prove nothing the transaction needs yet).
+    ...(active.length > offered.length
+      ? { helping: offered.map((factor) => factor.factorId) }
+      : {}),
     ...(args.deviceRef ? { deviceRef: args.deviceRef } : {}),
     ...(args.rememberDays === undefined ? {} : { rememberDays: args.rememberDays }),
     factors,

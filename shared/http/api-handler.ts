@@ -38,6 +38,15 @@ export const useCaseDeps = (request: ApiRequest<unknown>): TaskDeps => ({
 export const mfaTokenOf = (request: ApiRequest<unknown>) =>
   headerValue(request.event, 'x-mfa-token') || undefined;
 
+/**
+ * What a factor change's step-up reads of the request: the user's MFA token, and whether the
+ * app's policy counts email as possession (a user's factors then prove more categories).
+ */
+export const stepUpOf = (request: ApiRequest<unknown>) => ({
+  mfaToken: mfaTokenOf(request),
+  ...(request.clientPolicy?.emailIsPossession === true ? { emailIsPossession: true } : {}),
+});
+
 export interface ApiResult {
   readonly status: number;
   readonly body?: unknown;

@@ -30,13 +30,20 @@ const exists = () =>
  */
 export const enrollFactor = async (
   deps: TaskDeps,
-  args: { clientId: string; userId: string; body: EnrollBody; mfaToken?: string },
+  args: {
+    clientId: string;
+    userId: string;
+    body: EnrollBody;
+    mfaToken?: string;
+    /** The app's policy counts email as possession (the step-up counts categories so). */
+    emailIsPossession?: boolean;
+  },
 ): Promise<{ status: number; body: Record<string, unknown> }> => {
   const { clientId, userId, body } = args;
   const { config, clock, random, factors } = deps;
   const max = config.MAX_FACTORS_PER_USER;
   const user = await userForChange(deps, clientId, userId);
-  const stepUp = await requireRecentMfa(deps, { clientId, userId, user, mfaToken: args.mfaToken });
+  const stepUp = await requireRecentMfa(deps, { ...args, user });
   // Before any costly drafting (a PIN's slow hash): a kind that sends codes may still resend
   // to a pending address of a user at the cap, the others cannot add anything.
   if (!kindOf(body.type).delivery && Object.keys(user?.factors ?? {}).length >= max) {

@@ -17,6 +17,8 @@ interface FactorRef {
   readonly factorId: string;
   /** The user's MFA token (`X-MFA-Token`), for stepped-up factor changes. */
   readonly mfaToken?: string;
+  /** The app's policy counts email as possession (the step-up counts categories so). */
+  readonly emailIsPossession?: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@ import { checkRecency } from '../authz/recency.js';
 import type { StepUpGuard, UserFactors } from '../domain/entities.js';
 import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import { MfaError } from '../errors.js';
-import { kindOf } from '../factors/registry.js';
+import { categoriesOf, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
 import { verifyUserToken } from './user-token.js';
@@ -38,12 +38,12 @@ export interface StepUp {
 
 const NOT_REQUIRED: StepUp = { guardFor: () => undefined };
 
-/** The SCA categories the user's active factors prove between them. */
-const activeCategories = (user: UserFactors | undefined): Set<string> =>
+/** The SCA categories the user's active factors prove between them, under the app's policy. */
+const activeCategories = (user: UserFactors | undefined, emailIsPossession = false): Set<string> =>
   new Set(
     Object.values(user?.factors ?? {})
       .filter((factor) => factor.status === 'ACTIVE')
-      .flatMap((factor) => kindOf(factor.type).categories),
+      .flatMap((factor) => categoriesOf(factor.type, { emailIsPossession })),
   );
 
 export const activeFactorCount = (user: UserFactors | undefined): number =>
@@ -68,6 +68,7 @@ export const requireRecentMfa = async (
     userId: string;
     user: UserFactors | undefined;
     mfaToken?: string;
+    emailIsPossession?: boolean;
   },
 ): Promise<StepUp> => {
   const maxAge = deps.config.FACTOR_CHANGE_MAX_AGE_SECONDS;
@@ -121,7 +122,7 @@ export const requireRecentMfa = async (
   }
   // A user whose factors prove two categories changes them only with two: else one factor
   // (a swapped SIM) deletes the other (the PIN) and enrolls its own.
-  if (claims.acr !== 'sca' && activeCategories(args.user).size >= 2) {
+  if (claims.acr !== 'sca' && activeCategories(args.user, args.emailIsPossession).size >= 2) {
     throw stepUp(
       maxAge,
       'This user\'s factors prove two SCA categories: a factor change needs a token with acr "sca"',

@@ -23,11 +23,18 @@ const TYPO = {
 } as unknown as Policy;
 
 describe('MfaService defaultPolicy', () => {
-  it('reaches the function of the route that applies it (authn-start) as DEFAULT_POLICY, and no other', () => {
+  it('reaches the functions of the routes that apply it (start, factor changes) as DEFAULT_POLICY, and no other', () => {
     const policy = defaultPolicy();
     const environments = serviceEnvironments({ defaultPolicy: policy });
     const readers = routes.map((route) => route.handler).filter(appliesDefaultPolicy);
-    expect(readers).toEqual(['authn-start']);
+    // Start decides with it; a factor change's step-up reads its emailIsPossession.
+    expect(readers).toEqual([
+      'authn-start',
+      'factors-enroll',
+      'factors-activate',
+      'factors-resend',
+      'factors-delete',
+    ]);
     expect(environments.length).toBeGreaterThan(20);
     for (const [handler, variables] of environments) {
       if (!readers.includes(handler)) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../shared/domain/policy/index.js';
 import {
   activate,
   activeFactor,
@@ -50,11 +51,11 @@ const mfaToken = async (
 };
 
 /** A POST as the demo app, with the user's MFA token when given. */
-const post = (path: string, body: unknown, token?: string) =>
+const post = (path: string, body: unknown, token?: string, auth = basicAuth()) =>
   fetch(`${base}${path}`, {
     method: 'POST',
     headers: {
-      authorization: basicAuth(),
+      authorization: auth,
       'content-type': 'application/json',
       ...(token === undefined ? {} : { 'x-mfa-token': token }),
     },
@@ -64,11 +65,11 @@ const post = (path: string, body: unknown, token?: string) =>
 const withToken = (userId: string, body: unknown, token?: string) =>
   post(`/v1/users/${userId}/factors`, body, token);
 
-const remove = (userId: string, factorId: string, token?: string) =>
+const remove = (userId: string, factorId: string, token?: string, auth = basicAuth()) =>
   fetch(`${base}/v1/users/${userId}/factors/${factorId}`, {
     method: 'DELETE',
     headers: {
-      authorization: basicAuth(),
+      authorization: auth,
       ...(token === undefined ? {} : { 'x-mfa-token': token }),
     },
   });
@@ -300,6 +301,38 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
       context: { primaryAuth: 'knowledge' },
     });
     expect((await remove(userId, pin.factor.id, sca.token)).status).toBe(204);
+  });
+
+  it('under a policy that counts email as possession, email and a PIN are two categories: an email code alone changes neither', async () => {
+    const auth = await registerClient(
+      unique('emailpos'),
+      'emailpos-secret-1',
+      parsePolicy({ version: 1, rules: [], default: { require: 'mfa' }, emailIsPossession: true }),
+    );
+    const userId = unique('emailpos');
+    const email = `${userId}@example.com`;
+    const emailId = await activeFactor(base, userId, 'email', email, auth);
+    const first = await mfaToken(userId, emailId, email, auth);
+    const enrolled = await post(
+      `/v1/users/${userId}/factors`,
+      { type: 'pin', pin: 'cedar-4417' },
+      first.token,
+      auth,
+    );
+    const pin = await json(enrolled);
+    expect(enrolled.status).toBe(201);
+    clock.advance(31);
+    const emailOnly = await mfaToken(userId, emailId, email, auth);
+    await expectProblem(
+      await remove(userId, pin.factor.id, emailOnly.token, auth),
+      401,
+      'insufficient_user_authentication',
+    );
+    clock.advance(31);
+    const sca = await mfaToken(userId, emailId, email, auth, {
+      context: { primaryAuth: 'knowledge' },
+    });
+    expect((await remove(userId, pin.factor.id, sca.token, auth)).status).toBe(204);
   });
 
   it('two changes racing with one token: exactly one goes through', async () => {
