@@ -73,7 +73,13 @@ export const decideStart = (args: {
   const helps = (factor: StoredFactor, base: readonly ScaCategory[]) =>
     factorHelps(level, base, args.categoriesOf(factor));
   const standsAlone = args.standsAlone ?? (() => true);
-  const offered = actives.filter((factor) => helps(factor, proven));
+  // At `sca`, a factor that does not stand alone (recovery codes) is offered only where
+  // another factor could follow it: else it would be spent on a transaction that cannot end.
+  const followed = (factor: StoredFactor) =>
+    level !== 'sca' ||
+    standsAlone(factor) ||
+    actives.some((other) => other !== factor && helps(other, args.categoriesOf(factor)));
+  const offered = actives.filter((factor) => helps(factor, proven) && followed(factor));
   // A factor that does not stand alone (recovery codes) needs a second factor even where the
   // app's own sign-in would do: the factors that help without that sign-in may follow it.
   const active =

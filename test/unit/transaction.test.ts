@@ -78,6 +78,38 @@ describe('starting a transaction', () => {
     expect(decision.active.map((f) => f.factorId)).toEqual(['f-ACTIVE']);
   });
 
+  it('at sca, offers a factor that does not stand alone only where another factor could follow it', () => {
+    const of = (type: StoredFactor['type'], id: string): StoredFactor => ({
+      ...factor('ACTIVE'),
+      factorId: id,
+      type,
+    });
+    const categories = (f: StoredFactor) =>
+      f.type === 'pin' ? (['knowledge'] as const) : (['possession'] as const);
+    const offered = (...factors: StoredFactor[]) => {
+      const decision = decideStart({
+        input: { ...input, context: { primaryAuth: 'knowledge' } },
+        user: userWith(...factors),
+        transactionId: 't1',
+        now,
+        stateTokenTtlSeconds: 300,
+        retentionSeconds: RETENTION,
+        level: 'sca',
+        categoriesOf: categories,
+        standsAlone: (f) => f.type !== 'recovery_code',
+      });
+      return decision.status === 'MFA_REQUIRED' ? decision.active.map((f) => f.factorId) : [];
+    };
+    // SMS and codes, no factor of another category: a code could only be spent for nothing.
+    expect(offered(of('sms', 'sms'), of('recovery_code', 'codes'))).toEqual(['sms']);
+    // With a PIN to follow it, the code is offered (and the PIN, usable after it).
+    expect(offered(of('sms', 'sms'), of('recovery_code', 'codes'), of('pin', 'pin'))).toEqual([
+      'sms',
+      'codes',
+      'pin',
+    ]);
+  });
+
   it('prunes finished transactions and open ones past their retention, and only those', () => {
     const first = start(userWith(factor('ACTIVE')));
     if (first.status !== 'MFA_REQUIRED') throw new Error('expected MFA_REQUIRED');
