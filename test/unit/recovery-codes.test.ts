@@ -6,7 +6,7 @@ import {
   RECOVERY_CODE_COUNT,
 } from '../../shared/factors/recovery-code/codes.js';
 import { recoveryCodeMac } from '../../shared/factors/recovery-code/kind.js';
-import type { VerifyInput } from '../../shared/flow.js';
+import type { StartInput, VerifyInput } from '../../shared/flow.js';
 import { cryptoRandom } from '../../shared/ports/random.js';
 import { verifyCode } from '../../shared/use-cases/authn-verify.js';
 import { enrollFactor } from '../../shared/use-cases/factor-enroll.js';
@@ -136,10 +136,15 @@ describe('recovery codes', () => {
     const h = useCaseDeps();
     const { factor, codes } = await enrollCodes(h, 'dan');
     const sms = await h.seedFactor('dan', 'sms');
-    const s = await start(h, 'dan', {
+    const sca: Partial<StartInput> = {
       policy: { version: 1, rules: [], default: { require: 'sca' } },
       context: { primaryAuth: 'knowledge' },
-    });
+    };
+    // SMS and codes only: no factor could follow a code, so none is spent (not offered: 404).
+    const alone = await start(h, 'dan', sca);
+    await refused(verifyWith(h, alone, factor.id, codes[0] ?? ''), 404, 'not_found');
+    const pin = await h.seedFactor('dan', 'pin', { destination: undefined });
+    const s = await start(h, 'dan', sca);
     const first = await verifyWith(h, s, factor.id, codes[0] ?? '');
     expect(first).toMatchObject({
       ok: true,
@@ -148,10 +153,11 @@ describe('recovery codes', () => {
         requirement: { level: 'sca', categories: ['knowledge', 'inherence'] },
       },
     });
-    // The SMS proves possession again: no help. (A PIN would finish it.)
-    expect(first.ok && (first.body.factors as { id: string }[]).map((f) => f.id)).not.toContain(
-      sms.factorId,
-    );
+    // The SMS proves possession again: no help; the PIN finishes it.
+    expect(first.ok && (first.body.factors as { id: string }[]).map((f) => f.id)).toEqual([
+      pin.factorId,
+    ]);
+    expect(sms.factorId).toBeDefined();
     expect(userRef('dan')).toBe(s.userRef);
   });
 });
