@@ -35,11 +35,6 @@ export type ReceiptFactor = {
 export interface ReceiptContent {
   /** b64u(SHA-256(JCS({ txn, amount, currency, payee, payeeAccount, consentId }))). */
   readonly binding: string;
-  /**
-   * The payee's account id, when the transaction had one: part of the binding but not of
-   * `authorization_details`, so a third party can recompute the binding from the receipt.
-   */
-  readonly payee_account?: string;
   readonly factors: readonly ReceiptFactor[];
   readonly policy: {
     readonly decision: string;
@@ -52,13 +47,13 @@ export interface ReceiptContent {
 
 export type ReceiptClaims = Pick<
   MfaTokenClaims,
-  'iss' | 'sub' | 'aud' | 'iat' | 'txn' | 'consent_id' | 'authorization_details'
+  'iss' | 'sub' | 'aud' | 'iat' | 'txn' | 'consent_id' | 'authorization_details' | 'payee_account'
 > &
   ReceiptContent;
 
 type ReceiptToken = Pick<
   MfaTokenClaims,
-  'sub' | 'aud' | 'txn' | 'consent_id' | 'authorization_details'
+  'sub' | 'aud' | 'txn' | 'consent_id' | 'authorization_details' | 'payee_account'
 >;
 
 /** A receipt's claims but `iss`, `iat` and `audit`: what the operation itself recorded. */
@@ -69,7 +64,9 @@ export const receiptBody = (token: ReceiptToken, content: ReceiptContent) => ({
   ...(token.consent_id ? { consent_id: token.consent_id } : {}),
   ...(token.authorization_details ? { authorization_details: token.authorization_details } : {}),
   binding: content.binding,
-  ...(content.payee_account ? { payee_account: content.payee_account } : {}),
+  // The payee's account id, when the transaction had one: part of the binding but not of
+  // `authorization_details`, so a third party can recompute the binding from the receipt.
+  ...(token.payee_account ? { payee_account: token.payee_account } : {}),
   factors: content.factors,
   policy: content.policy,
 });

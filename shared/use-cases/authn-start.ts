@@ -140,7 +140,6 @@ const exempt = async (
   // Nobody authenticated: no factors; the policy's decision is the record.
   const receipt = {
     binding: transactionBinding({ transactionId, ...input }),
-    ...(input.transaction?.payeeAccount ? { payee_account: input.transaction.payeeAccount } : {}),
     factors: [],
     policy: scaClaim(policy),
   };

@@ -77,7 +77,32 @@ export const helpfulCategories = (
   txn: TransactionRecord,
   type: FactorType,
 ): readonly ScaCategory[] => {
-  const categories = categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
-  if (!factorHelps(txn.level ?? 'mfa', txn.proven ?? [], categories)) throw notHelpful();
-  return categories;
+  if (!proves(txn, type)) throw notHelpful();
+  return categoriesOf(type, { emailIsPossession: txn.emailIsPossession });
 };
+
+/** Whether a factor of `type` proves a category the transaction needs beyond `proven`. */
+const proves = (
+  txn: TransactionRecord,
+  type: FactorType,
+  proven: readonly ScaCategory[] = txn.proven ?? [],
+) =>
+  factorHelps(
+    txn.level ?? 'mfa',
+    proven,
+    categoriesOf(type, { emailIsPossession: txn.emailIsPossession }),
+  );
+
+/**
+ * After a factor-sequencing step on `factorId` that proved `proven`: the other factors of the
+ * transaction that still prove a category it needs (not a second one of a category already
+ * proven). Stored with the step (`helping`): only these take a challenge or an attempt.
+ */
+export const stillHelping = (
+  txn: TransactionRecord,
+  factorId: string,
+  proven: readonly ScaCategory[],
+): string[] =>
+  Object.entries(txn.factors)
+    .filter(([id, type]) => id !== factorId && proves(txn, type, proven))
+    .map(([id]) => id);

@@ -4,11 +4,11 @@ import { factorTypeOf } from '../domain/factor-id.js';
 import { acrFor, type ScaCategory } from '../domain/mfa-token.js';
 import { challengeBinding } from '../domain/otp.js';
 import { type ReceiptFactor, receiptBody, receiptDigest } from '../domain/receipt.js';
-import { factorHelps, type Level, levelMet, union } from '../domain/requirement.js';
+import { type Level, levelMet, union } from '../domain/requirement.js';
 import { DAY_SECONDS } from '../domain/time.js';
 import { MfaError, wrongCodeError } from '../errors.js';
 import { lockThresholdOf } from '../factors/kind.js';
-import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
+import { factorView, kindOf } from '../factors/registry.js';
 import { type FlowOutcome, transactionRef, type VerifyInput } from '../flow.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
@@ -17,6 +17,7 @@ import {
   helpfulCategories,
   lockedOut,
   seenView,
+  stillHelping,
   transactionRefusal,
   usableFactor,
 } from './authn-state.js';
@@ -106,6 +107,8 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const amr = union(txn.amr ?? [], signed?.amr ?? kind.amr);
   const finished = levelMet(level, proven);
   const acr = acrFor(proven);
+  // Factor sequencing: the factors that may follow this one, when it does not finish.
+  const helping = finished ? [] : stillHelping(txn, input.factorId, proven);
   // This factor's receipt entry (a passkey's with its own signature), after those before it.
   const verified: ReceiptFactor[] = [
     ...(txn.verifiedFactors ?? []),
@@ -134,7 +137,6 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   // The receipt's content (its audit place is added once recorded), digested into the event.
   const receipt = {
     binding: transactionBinding(txn),
-    ...(txn.transaction?.payeeAccount ? { payee_account: txn.transaction.payeeAccount } : {}),
     factors: verified,
     policy: { decision: 'require', ...(txn.rule ? { rule: txn.rule } : {}) },
   };
@@ -171,7 +173,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
               amr,
               stepsBefore: txn.steps ?? 0,
               verified,
-              helping: stillHelping(txn, input.factorId, level, proven),
+              helping,
             },
           }),
       ...(policyState ? { policyState } : {}),
@@ -203,12 +205,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
 
   if (!finished) {
     await publish(deps, done.recorded);
-    return nextFactor(
-      reserved,
-      { level, proven },
-      stillHelping(txn, input.factorId, level, proven),
-      deps,
-    );
+    return nextFactor(reserved, { level, proven }, helping, deps);
   }
 
   deps.log.info('authn succeeded', { transactionId: txn.transactionId, factorType: type });
@@ -221,29 +218,6 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
     events: done.recorded,
   };
 };
-
-/**
- * After a factor-sequencing step on `factorId`: the other factors of the transaction that
- * still prove a category it needs (not a second one of a category already proven). Stored
- * with the step (`helping`): only these take a challenge or an attempt from then on.
- */
-const stillHelping = (
-  txn: TransactionView['txn'],
-  factorId: string,
-  level: Level,
-  proven: readonly ScaCategory[],
-): string[] =>
-  Object.entries(txn.factors)
-    .filter(
-      ([id, type]) =>
-        id !== factorId &&
-        factorHelps(
-          level,
-          proven,
-          categoriesOf(type, { emailIsPossession: txn.emailIsPossession }),
-        ),
-    )
-    .map(([id]) => id);
 
 /**
  * One factor verified, the level not met yet (`sca` with one category): the transaction stays
