@@ -131,6 +131,7 @@ export const simpleWebAuthnRegistrar = (): PasskeyRegistrar => ({
       },
       counter: info.credential.counter,
       backupState: info.credentialBackedUp,
+      userVerified: info.userVerified,
     };
   },
 });

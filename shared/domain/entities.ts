@@ -55,6 +55,11 @@ export interface StoredFactor {
   readonly signCount?: number;
   /** Passkeys: backed up (BS) at the last use: a synced passkey. */
   readonly backupState?: boolean;
+  /**
+   * Passkeys: the authenticator verified its user (UV) at registration, so its approvals can
+   * prove inherence too. Absent on keys registered before it was recorded: counted as true.
+   */
+  readonly userVerified?: boolean;
   readonly activation?: Activation;
   /** Consecutive failures across transactions. */
   readonly failures: number;

@@ -36,6 +36,7 @@ export interface RegisteredFactor {
   readonly sealedSecret: string;
   readonly signCount: number;
   readonly backupState: boolean;
+  readonly userVerified: boolean;
 }
 
 export interface SignedProof {
@@ -110,6 +111,12 @@ export interface Submitted {
 export interface FactorKind {
   readonly type: FactorType;
   readonly categories: readonly ScaCategory[];
+  /**
+   * The categories one stored factor of this kind can prove, where that depends on the
+   * factor (a passkey that did not verify its user when registered: possession only).
+   * Default `categories`.
+   */
+  factorCategories?(factor: StoredFactor): readonly ScaCategory[];
   /** RFC 8176 `amr` values of a verified factor. */
   readonly amr: readonly string[];
   /**

@@ -20,14 +20,22 @@ export const FACTOR_KINDS: Readonly<Record<FactorType, FactorKind>> = {
 export const kindOf = (type: FactorType): FactorKind => FACTOR_KINDS[type];
 
 /**
- * The SCA categories a verified factor of `type` proves under the app's policy: email proves
- * none unless the policy says `emailIsPossession` (API.md "Factor categories").
+ * The SCA categories a verified factor proves under the app's policy: email proves none
+ * unless the policy says `emailIsPossession` (API.md "Factor categories"). Given a stored
+ * factor, its kind may narrow them (a passkey without user verification); given only a
+ * type (a transaction's factor list), they are its kind's.
  */
 export const categoriesOf = (
-  type: FactorType,
+  factor: FactorType | StoredFactor,
   policy: { readonly emailIsPossession?: boolean } = {},
-): readonly ScaCategory[] =>
-  type === 'email' && policy.emailIsPossession ? ['possession'] : kindOf(type).categories;
+): readonly ScaCategory[] => {
+  const type = typeof factor === 'string' ? factor : factor.type;
+  if (type === 'email' && policy.emailIsPossession) return ['possession'];
+  const kind = kindOf(type);
+  return (
+    (typeof factor === 'string' ? undefined : kind.factorCategories?.(factor)) ?? kind.categories
+  );
+};
 
 /** A factor as the API shows it: its profile always masked by its kind. */
 export interface FactorView {

@@ -14,6 +14,8 @@ export interface RegisteredPasskey {
   readonly credential: PasskeyCredential;
   readonly counter: number;
   readonly backupState: boolean;
+  /** The authenticator verified its user (UV) when it made the key. */
+  readonly userVerified: boolean;
 }
 
 /**

@@ -209,7 +209,7 @@ const requireMfa = async (
     emailIsPossession,
     ...(deviceRef ? { deviceRef } : {}),
     ...(rememberDays === undefined ? {} : { rememberDays }),
-    categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
+    categoriesOf: (factor) => categoriesOf(factor, { emailIsPossession }),
     standsAlone: (factor) => kindOf(factor.type).standsAlone !== false,
   });
   const event = auditEvent(

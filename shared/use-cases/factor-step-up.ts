@@ -43,7 +43,7 @@ const activeCategories = (user: UserFactors | undefined, emailIsPossession = fal
   new Set(
     Object.values(user?.factors ?? {})
       .filter((factor) => factor.status === 'ACTIVE')
-      .flatMap((factor) => categoriesOf(factor.type, { emailIsPossession })),
+      .flatMap((factor) => categoriesOf(factor, { emailIsPossession })),
   );
 
 export const activeFactorCount = (user: UserFactors | undefined): number =>

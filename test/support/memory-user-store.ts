@@ -159,6 +159,7 @@ const memoryFactorStore = (table: ItemTable, log: string[]): FactorStore => {
               set(next, [...F(factorId), 'sealedSecret'], proof.registered.sealedSecret);
               set(next, [...F(factorId), 'signCount'], proof.registered.signCount);
               set(next, [...F(factorId), 'backupState'], proof.registered.backupState);
+              set(next, [...F(factorId), 'userVerified'], proof.registered.userVerified);
             }
             remove(next, [...F(factorId), 'activation']);
             add(next, ['activeCount'], 1);

@@ -9,7 +9,7 @@ import {
 import { otpMac } from '../../shared/domain/otp.js';
 import { totpCode } from '../../shared/domain/totp.js';
 import type { ProofDeps } from '../../shared/factors/kind.js';
-import { FACTOR_KINDS, factorView, kindOf } from '../../shared/factors/registry.js';
+import { categoriesOf, FACTOR_KINDS, factorView, kindOf } from '../../shared/factors/registry.js';
 import { createLogger } from '../../shared/log.js';
 import type { SecretBox } from '../../shared/ports/secret-box.js';
 
@@ -75,6 +75,17 @@ describe('factor kinds: one registry entry per type', () => {
       expect(kind.delivery).toBe(delivery);
     },
   );
+
+  it('a passkey counts inherence only if it verified its user when registered (unknown: it did)', () => {
+    const passkey = (over: Partial<StoredFactor>) => factor({ type: 'webauthn', ...over });
+    expect(categoriesOf(passkey({ userVerified: false }))).toEqual(['possession']);
+    expect(categoriesOf(passkey({ userVerified: true }))).toEqual(['possession', 'inherence']);
+    expect(categoriesOf(passkey({}))).toEqual(['possession', 'inherence']);
+    expect(categoriesOf('webauthn')).toEqual(['possession', 'inherence']);
+    expect(categoriesOf(factor({ type: 'email' }), { emailIsPossession: true })).toEqual([
+      'possession',
+    ]);
+  });
 
   it('profiles are masked by their kind', () => {
     expect(factorView(factor({ destination: '+447700900123' })).profile).toEqual({

@@ -175,9 +175,14 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
             `${F}.#status = :active`,
             `${F}.activatedAt = :now`,
             ...(byCode ? [] : [`${F}.lastStep = :step`]),
-            // A passkey: its sealed credential, sign counter and backup state.
+            // A passkey: its sealed credential, sign counter, backup state and UV flag.
             ...(registered
-              ? [`${F}.sealedSecret = :sealed`, `${F}.signCount = :count`, `${F}.backupState = :bs`]
+              ? [
+                  `${F}.sealedSecret = :sealed`,
+                  `${F}.signCount = :count`,
+                  `${F}.backupState = :bs`,
+                  `${F}.userVerified = :uv`,
+                ]
               : []),
           ],
           remove: [`${F}.activation`],
@@ -200,6 +205,7 @@ export const dynamoFactorStore = (table: TableOps): FactorStore => {
                   ':sealed': registered.sealedSecret,
                   ':count': registered.signCount,
                   ':bs': registered.backupState,
+                  ':uv': registered.userVerified,
                 }
               : {}),
           },

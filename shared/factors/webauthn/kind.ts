@@ -40,6 +40,10 @@ const shownIsTransaction = (shown: ShownPayment | undefined, txn: TransactionRec
 export const webauthnKind: FactorKind = {
   type: 'webauthn',
   categories: ['possession', 'inherence'],
+  // A key that did not verify its user when registered (`WEBAUTHN_USER_VERIFICATION`
+  // `preferred`/`discouraged`) is counted as what it can be relied on for: possession.
+  factorCategories: (factor) =>
+    factor.userVerified === false ? ['possession'] : ['possession', 'inherence'],
   amr: ['hwk', 'user', 'mfa'],
   provenBy: 'credential',
   profile: (factor): Record<string, string> =>
@@ -66,6 +70,7 @@ export const webauthnKind: FactorKind = {
         sealedSecret,
         signCount: registered.counter,
         backupState: registered.backupState,
+        userVerified: registered.userVerified,
       },
     };
   },
