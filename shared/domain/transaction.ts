@@ -23,6 +23,11 @@ export type StartDecision =
       readonly record: TransactionRecord;
       /** The user's ACTIVE factors, oldest first: the ones the transaction can use. */
       readonly active: readonly StoredFactor[];
+      /**
+       * Those usable first, which the start answer lists: all of `active` but a factor
+       * offered only to follow one that does not stand alone (a PIN after a recovery code).
+       */
+      readonly offered: readonly StoredFactor[];
       /** Transactions of the user past their retention, removed as this one is added. */
       readonly prune: readonly string[];
     };
@@ -121,7 +126,7 @@ export const decideStart = (args: {
     .filter(([, txn]) => !LIVE_STATUSES.has(txn.status) || txn.pruneAfter <= nowSeconds)
     .map(([hash]) => hash)
     .slice(0, MAX_PRUNED_PER_START);
-  return { status: 'MFA_REQUIRED', record, prune, active };
+  return { status: 'MFA_REQUIRED', record, prune, active, offered };
 };
 
 /** The transaction with this state token hash in a user item, with the item (undefined: none). */

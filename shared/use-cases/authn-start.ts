@@ -265,7 +265,7 @@ const requireMfa = async (
               status: 'MFA_REQUIRED',
               transactionId,
               expiresAt: decision.record.expiresAt,
-              factors: decision.active.map(factorView),
+              factors: decision.offered.map(factorView),
               ...requirementOf(decision.record),
             }
           : { status: 'MFA_ENROLL', transactionId, factors: [] },

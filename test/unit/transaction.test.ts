@@ -98,16 +98,24 @@ describe('starting a transaction', () => {
         categoriesOf: categories,
         standsAlone: (f) => f.type !== 'recovery_code',
       });
-      return decision.status === 'MFA_REQUIRED' ? decision.active.map((f) => f.factorId) : [];
+      return decision.status === 'MFA_REQUIRED'
+        ? {
+            usable: decision.active.map((f) => f.factorId),
+            listed: decision.offered.map((f) => f.factorId),
+          }
+        : undefined;
     };
     // SMS and codes, no factor of another category: a code could only be spent for nothing.
-    expect(offered(of('sms', 'sms'), of('recovery_code', 'codes'))).toEqual(['sms']);
-    // With a PIN to follow it, the code is offered (and the PIN, usable after it).
-    expect(offered(of('sms', 'sms'), of('recovery_code', 'codes'), of('pin', 'pin'))).toEqual([
-      'sms',
-      'codes',
-      'pin',
-    ]);
+    expect(offered(of('sms', 'sms'), of('recovery_code', 'codes'))).toEqual({
+      usable: ['sms'],
+      listed: ['sms'],
+    });
+    // With a PIN to follow it, the code is offered; the PIN is usable after it, so the start
+    // does not list it (first, it proves nothing the app's password did not).
+    expect(offered(of('sms', 'sms'), of('recovery_code', 'codes'), of('pin', 'pin'))).toEqual({
+      usable: ['sms', 'codes', 'pin'],
+      listed: ['sms', 'codes'],
+    });
   });
 
   it('prunes finished transactions and open ones past their retention, and only those', () => {
