@@ -111,9 +111,9 @@ export interface MfaServiceProps {
    */
   readonly factorChangeMaxAge?: Duration;
   /**
-   * SMS (challenges and activation codes) one app may send per clock hour: a hard cap against
-   * SMS pumping by a compromised or abusive app; over it, 429 `rate_limited` and nothing is
-   * sent. 0 turns it off (one DynamoDB request less per SMS). @default 1000
+   * SMS (challenges and activation codes, the latter at most half of it) one app may send per
+   * clock hour: a hard cap against SMS pumping by a compromised or abusive app; over it, 429
+   * `rate_limited` and nothing is sent. 0 turns it off (one DynamoDB request less per SMS). @default 1000
    */
   readonly smsPerAppPerHour?: number;
   /** Life of a state token, i.e. of a transaction (30 s to 1 h). @default Duration.minutes(5) */

@@ -114,14 +114,14 @@ export const serviceConfigSchema = {
     10,
     1,
     1000,
-    'Codes sent to one phone/email per clock hour',
+    'Codes sent to one phone/email per clock hour, activation codes and challenges each',
   ),
   SENDS_PER_USER_PER_HOUR: count(20, 1, 1000, 'Enrollment codes sent for one user per clock hour'),
   SMS_PER_APP_PER_HOUR: count(
     1000,
     0,
     1_000_000,
-    'SMS (challenges and activation codes) one app may send per clock hour; over it, 429 `rate_limited` and nothing is sent; 0: no limit',
+    'SMS (challenges and activation codes, the latter at most half of it) one app may send per clock hour; over it, 429 `rate_limited` and nothing is sent; 0: no limit',
   ),
   SMS_ALLOWED_COUNTRIES: withDefault(
     list(/^[A-Z]{2}$/, (code) => code.toUpperCase()),

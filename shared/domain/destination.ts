@@ -53,6 +53,27 @@ export const normaliseEmail = (input: string): string => {
   return email.toLowerCase();
 };
 
+/** Mail providers that ignore dots in the local part, and the domain they answer for. */
+const DOTLESS = new Map([
+  ['gmail.com', 'gmail.com'],
+  ['googlemail.com', 'gmail.com'],
+]);
+
+/**
+ * The form of a (normalised) destination that send limits count: one mailbox however it is
+ * spelt. An email loses its `+tag` (RFC 5233 subaddress), and at Gmail its dots; counting two
+ * real addresses as one only ever refuses sooner. A phone number is already one form (E.164).
+ */
+export const rateKeyForm = (channel: 'sms' | 'email', destination: string): string => {
+  if (channel !== 'email') return destination;
+  const at = destination.lastIndexOf('@');
+  const domain = destination.slice(at + 1);
+  const whole = destination.slice(0, at);
+  const local = whole.split('+')[0] || whole;
+  const dotless = DOTLESS.get(domain);
+  return dotless ? `${local.replaceAll('.', '')}@${dotless}` : `${local}@${domain}`;
+};
+
 /** `+447700900123` → `+44*******123`: the first three and last three characters stay. */
 export const maskPhone = (phone: string): string =>
   `${phone.slice(0, 3)}${'*'.repeat(Math.max(phone.length - 6, 0))}${phone.slice(-3)}`;

@@ -21,7 +21,10 @@ export type { EnrollBody } from '../factors/enrollment.js';
 const tooMany = (max: number) =>
   new MfaError('too_many_factors', `A user can have at most ${max} factors`);
 const exists = () =>
-  new MfaError('factor_exists', 'This destination is already an active factor of the user');
+  new MfaError(
+    'factor_exists',
+    'The user already has this factor (this destination, or their one PIN or recovery-code set), active or being enrolled',
+  );
 
 /**
  * Enroll: the factor's kind validates the profile and drafts the pending factor. A kind that

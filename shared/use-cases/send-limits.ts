@@ -1,3 +1,4 @@
+import { rateKeyForm } from '../domain/destination.js';
 import { destinationHash } from '../domain/otp.js';
 import { HOUR_SECONDS, secondsToNextHour } from '../domain/time.js';
 import { MfaError } from '../errors.js';
@@ -7,10 +8,13 @@ import { auditEvent, recordAudit } from './audit.js';
 /**
  * The hourly counters a code send takes before anything is sent (SMS pumping, mail bombing):
  * - the destination, per app: another app's sends to the same number neither block this
- *   app's codes nor show in the count at which this app is refused;
+ *   app's codes nor show in the count at which this app is refused. Activation codes (to an
+ *   address nobody has proven yet) and challenges (to an active factor's) are counted apart:
+ *   anyone can enroll someone else's number, and that must not block its owner's challenges;
  * - the user, for activation codes;
  * - the app's SMS budget (`SMS_PER_APP_PER_HOUR`, 0 = off): a hard cap on what one app can
- *   spend, whatever destinations it picks.
+ *   spend, whatever destinations it picks. Activation codes stop at half of it (rounded up),
+ *   so enrollments alone never leave the app's users without their challenges.
  * All are taken at once (concurrent conditional writes); if any refuses, the others are given
  * back, so a refused send costs nothing.
  */
@@ -24,17 +28,19 @@ export interface SendTarget {
   readonly clientId: string;
   readonly channel: 'sms' | 'email';
   readonly destination: string;
-  /** Activation codes also count per user. */
+  /** Set for activation codes: they also count per user, and apart from challenges. */
   readonly userId?: string;
 }
 
-/** Rate-limit key of a destination for one app; challenges and activations share it. */
-export const destinationRateKey = (
-  otpKey: Uint8Array,
-  clientId: string,
-  channel: string,
-  destination: string,
-) => `dest:${destinationHash(otpKey, `${clientId}:${channel}:${destination}`)}`;
+/**
+ * Rate-limit key of a destination for one app, for challenges (`dest:`) or activation codes
+ * (`enroll:`), of the destination's rate form (an email's `+tag` dropped, …).
+ */
+const destinationRateKey = (otpKey: Uint8Array, target: SendTarget) =>
+  `${target.userId === undefined ? 'dest' : 'enroll'}:${destinationHash(
+    otpKey,
+    `${target.clientId}:${target.channel}:${rateKeyForm(target.channel, target.destination)}`,
+  )}`;
 
 export const sendLimits = (
   deps: Pick<TaskDeps, 'config'>,
@@ -44,7 +50,7 @@ export const sendLimits = (
   const { config } = deps;
   const limits: SendLimit[] = [
     {
-      key: destinationRateKey(otpKey, target.clientId, target.channel, target.destination),
+      key: destinationRateKey(otpKey, target),
       limit: config.SENDS_PER_DESTINATION_PER_HOUR,
       kind: 'destination',
     },
@@ -57,9 +63,10 @@ export const sendLimits = (
     });
   }
   if (target.channel === 'sms' && config.SMS_PER_APP_PER_HOUR > 0) {
+    const budget = config.SMS_PER_APP_PER_HOUR;
     limits.push({
       key: `sms:${target.clientId}`,
-      limit: config.SMS_PER_APP_PER_HOUR,
+      limit: target.userId === undefined ? budget : Math.ceil(budget / 2),
       kind: 'sms_budget',
     });
   }

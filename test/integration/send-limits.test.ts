@@ -18,7 +18,7 @@ import {
 import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
 
 /** Per-app send limits: destination counters per app, and the app's hourly SMS budget. */
-const BUDGET = 12;
+const BUDGET = 24;
 const clock = testClock();
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let base: string;
@@ -37,6 +37,30 @@ beforeEach(() => {
 
 const outboxTo = async (to: string) =>
   (await json(await fetch(`${base}/_local/outbox?to=${encodeURIComponent(to)}`))).messages;
+
+/** `count` users of `app`, each with an active SMS factor (one activation code each). */
+const activeUsers = async (app: string, count: number) => {
+  const users: { userId: string; phone: string; factorId: string }[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const userId = unique('u');
+    const phone = uniquePhone();
+    users.push({ userId, phone, factorId: await activeFactor(base, userId, 'sms', phone, app) });
+  }
+  return users;
+};
+
+/** `count` challenges sent (200), taking the users in turn, a transaction each. */
+const challengeEach = async (
+  users: readonly { userId: string; factorId: string }[],
+  app: string,
+  count: number,
+) => {
+  for (let i = 0; i < count; i += 1) {
+    const user = users[i % users.length] as (typeof users)[number];
+    const started = await json(await postJson(base, '/v1/authn', { userId: user.userId }, app));
+    expect((await challenge(base, started.stateToken, user.factorId, app)).status).toBe(200);
+  }
+};
 
 describe('destination counters are per app', () => {
   it("another app's codes to a number neither block this app's codes nor show in its own limit", async () => {
@@ -77,25 +101,71 @@ describe('destination counters are per app', () => {
     const sent = await challenge(base, started.stateToken, factorA, appA);
     expect(sent.status).toBe(200);
   });
+
+  it("enrollments of a user's number by others (activation codes) never block that user's challenges", async () => {
+    const phone = uniquePhone();
+    const owner = unique('owner');
+    const factorId = await activeFactor(base, owner, 'sms', phone);
+    // Anyone can enroll someone else's number: 9 more activation codes reach the limit...
+    for (let i = 0; i < 9; i += 1) {
+      const sent = await enroll(base, unique('other'), { type: 'sms', phoneNumber: phone });
+      expect(sent.status).toBe(201);
+    }
+    await expectProblem(
+      await enroll(base, unique('other'), { type: 'sms', phoneNumber: phone }),
+      429,
+      'rate_limited',
+    );
+    // ...and the owner's challenges to the number they proved still go out (counted apart).
+    const started = await startAuthn(base, { userId: owner });
+    expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
+  });
+
+  it('one mailbox is one destination however it is spelt: +tags, and dots at Gmail', async () => {
+    const name = unique('box');
+    for (const [domain, spell] of [
+      ['example.com', (i: number) => `${name}+${i}@example.com`],
+      ['gmail.com', (i: number) => `${[...name].join(i % 2 ? '.' : '')}+${i}@googlemail.com`],
+    ] as const) {
+      for (let i = 0; i < 10; i += 1) {
+        const sent = await enroll(base, unique('u'), { type: 'email', email: spell(i) });
+        expect(sent.status).toBe(201);
+      }
+      await expectProblem(
+        await enroll(base, unique('u'), { type: 'email', email: `${name}@${domain}` }),
+        429,
+        'rate_limited',
+      );
+    }
+    // Another mailbox of the same domain is not counted with it.
+    expect(
+      (await enroll(base, unique('u'), { type: 'email', email: `${name}x@example.com` })).status,
+    ).toBe(201);
+  });
 });
 
 describe(`the app's SMS budget (SMS_PER_APP_PER_HOUR=${BUDGET})`, () => {
   it('over budget: 429 rate_limited with Retry-After, no SMS, an audit event and a log line; email and other apps unaffected', async () => {
     const spender = unique('spender');
     const app = await registerClient(spender, 'secret-spender');
-    for (let i = 0; i < BUDGET; i += 1) {
-      const sent = await enroll(
-        base,
-        unique('u'),
-        { type: 'sms', phoneNumber: uniquePhone() },
-        app,
-      );
-      expect(sent.status).toBe(201);
-    }
+    // Activation codes take at most half of the budget...
+    const users = await activeUsers(app, BUDGET / 2);
     const phone = uniquePhone();
     const over = await enroll(base, unique('u'), { type: 'sms', phoneNumber: phone }, app);
     const problem = await expectProblem(over, 429, 'rate_limited');
     expect(problem.detail).toContain('SMS budget');
+    // ...the other half is for challenges: the users' codes still go out, up to the budget.
+    await challengeEach(users, app, BUDGET / 2);
+    const payer = users[0] as (typeof users)[number];
+    const refusedChallenge = await challenge(
+      base,
+      (await json(await postJson(base, '/v1/authn', { userId: payer.userId }, app))).stateToken,
+      payer.factorId,
+      app,
+    );
+    expect((await expectProblem(refusedChallenge, 429, 'rate_limited')).detail).toContain(
+      'SMS budget',
+    );
     const retryAfter = Number(over.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(3600);
@@ -104,8 +174,7 @@ describe(`the app's SMS budget (SMS_PER_APP_PER_HOUR=${BUDGET})`, () => {
     const events = runtime.events
       .list({ type: 'mfa.sms.budget_exceeded' })
       .filter((event) => event.detail.clientId === spender);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.detail.limit).toBe(BUDGET);
+    expect(events.map((event) => event.detail.limit)).toEqual([BUDGET / 2, BUDGET]);
     expect(JSON.stringify(events)).not.toContain(phone);
     expect(
       runtime.logs.some((line) => {
@@ -134,28 +203,16 @@ describe(`the app's SMS budget (SMS_PER_APP_PER_HOUR=${BUDGET})`, () => {
   it('a challenge over budget consumes no send, cooldown or code of the transaction', async () => {
     const spender = unique('challenger');
     const app = await registerClient(spender, 'secret-challenger');
-    // The budget goes on this user's factor activation and then on other users.
-    const userId = unique('payer');
-    const phone = uniquePhone();
-    const enrolled = await json(
-      await enroll(base, userId, { type: 'sms', phoneNumber: phone }, app),
-    );
-    await postJson(
-      base,
-      `/v1/users/${userId}/factors/${enrolled.factor.id}/activate`,
-      { passCode: await lastCode(base, phone) },
-      app,
-    );
-    for (let i = 1; i < BUDGET; i += 1) {
-      expect(
-        (await enroll(base, unique('u'), { type: 'sms', phoneNumber: uniquePhone() }, app)).status,
-      ).toBe(201);
-    }
+    // The budget goes on activations (half of it), then on other users' challenges.
+    const [payer, ...others] = await activeUsers(app, BUDGET / 2);
+    if (!payer) throw new Error('no payer');
+    const { userId, phone } = payer;
+    await challengeEach(others, app, BUDGET / 2);
     const started = await json(await postJson(base, '/v1/authn', { userId }, app));
     const before = (await outboxTo(phone)).length;
     for (let i = 0; i < 4; i += 1) {
       await expectProblem(
-        await challenge(base, started.stateToken, enrolled.factor.id, app),
+        await challenge(base, started.stateToken, payer.factorId, app),
         429,
         'rate_limited',
       );

@@ -5,6 +5,7 @@ import {
   maskPhone,
   normaliseEmail,
   normalisePhone,
+  rateKeyForm,
 } from '../../shared/domain/destination.js';
 import { factorTypeOf, newFactorId } from '../../shared/domain/factor-id.js';
 import { isLocked } from '../../shared/domain/factor-lock.js';
@@ -130,6 +131,14 @@ describe('email addresses', () => {
   it('lower-cases the whole address and masks the local part', () => {
     expect(normaliseEmail('Jane@Example.COM')).toBe('jane@example.com');
     expect(maskEmail('john@example.com')).toBe('j***@example.com');
+  });
+
+  it('are counted by send limits as one mailbox: no +tag, and no dots at Gmail', () => {
+    expect(rateKeyForm('email', 'jane+bank@example.com')).toBe('jane@example.com');
+    expect(rateKeyForm('email', 'j.a.n.e@example.com')).toBe('j.a.n.e@example.com');
+    expect(rateKeyForm('email', 'j.ane+x+y@googlemail.com')).toBe('jane@gmail.com');
+    expect(rateKeyForm('email', '+only@example.com')).toBe('+only@example.com');
+    expect(rateKeyForm('sms', '+447700900123')).toBe('+447700900123');
   });
 });
 
