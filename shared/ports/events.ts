@@ -45,7 +45,10 @@ export interface AuditDetail {
   readonly factorType?: FactorType;
   /** `started`: `MFA_REQUIRED`, `MFA_ENROLL`, `SUCCESS` (an exemption) or `DENIED`. */
   readonly status?: string;
-  /** `failed`: the problem code answered (`invalid_passcode`, `locked_out`). */
+  /**
+   * `failed`: the problem code answered (`invalid_passcode`, `locked_out`); `cancelled`:
+   * `evicted` when a start at the user's cap of open transactions removed it.
+   */
   readonly code?: string;
   readonly attemptsRemaining?: number;
   /** `factor.locked`: epoch seconds the lock ends. */
