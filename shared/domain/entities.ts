@@ -56,8 +56,9 @@ export interface StoredFactor {
   /** Passkeys: backed up (BS) at the last use: a synced passkey. */
   readonly backupState?: boolean;
   /**
-   * Passkeys: the authenticator verified its user (UV) at registration, so its approvals can
-   * prove inherence too. Absent on keys registered before it was recorded: counted as true.
+   * Passkeys: the authenticator verified its user (UV), at registration or in an approval
+   * since, so its approvals can prove inherence too. Absent on keys registered before it was
+   * recorded: counted as true.
    */
   readonly userVerified?: boolean;
   readonly activation?: Activation;

@@ -45,6 +45,8 @@ export interface SignedProof {
   readonly nonce: string;
   readonly signCount: number;
   readonly backupState: boolean;
+  /** The device verified its user (UV): the key then counts as doing so from now on. */
+  readonly userVerified: boolean;
   readonly categories: readonly ScaCategory[];
   readonly amr: readonly string[];
 }

@@ -226,9 +226,10 @@ export interface TransactionStore {
       spentCode?: string;
       /**
        * A passkey: the sign counter and backup state of this assertion. A counter above 0
-       * must be above the stored one (a cloned authenticator's older counter is refused).
+       * must be above the stored one (a cloned authenticator's older counter is refused). An
+       * assertion with user verification marks the key `userVerified` (never the reverse).
        */
-      signed?: { signCount: number; backupState: boolean };
+      signed?: { signCount: number; backupState: boolean; userVerified: boolean };
       /** The user's policy state after this success, if it changes (`PolicyStateWrite`). */
       policyState?: PolicyStateWrite;
       audit: AuditWrite;

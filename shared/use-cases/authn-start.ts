@@ -214,7 +214,9 @@ const requireMfa = async (
     emailIsPossession,
     ...(deviceRef ? { deviceRef } : {}),
     ...(rememberDays === undefined ? {} : { rememberDays }),
-    categoriesOf: (factor) => categoriesOf(factor, { emailIsPossession }),
+    // What a factor may prove in this transaction: a passkey registered without user
+    // verification may still verify the user in this approval, so it is offered as such.
+    categoriesOf: (factor) => categoriesOf(factor.type, { emailIsPossession }),
     standsAlone: (factor) => kindOf(factor.type).standsAlone !== false,
   });
   const event = auditEvent(

@@ -162,7 +162,11 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
       ...(signed
         ? {
             codeMac: signed.nonce,
-            signed: { signCount: signed.signCount, backupState: signed.backupState },
+            signed: {
+              signCount: signed.signCount,
+              backupState: signed.backupState,
+              userVerified: signed.userVerified,
+            },
           }
         : {}),
       ...(finished

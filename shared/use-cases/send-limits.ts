@@ -13,8 +13,9 @@ import { auditEvent, recordAudit } from './audit.js';
  *   anyone can enroll someone else's number, and that must not block its owner's challenges;
  * - the user, for activation codes;
  * - the app's SMS budget (`SMS_PER_APP_PER_HOUR`, 0 = off): a hard cap on what one app can
- *   spend, whatever destinations it picks. Activation codes stop at half of it (rounded up),
- *   so enrollments alone never leave the app's users without their challenges.
+ *   spend, whatever destinations it picks. Activation codes stop at half of it (rounded
+ *   down: a budget of 1 sends none), so enrollments alone never leave the app's users without
+ *   their challenges.
  * All are taken at once (concurrent conditional writes); if any refuses, the others are given
  * back, so a refused send costs nothing.
  */
@@ -66,7 +67,7 @@ export const sendLimits = (
     const budget = config.SMS_PER_APP_PER_HOUR;
     limits.push({
       key: `sms:${target.clientId}`,
-      limit: target.userId === undefined ? budget : Math.ceil(budget / 2),
+      limit: target.userId === undefined ? budget : Math.floor(budget / 2),
       kind: 'sms_budget',
     });
   }

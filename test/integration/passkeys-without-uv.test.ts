@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { challenge, claimsOf, expectProblem, json, startAuthn, unique } from '../support/flows.js';
-import { basicAuth, postJson, startTestRuntime } from '../support/local.js';
+import { parsePolicy } from '../../shared/domain/policy/index.js';
+import {
+  challenge,
+  claimsOf,
+  expectProblem,
+  json,
+  lastCode,
+  startAuthn,
+  unique,
+  uniquePhone,
+  verify,
+} from '../support/flows.js';
+import { basicAuth, postJson, registerClient, startTestRuntime } from '../support/local.js';
 import { activePasskey } from '../support/passkey-flow.js';
 import { assert as signAssertion } from '../support/webauthn-authenticator.js';
 
@@ -22,8 +33,8 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-/** A token of one passkey approval (no transaction: level mfa), signed without UV. */
-const tokenWithoutUv = async (user: Awaited<ReturnType<typeof activePasskey>>) => {
+/** A token of one passkey approval (no transaction: level mfa), signed with or without UV. */
+const approval = async (user: Awaited<ReturnType<typeof activePasskey>>, uv: boolean) => {
   const started = await startAuthn(base, { userId: user.userId });
   const challenged = await json(await challenge(base, started.stateToken, user.factorId));
   const done = await json(
@@ -31,26 +42,32 @@ const tokenWithoutUv = async (user: Awaited<ReturnType<typeof activePasskey>>) =
       stateToken: started.stateToken,
       credential: signAssertion(user.cred, {
         ...user.ceremony(challenged.publicKey.challenge),
-        flags: { uv: false },
+        flags: { uv },
       }),
     }),
   );
   expect(done.status).toBe('SUCCESS');
   const claims = claimsOf(done.token);
-  expect({ acr: claims.acr, amr: claims.amr }).toEqual({ acr: 'mfa', amr: ['hwk', 'user'] });
+  expect({ acr: claims.acr, amr: claims.amr }).toEqual(
+    uv ? { acr: 'sca', amr: ['hwk', 'user', 'mfa'] } : { acr: 'mfa', amr: ['hwk', 'user'] },
+  );
   return done.token as string;
 };
+const tokenWithoutUv = (user: Awaited<ReturnType<typeof activePasskey>>) => approval(user, false);
 
-const enrollPin = (userId: string, token: string, pin: string) =>
-  fetch(`${base}/v1/users/${userId}/factors`, {
+/** A factor change of the user with an MFA token. */
+const withToken = (path: string, token: string, init: RequestInit = {}) =>
+  fetch(`${base}${path}`, {
     method: 'POST',
+    ...init,
     headers: {
       authorization: basicAuth(),
       'content-type': 'application/json',
       'x-mfa-token': token,
     },
-    body: JSON.stringify({ type: 'pin', pin }),
   });
+const enrollPin = (userId: string, token: string, pin: string) =>
+  withToken(`/v1/users/${userId}/factors`, token, { body: JSON.stringify({ type: 'pin', pin }) });
 
 describe('passkeys without user verification (WEBAUTHN_USER_VERIFICATION=preferred)', () => {
   it('a key registered without UV counts as possession only: its own token adds a second factor', async () => {
@@ -69,5 +86,56 @@ describe('passkeys without user verification (WEBAUTHN_USER_VERIFICATION=preferr
       'insufficient_user_authentication',
     );
     expect(refusal.detail).toContain('acr "sca"');
+  });
+
+  it('a key registered without UV that then approves with UV counts as two categories from then on', async () => {
+    const user = await activePasskey(base, unique('uvlater'), { uv: false });
+    const sca = await approval(user, true);
+    // With that token the user adds SMS...
+    const phone = uniquePhone();
+    const enrolled = await json(
+      await withToken(`/v1/users/${user.userId}/factors`, sca, {
+        body: JSON.stringify({ type: 'sms', phoneNumber: phone }),
+      }),
+    );
+    const activated = await withToken(
+      `/v1/users/${user.userId}/factors/${enrolled.factor.id}/activate`,
+      sca,
+      { body: JSON.stringify({ passCode: await lastCode(base, phone) }) },
+    );
+    expect(activated.status).toBe(200);
+    // ...and one holding only the SIM (an SMS code: acr mfa) cannot delete the key.
+    const started = await startAuthn(base, { userId: user.userId });
+    expect((await challenge(base, started.stateToken, enrolled.factor.id)).status).toBe(200);
+    const smsOnly = await json(
+      await verify(base, started.stateToken, enrolled.factor.id, await lastCode(base, phone)),
+    );
+    expect(claimsOf(smsOnly.token).acr).toBe('mfa');
+    await expectProblem(
+      await withToken(`/v1/users/${user.userId}/factors/${user.factorId}`, smsOnly.token, {
+        method: 'DELETE',
+      }),
+      401,
+      'insufficient_user_authentication',
+    );
+  });
+
+  it('at sca, a key registered without UV is still offered: this approval may verify the user', async () => {
+    const auth = await registerClient(
+      unique('sca-app'),
+      'sca-secret-1',
+      parsePolicy({ version: 1, rules: [], default: { require: 'sca' } }),
+    );
+    const user = await activePasskey(base, unique('scakey'), { uv: false, auth });
+    const started = await json(
+      await postJson(
+        base,
+        '/v1/authn',
+        { userId: user.userId, context: { primaryAuth: 'possession' } },
+        auth,
+      ),
+    );
+    expect(started.status).toBe('MFA_REQUIRED');
+    expect(started.factors.map((f: { id: string }) => f.id)).toEqual([user.factorId]);
   });
 });

@@ -205,6 +205,34 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
     },
   );
 
+  scenario(
+    'complete: a passkey counter only moves forward; an assertion with UV marks the key, one without never unmarks it',
+    'ok ok item ok ok item ok refused',
+    async (t) => {
+      const key = factor('f1', {
+        type: 'webauthn',
+        destination: undefined,
+        destinationHash: undefined,
+        signCount: 0,
+        userVerified: false,
+      });
+      await seed(t, [key], ['h1', 'h2', 'h3']);
+      const approve = (hash: string, nonce: string, signCount: number, userVerified: boolean) =>
+        complete(t, hash, 'f1', `r-${hash}`, {
+          codeMac: nonce,
+          signed: { signCount, backupState: false, userVerified },
+        });
+      await t.step(challenge(t, 'h1', 'f1', NOW, 'n1'));
+      await t.step(approve('h1', 'n1', 5, true));
+      await t.look();
+      await t.step(challenge(t, 'h2', 'f1', NOW, 'n2'));
+      await t.step(approve('h2', 'n2', 6, false));
+      await t.look();
+      await t.step(challenge(t, 'h3', 'f1', NOW, 'n3'));
+      await t.step(approve('h3', 'n3', 6, true)); // the counter did not move: a clone
+    },
+  );
+
   scenario('complete: a recovery code is spent once', 'ok refused ok item ok item', async (t) => {
     await seed(
       t,

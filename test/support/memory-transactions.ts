@@ -273,6 +273,7 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
             if (a.signed) {
               set(next, [...f, 'signCount'], a.signed.signCount);
               set(next, [...f, 'backupState'], a.signed.backupState);
+              if (a.signed.userVerified) set(next, [...f, 'userVerified'], true);
             }
             // This request's own lock is lifted as if it never was: it does not count.
             if (a.lifting) set(next, [...f, 'lockCount'], operand(old, [...f, 'lockCount']) - 1);

@@ -252,7 +252,9 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
               `${T}.#status = :required, ${T}.proven = :proven, ${T}.amr = :amr, ${T}.steps = :steps, ${T}.verifiedFactors = :verified, ${T}.helping = :helping`
             : `${T}.#status = :success, ${T}.verifiedFactorId = :fid, ${T}.authTime = :now`
         }, ${F}.failures = :zero${byStep ? `, ${F}.lastStep = :step` : ''}${
-          signed ? `, ${F}.signCount = :count, ${F}.backupState = :bs` : ''
+          signed
+            ? `, ${F}.signCount = :count, ${F}.backupState = :bs${signed.userVerified ? `, ${F}.userVerified = :uv` : ''}`
+            : ''
         }${policy ? `, ${policy.set}` : ''}${
           // This request's own lock is lifted as if it never was: it does not count.
           a.lifting ? `, ${F}.lockCount = ${F}.lockCount - :one` : ''
@@ -304,6 +306,7 @@ export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
           ...(byCode ? { ':mac': a.codeMac } : {}),
           ...(byStep ? { ':step': a.step } : {}),
           ...(signed ? { ':count': signed.signCount, ':bs': signed.backupState } : {}),
+          ...(signed?.userVerified ? { ':uv': true } : {}),
           ...policy?.values,
         },
         audit: a.audit,

@@ -40,8 +40,9 @@ const shownIsTransaction = (shown: ShownPayment | undefined, txn: TransactionRec
 export const webauthnKind: FactorKind = {
   type: 'webauthn',
   categories: ['possession', 'inherence'],
-  // A key that did not verify its user when registered (`WEBAUTHN_USER_VERIFICATION`
-  // `preferred`/`discouraged`) is counted as what it can be relied on for: possession.
+  // A key that has not verified its user, at registration or in an approval since
+  // (`WEBAUTHN_USER_VERIFICATION` `preferred`), is counted as what it was relied on for:
+  // possession.
   factorCategories: (factor) =>
     factor.userVerified === false ? ['possession'] : ['possession', 'inherence'],
   amr: ['hwk', 'user', 'mfa'],
@@ -118,6 +119,7 @@ export const webauthnKind: FactorKind = {
       nonce,
       signCount: check.counter,
       backupState: check.backupState,
+      userVerified: check.userVerified,
       categories,
       amr: [stored.backupEligible ? 'swk' : 'hwk', 'user', ...(check.userVerified ? ['mfa'] : [])],
     };
