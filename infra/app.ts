@@ -9,7 +9,8 @@ import type { SigningMode } from './permissions.js';
  * Options: `cdk deploy -c signing=envelope -c emailSender=no-reply@example.com
  * -c smsAllowedCountries=GB,IE -c alarmEmail=ops@example.com -c logLevel=debug
  * -c webAclArn=arn:… | -c createWebAcl=true -c issuer=https://mfa.example.com
- * -c factorChangeMaxAge=300 -c signingKeyVersion=2 -c smsPerAppPerHour=1000`; LocalStack:
+ * -c factorChangeMaxAge=300 -c signingKeyVersion=2 -c smsPerAppPerHour=1000
+ * -c emailActivationsPerAppPerHour=1000`; LocalStack:
  * `-c localstack=true` (the API's id there is `mfa`, the issuer its LocalStack URL).
  */
 const app = new App();
@@ -42,6 +43,10 @@ new MfaServiceStack(app, 'MfaServiceStack', {
     context('signingKeyVersion') === undefined ? undefined : Number(context('signingKeyVersion')),
   smsPerAppPerHour:
     context('smsPerAppPerHour') === undefined ? undefined : Number(context('smsPerAppPerHour')),
+  emailActivationsPerAppPerHour:
+    context('emailActivationsPerAppPerHour') === undefined
+      ? undefined
+      : Number(context('emailActivationsPerAppPerHour')),
   factorChangeMaxAge:
     context('factorChangeMaxAge') === undefined
       ? undefined

@@ -44,6 +44,8 @@ export const LOG_SIGNALS = {
   smsActivation: { message: 'activation code sent', factorType: 'sms' },
   /** A send refused because the app spent its SMS budget for the hour (`clientId` in the line). */
   smsBudgetExceeded: { message: 'sms budget exceeded' },
+  /** An activation email refused: the app spent `EMAIL_ACTIVATIONS_PER_APP_PER_HOUR`. */
+  emailActivationBudgetExceeded: { message: 'email activation budget exceeded' },
   /** An audit event EventBridge refused after retries: the event is in this log line. */
   auditEventLost: { message: 'audit event not delivered' },
   /** The API answered 403 locked_out (access log line of shared/http/api-handler.ts). */
@@ -163,6 +165,18 @@ export class MfaOperations extends Construct {
       countLines(handler, 'SmsBudgetExceeded', pattern);
       countLines(handler, 'SmsBudgetExceededByApp', pattern, { clientId: '$.clientId' });
     }
+    // Activation emails refused by the app's hourly cap (EMAIL_ACTIVATIONS_PER_APP_PER_HOUR).
+    for (const handler of ['factors-enroll', 'factors-resend']) {
+      const pattern = FilterPattern.stringValue(
+        '$.message',
+        '=',
+        LOG_SIGNALS.emailActivationBudgetExceeded.message,
+      );
+      countLines(handler, 'EmailActivationBudgetExceeded', pattern);
+      countLines(handler, 'EmailActivationBudgetExceededByApp', pattern, {
+        clientId: '$.clientId',
+      });
+    }
 
     // Delivery failures: challenges (workflow Catch) and activation codes (API functions).
     countLines(
@@ -263,6 +277,12 @@ export class MfaOperations extends Construct {
       counted('SmsBudgetExceeded'),
       1,
       'An app reached its SMS budget (SMS_PER_APP_PER_HOUR): its SMS are refused until the next hour (check SmsBudgetExceededByApp)',
+    );
+    this.alarm(
+      'EmailActivationBudgetExceeded',
+      counted('EmailActivationBudgetExceeded'),
+      1,
+      'An app reached its hourly activation emails (EMAIL_ACTIVATIONS_PER_APP_PER_HOUR): its email enrollments are refused until the next hour; possibly mass enrollment of unproven addresses (check EmailActivationBudgetExceededByApp)',
     );
     this.alarm(
       'AuditEventsLost',

@@ -116,6 +116,13 @@ export interface MfaServiceProps {
    * `rate_limited` and nothing is sent. 0 turns it off (one DynamoDB request less per SMS). @default 1000
    */
   readonly smsPerAppPerHour?: number;
+  /**
+   * Activation emails (to addresses nobody has proven yet) one app may send per clock hour:
+   * a cap against mass enrollment of unproven addresses, whose bounces could get the SES
+   * account paused; over it, 429 `rate_limited` and nothing is sent. 0 turns it off (one
+   * DynamoDB request less per activation email). @default 1000
+   */
+  readonly emailActivationsPerAppPerHour?: number;
   /** Life of a state token, i.e. of a transaction (30 s to 1 h). @default Duration.minutes(5) */
   readonly stateTokenTtl?: Duration;
   /** ISO 3166 alpha-2 countries SMS may go to. @default EU/EEA, GB, GG, JE, IM and US */
@@ -414,6 +421,11 @@ export class MfaService extends Construct {
         props.factorChangeMaxAge?.toSeconds(),
       ),
       ...setting('smsPerAppPerHour', 'SMS_PER_APP_PER_HOUR', props.smsPerAppPerHour),
+      ...setting(
+        'emailActivationsPerAppPerHour',
+        'EMAIL_ACTIVATIONS_PER_APP_PER_HOUR',
+        props.emailActivationsPerAppPerHour,
+      ),
       ...webauthnEnv(props.webauthn),
       SMS_ALLOWED_COUNTRIES: countries.join(','), // checked above, stricter than the setting
       ...setting('smsSenderId', 'SMS_SENDER_ID', props.smsSenderId || undefined),

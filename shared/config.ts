@@ -123,6 +123,12 @@ export const serviceConfigSchema = {
     1_000_000,
     'SMS (challenges and activation codes, the latter at most half of it) one app may send per clock hour; over it, 429 `rate_limited` and nothing is sent; 0: no limit',
   ),
+  EMAIL_ACTIVATIONS_PER_APP_PER_HOUR: count(
+    1000,
+    0,
+    1_000_000,
+    'Activation emails (to addresses nobody has proven yet) one app may send per clock hour, whatever the addresses: bounces from addresses an attacker enrolls could get the SES account paused; over it, 429 `rate_limited` and nothing is sent; 0: no limit',
+  ),
   SMS_ALLOWED_COUNTRIES: withDefault(
     list(/^[A-Z]{2}$/, (code) => code.toUpperCase()),
     DEFAULT_SMS_COUNTRIES.split(','),

@@ -15,14 +15,17 @@ import { auditEvent, recordAudit } from './audit.js';
  * - the app's SMS budget (`SMS_PER_APP_PER_HOUR`, 0 = off): a hard cap on what one app can
  *   spend, whatever destinations it picks. Activation codes stop at half of it (rounded
  *   down: a budget of 1 sends none), so enrollments alone never leave the app's users without
- *   their challenges.
+ *   their challenges;
+ * - the app's activation emails (`EMAIL_ACTIVATIONS_PER_APP_PER_HOUR`, 0 = off): addresses
+ *   nobody has proven, which an attacker can enroll by the thousand to get the app's mail
+ *   bounced (and the SES account paused). Challenges go to proven addresses only.
  * All are taken at once (concurrent conditional writes); if any refuses, the others are given
  * back, so a refused send costs nothing.
  */
 export interface SendLimit {
   readonly key: string;
   readonly limit: number;
-  readonly kind: 'destination' | 'user' | 'sms_budget';
+  readonly kind: 'destination' | 'user' | 'sms_budget' | 'email_budget';
 }
 
 export interface SendTarget {
@@ -71,6 +74,10 @@ export const sendLimits = (
       kind: 'sms_budget',
     });
   }
+  const emails = config.EMAIL_ACTIVATIONS_PER_APP_PER_HOUR;
+  if (target.channel === 'email' && target.userId !== undefined && emails > 0) {
+    limits.push({ key: `email-enroll:${target.clientId}`, limit: emails, kind: 'email_budget' });
+  }
   return limits;
 };
 
@@ -118,11 +125,20 @@ export const takeSendLimits = async (
       }),
     ]);
   }
+  const emails = refused.find((limit) => limit.kind === 'email_budget');
+  if (emails) {
+    deps.log.warn('email activation budget exceeded', {
+      clientId: about.clientId,
+      limit: emails.limit,
+    });
+  }
   throw new MfaError(
     'rate_limited',
     budget
       ? 'This app has sent its SMS budget for this hour; try later'
-      : 'Too many codes sent; try later',
+      : emails
+        ? 'This app has sent its activation emails for this hour; try later'
+        : 'Too many codes sent; try later',
     {},
     { 'retry-after': String(secondsToNextHour(nowSeconds)) },
   );

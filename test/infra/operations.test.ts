@@ -147,6 +147,30 @@ describe('alarms', () => {
     });
   });
 
+  it('count activation emails refused by the app cap in the enroll and resend functions, and alarm on one', () => {
+    const handlers = handlerResources(resources);
+    const logGroupOf = (handler: string) =>
+      functionLogGroup(resources, handlers.get(handler)?.functionId ?? '');
+    const filters = ofType(resources, 'AWS::Logs::MetricFilter')
+      .map(([, filter]) => filter.Properties)
+      .filter((p) =>
+        (p.MetricTransformations as { MetricName: string }[])[0]?.MetricName.startsWith(
+          'EmailActivationBudgetExceeded',
+        ),
+      );
+    expect(new Set(filters.map((p) => (p.LogGroupName as { Ref: string }).Ref))).toEqual(
+      new Set(['factors-enroll', 'factors-resend'].map(logGroupOf)),
+    );
+    expect(filters).toHaveLength(4);
+    for (const filter of filters) {
+      expect(filter.FilterPattern).toBe('{ $.message = "email activation budget exceeded" }');
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EmailActivationBudgetExceeded',
+      Threshold: 1,
+    });
+  });
+
   it('count log lines the code still writes (a reworded message would silence an alarm)', () => {
     const sources = ['shared/use-cases', 'shared/http']
       .flatMap((dir) =>

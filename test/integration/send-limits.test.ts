@@ -19,12 +19,19 @@ import { basicAuth, postJson, registerClient, startTestRuntime } from '../suppor
 
 /** Per-app send limits: destination counters per app, and the app's hourly SMS budget. */
 const BUDGET = 24;
+const EMAIL_ACTIVATIONS = 25;
 const clock = testClock();
 let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 let base: string;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ clock, env: { SMS_PER_APP_PER_HOUR: String(BUDGET) } });
+  runtime = await startTestRuntime({
+    clock,
+    env: {
+      SMS_PER_APP_PER_HOUR: String(BUDGET),
+      EMAIL_ACTIVATIONS_PER_APP_PER_HOUR: String(EMAIL_ACTIVATIONS),
+    },
+  });
   base = runtime.url;
 });
 afterAll(async () => {
@@ -227,6 +234,42 @@ describe(`the app's SMS budget (SMS_PER_APP_PER_HOUR=${BUDGET})`, () => {
     expect(view?.txn.sends ?? 0).toBe(0);
     expect(view?.txn.lastSentAt).toBeUndefined();
     expect(view?.txn.codeMac).toBeUndefined();
+  });
+});
+
+describe(`the app's activation emails (EMAIL_ACTIVATIONS_PER_APP_PER_HOUR=${EMAIL_ACTIVATIONS})`, () => {
+  it('over them: 429 rate_limited, nothing sent, a log line; challenges to proven addresses and other apps unaffected', async () => {
+    const sprayer = unique('sprayer');
+    const app = await registerClient(sprayer, 'secret-sprayer');
+    const owner = unique('owner');
+    const ownerMail = `${unique('proven')}@example.com`;
+    const factorId = await activeFactor(base, owner, 'email', ownerMail, app);
+    // Addresses nobody has proven, each once: no per-address limit is reached.
+    for (let i = 1; i < EMAIL_ACTIVATIONS; i += 1) {
+      const sent = await enroll(
+        base,
+        unique('u'),
+        { type: 'email', email: `${unique('x')}@example.com` },
+        app,
+      );
+      expect(sent.status).toBe(201);
+    }
+    const address = `${unique('x')}@example.com`;
+    const over = await enroll(base, unique('u'), { type: 'email', email: address }, app);
+    expect((await expectProblem(over, 429, 'rate_limited')).detail).toContain('activation emails');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await outboxTo(address)).toEqual([]);
+    expect(
+      runtime.logs.some((line) => {
+        const entry = JSON.parse(line);
+        return entry.message === 'email activation budget exceeded' && entry.clientId === sprayer;
+      }),
+    ).toBe(true);
+    // A challenge goes to an address its user proved: not counted.
+    const started = await json(await postJson(base, '/v1/authn', { userId: owner }, app));
+    expect((await challenge(base, started.stateToken, factorId, app)).status).toBe(200);
+    // Another app keeps its own.
+    expect((await enroll(base, unique('u'), { type: 'email', email: address })).status).toBe(201);
   });
 });
 
