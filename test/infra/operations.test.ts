@@ -113,20 +113,30 @@ describe('alarms', () => {
     );
   });
 
-  it('count every SMS sent (challenges and activation codes), in total and per app, and alarm on the hourly total', () => {
-    const handlers = handlerResources(resources);
-    const logGroupOf = (handler: string) =>
-      functionLogGroup(resources, handlers.get(handler)?.functionId ?? '');
-    const sms = ofType(resources, 'AWS::Logs::MetricFilter')
+  /** The metric filters of these metrics, and the log groups of these handlers they must read. */
+  const metricFilters = (metrics: readonly string[], handlers: readonly string[]) => {
+    const byHandler = handlerResources(resources);
+    const filters = ofType(resources, 'AWS::Logs::MetricFilter')
       .map(([, filter]) => filter.Properties)
       .filter((p) =>
-        ['SmsSent', 'SmsSentByApp'].includes(
+        metrics.includes(
           (p.MetricTransformations as { MetricName: string }[])[0]?.MetricName ?? '',
         ),
       );
-    const groups = new Set(sms.map((p) => (p.LogGroupName as { Ref: string }).Ref));
-    expect(groups).toEqual(
-      new Set(['flow-challenge', 'factors-enroll', 'factors-resend'].map(logGroupOf)),
+    expect(new Set(filters.map((p) => (p.LogGroupName as { Ref: string }).Ref))).toEqual(
+      new Set(
+        handlers.map((handler) =>
+          functionLogGroup(resources, byHandler.get(handler)?.functionId ?? ''),
+        ),
+      ),
+    );
+    return filters;
+  };
+
+  it('count every SMS sent (challenges and activation codes), in total and per app, and alarm on the hourly total', () => {
+    const sms = metricFilters(
+      ['SmsSent', 'SmsSentByApp'],
+      ['flow-challenge', 'factors-enroll', 'factors-resend'],
     );
     expect(sms).toHaveLength(6);
     for (const filter of sms) {
@@ -148,18 +158,9 @@ describe('alarms', () => {
   });
 
   it('count activation emails refused by the app cap in the enroll and resend functions, and alarm on one', () => {
-    const handlers = handlerResources(resources);
-    const logGroupOf = (handler: string) =>
-      functionLogGroup(resources, handlers.get(handler)?.functionId ?? '');
-    const filters = ofType(resources, 'AWS::Logs::MetricFilter')
-      .map(([, filter]) => filter.Properties)
-      .filter((p) =>
-        (p.MetricTransformations as { MetricName: string }[])[0]?.MetricName.startsWith(
-          'EmailActivationBudgetExceeded',
-        ),
-      );
-    expect(new Set(filters.map((p) => (p.LogGroupName as { Ref: string }).Ref))).toEqual(
-      new Set(['factors-enroll', 'factors-resend'].map(logGroupOf)),
+    const filters = metricFilters(
+      ['EmailActivationBudgetExceeded', 'EmailActivationBudgetExceededByApp'],
+      ['factors-enroll', 'factors-resend'],
     );
     expect(filters).toHaveLength(4);
     for (const filter of filters) {
