@@ -16,32 +16,6 @@ export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_
 /** Transactions one start removes at most. */
 export const MAX_PRUNED_PER_START = 50;
 
-/**
- * What any step writes on a transaction (a code or nonce, a send, an attempt, a factor step):
- * one with none of them has not been used by anyone yet.
- */
-export const STEP_MARKS = ['codeMac', 'sends', 'nonces', 'attempts', 'steps'] as const;
-
-/**
- * A start at the user's cap of open transactions removes the oldest one nobody has used yet
- * (else one holding the session could block the user's step-up by starting twenty): a
- * transaction with a code sent or tried keeps its place. Undefined when every one is in use.
- */
-export const evictable = (
-  user: UserFactors,
-  prune: readonly string[],
-): { readonly hash: string; readonly transactionId: string } | undefined => {
-  const [oldest] = Object.entries(user.txns ?? {})
-    .filter(
-      ([hash, txn]) =>
-        !prune.includes(hash) &&
-        LIVE_STATUSES.has(txn.status) &&
-        STEP_MARKS.every((mark) => txn[mark] === undefined),
-    )
-    .sort(([, a], [, b]) => a.createdAt.localeCompare(b.createdAt));
-  return oldest && { hash: oldest[0], transactionId: oldest[1].transactionId };
-};
-
 export type StartDecision =
   | { readonly status: 'MFA_ENROLL' }
   | {

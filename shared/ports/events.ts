@@ -45,10 +45,7 @@ export interface AuditDetail {
   readonly factorType?: FactorType;
   /** `started`: `MFA_REQUIRED`, `MFA_ENROLL`, `SUCCESS` (an exemption) or `DENIED`. */
   readonly status?: string;
-  /**
-   * `failed`: the problem code answered (`invalid_passcode`, `locked_out`); `cancelled`:
-   * `evicted` when a start at the user's cap of open transactions removed it.
-   */
+  /** `failed`: the problem code answered (`invalid_passcode`, `locked_out`). */
   readonly code?: string;
   readonly attemptsRemaining?: number;
   /** `factor.locked`: epoch seconds the lock ends. */

@@ -117,19 +117,13 @@ export interface FactorStore {
 export interface TransactionStore {
   /**
    * Adds a transaction to a user item that exists, removing `prune` (finished or past their
-   * retention; each must still be there) and `evict` (an open one nobody has used: it must
-   * still carry none of `STEP_MARKS`). False when any condition failed: the user would hold
-   * more than `maxTransactions`, or another request changed the item meanwhile.
+   * retention; each must still be there). False when any condition failed: the user would hold
+   * more than `maxTransactions`, or another start changed the item meanwhile.
    */
   create(
     ref: TransactionRef,
     record: TransactionRecord,
-    args: {
-      prune: readonly string[];
-      evict?: string;
-      maxTransactions: number;
-      audit: AuditWrite;
-    },
+    args: { prune: readonly string[]; maxTransactions: number; audit: AuditWrite },
   ): Promise<Conditional<void>>;
   /** Gives a user item that has none the map transactions live in (items of older versions). */
   prepare(ref: TransactionRef): Promise<void>;

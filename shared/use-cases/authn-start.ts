@@ -4,12 +4,7 @@ import { EXEMPT_ACR } from '../domain/mfa-token.js';
 import type { PolicyDecision } from '../domain/policy/index.js';
 import { receiptBody, receiptDigest } from '../domain/receipt.js';
 import { transactionIdOf, userRef } from '../domain/state-token.js';
-import {
-  decideStart,
-  evictable,
-  keptTransactions,
-  secondsUntilPrunable,
-} from '../domain/transaction.js';
+import { decideStart, keptTransactions, secondsUntilPrunable } from '../domain/transaction.js';
 import { MfaError } from '../errors.js';
 import { categoriesOf, factorView, kindOf } from '../factors/registry.js';
 import type { FlowOutcome, StartInput } from '../flow.js';
@@ -225,11 +220,7 @@ const requireMfa = async (
     startedEvent(input, transactionId, decision.status, policy),
   );
   if (decision.status === 'MFA_REQUIRED' && user) {
-    // At the cap, the oldest transaction nobody has used yet makes room (recorded as
-    // cancelled); only when every open one is in use is the start refused.
-    const full = keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER;
-    const evict = full ? evictable(user, decision.prune) : undefined;
-    if (full && evict === undefined) {
+    if (keptTransactions(user, decision.prune) >= config.MAX_TRANSACTIONS_PER_USER) {
       const wait = secondsUntilPrunable(user, epochSeconds(now));
       throw rateLimited(
         deps,
@@ -238,17 +229,6 @@ const requireMfa = async (
         wait,
       );
     }
-    const evicted =
-      evict === undefined
-        ? []
-        : [
-            auditEvent(deps, 'mfa.authn.cancelled', {
-              clientId: input.clientId,
-              userRef: userRef(input.userId),
-              transactionId: evict.transactionId,
-              code: 'evicted',
-            }),
-          ];
     const ref = {
       clientId: input.clientId,
       userRef: userRef(input.userId),
@@ -256,20 +236,19 @@ const requireMfa = async (
     };
     if (!user.txns) await transactions.prepare(ref);
     const maxTransactions = config.MAX_TRANSACTIONS_PER_USER;
-    const read = { item: user };
-    // Pruning loses when another request removed (or used) an entry first: then add without
-    // pruning, if there is room.
+    const audit = { events: [event], read: { item: user } };
+    // Pruning loses when another start removed an entry first: then add without pruning,
+    // if there is room.
     let created = await transactions.create(ref, decision.record, {
       prune: decision.prune,
-      ...(evict === undefined ? {} : { evict: evict.hash }),
       maxTransactions,
-      audit: { events: [...evicted, event], read },
+      audit,
     });
-    if (!created.ok && (decision.prune.length > 0 || evict !== undefined)) {
+    if (!created.ok && decision.prune.length > 0) {
       created = await transactions.create(ref, decision.record, {
         prune: [],
         maxTransactions,
-        audit: { events: [event], read },
+        audit,
       });
     }
     if (!created.ok) return created;

@@ -489,36 +489,13 @@ describe('cancel, status and ownership', () => {
 });
 
 describe('transactions per user', () => {
-  it('at most 20 open per user: the oldest unused one makes room, else 429 rate_limited with Retry-After; expired ones are pruned at the next start', async () => {
+  it('at most 20 open per user (429 rate_limited with Retry-After); expired ones are pruned at the next start', async () => {
     const userId = unique('many');
     const to = `${unique('many')}@example.com`;
-    const phone = uniquePhone();
-    secrets.push(to, phone);
-    const emailId = await activeFactor(base, userId, 'email', to);
-    const smsId = await activeFactor(base, userId, 'sms', phone);
-    const unused = [await startAuthn(base, { userId })];
-    for (let i = 1; i < 20; i += 1) unused.push(await startAuthn(base, { userId }));
-    // One holding the user's session cannot block their step-up by starting twenty: the
-    // 21st start removes the oldest nobody has used (recorded as cancelled, `evicted`).
-    const open = [...unused.slice(1), await startAuthn(base, { userId })];
-    const evicted = unused[0];
-    await expectProblem(
-      await postJson(base, '/v1/authn/status', { stateToken: evicted?.stateToken }),
-      404,
-      'not_found',
-    );
-    expect(
-      runtime.events
-        .list({ type: 'mfa.authn.cancelled' })
-        .filter((event) => event.detail.transactionId === evicted?.transactionId)
-        .map((event) => event.detail.code),
-    ).toEqual(['evicted']);
-    // A transaction with a code sent keeps its place: with all twenty in use, 429.
-    for (const [i, started] of open.entries()) {
-      const factorId = i < 10 ? emailId : smsId;
-      expect((await challenge(base, started.stateToken, factorId)).status).toBe(200);
-    }
-    const first = open[0] as (typeof open)[number];
+    secrets.push(to);
+    await activeFactor(base, userId, 'email', to);
+    const first = await startAuthn(base, { userId });
+    for (let i = 1; i < 20; i += 1) await startAuthn(base, { userId });
     const refused = await postJson(base, '/v1/authn', { userId });
     await expectProblem(refused, 429, 'rate_limited');
     // The oldest leaves 300 s (state token) + 300 s (retention) after it started.

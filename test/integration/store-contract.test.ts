@@ -97,28 +97,6 @@ describe('store contract: transactions (DynamoDB adapter = in-memory adapter)', 
   );
 
   scenario(
-    'create: evicting a transaction nobody has used, never one with a code or an attempt',
-    'ok ok refused refused ok refused item',
-    async (t) => {
-      await seed(t, [factor('f1'), factor('f2', { type: 'totp' })], ['h1', 'h2', 'h3']);
-      const create = (hash: string, evict: string) =>
-        t.stores.transactions.create(t.ref(hash), record(hash), {
-          prune: [],
-          evict,
-          maxTransactions: 3,
-          audit: NO_AUDIT,
-        });
-      await t.step(challenge(t, 'h2', 'f1', NOW)); // h2 has a code
-      await t.step(reserve(t, 'h3', 'f2')); // h3 has an attempt
-      await t.step(create('h4', 'h2'));
-      await t.step(create('h4', 'h3'));
-      await t.step(create('h4', 'h1')); // unused: it makes room
-      await t.step(create('h5', 'h1')); // gone: another start evicted it
-      await t.look();
-    },
-  );
-
-  scenario(
     'beginChallenge: cooldown, send cap, locked factor, finished, expired, foreign factor',
     'ok refused ok refused refused ok refused ok refused refused refused',
     async (t) => {

@@ -2,7 +2,7 @@ import { conditionalDone, conditionalView } from '../../shared/adapters/aws/dyna
 import type { TransactionRef, UserFactors } from '../../shared/domain/entities.js';
 import { transactionIdOf } from '../../shared/domain/state-token.js';
 import { DAY_SECONDS } from '../../shared/domain/time.js';
-import { STEP_MARKS, transactionView } from '../../shared/domain/transaction.js';
+import { transactionView } from '../../shared/domain/transaction.js';
 import type { AuditWrite, TransactionStore } from '../../shared/ports/store.js';
 import { keys } from '../../shared/table.js';
 import { type Fragment, INLINE, type Scope, type Values, WHEN } from './memory-conditions.js';
@@ -63,24 +63,20 @@ export const memoryTransactionStore = (table: ItemTable, log: string[]): Transac
     });
 
   return {
-    create: async (ref, record, { prune, evict, maxTransactions, audit }) => {
+    create: async (ref, record, { prune, maxTransactions, audit }) => {
       log.push('transactions.create');
-      const removed = evict === undefined ? prune : [...prune, evict];
       return conditionalDone(
         table.write<UserFactors>(key(ref), {
-          // `attribute_exists(txns)`, `attribute_not_exists(${T})`, `size(txns) < :limit`,
-          // `attribute_exists(txns.#pN)` for every removed entry, and for the evicted one
-          // `attribute_not_exists` of each of `STEP_MARKS`.
+          // `attribute_exists(txns)`, `attribute_not_exists(${T})`, `size(txns) < :limit`, and
+          // `attribute_exists(txns.#pN)` for every pruned entry.
           when: (item) =>
             exists(item.txns) &&
             !exists(at(item, ...T(ref))) &&
-            Object.keys(item.txns as Doc).length < maxTransactions + removed.length &&
-            removed.every((hash) => exists(at(item, 'txns', hash))) &&
-            (evict === undefined ||
-              STEP_MARKS.every((mark) => !exists(at(item, 'txns', evict, mark)))),
+            Object.keys(item.txns as Doc).length < maxTransactions + prune.length &&
+            prune.every((hash) => exists(at(item, 'txns', hash))),
           update: (next) => {
             set(next, T(ref), record);
-            for (const hash of removed) remove(next, ['txns', hash]);
+            for (const hash of prune) remove(next, ['txns', hash]);
           },
           audit,
         }),

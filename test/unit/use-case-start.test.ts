@@ -78,27 +78,12 @@ describe('start', () => {
     });
   });
 
-  it('at most 20 open transactions: the oldest unused one makes room, else 429 until the oldest can go; finished ones make room', async () => {
-    const h = useCaseDeps({ SENDS_PER_DESTINATION_PER_HOUR: '100' });
-    const email = await h.seedFactor('bob', 'email');
-    const unused = [await start(h, 'bob')];
-    for (let i = 1; i < 20; i += 1) unused.push(await start(h, 'bob'));
+  it('at most 20 open transactions (429 until the oldest can go); finished ones make room', async () => {
+    const h = useCaseDeps();
+    await h.seedFactor('bob', 'email');
+    const first = await start(h, 'bob');
+    for (let i = 1; i < 20; i += 1) await start(h, 'bob');
     h.advance(100);
-    // The 21st removes the oldest nobody has used, recorded on the chain as cancelled.
-    const opened = [await start(h, 'bob')];
-    const oldest = unused.shift() as Step;
-    expect(Object.keys(txns(h, 'bob'))).toHaveLength(20);
-    expect(txns(h, 'bob')[oldest.stateTokenHash]).toBeUndefined();
-    const cancelled = h.events.filter((e) => e.type === 'mfa.authn.cancelled');
-    expect(cancelled.map((e) => [e.detail.code, e.detail.transactionId])).toEqual([
-      ['evicted', h.events[0]?.detail.transactionId],
-    ]);
-    await refused(challenge(h, oldest, email.factorId), 404, 'not_found');
-    // Once a code is sent on every open one, none is taken from its user: 429.
-    for (const step of [...unused, ...opened]) {
-      expect((await challenge(h, step, email.factorId)).outcome.ok).toBe(true);
-    }
-    const first = unused[0] as Step;
     const full = await refused(start(h, 'bob'), 429, 'rate_limited');
     expect(full.headers).toEqual({ 'retry-after': '500' });
     expect(Object.keys(txns(h, 'bob'))).toHaveLength(20);

@@ -1,7 +1,7 @@
 import type { TransactionRef, UserFactors } from '../../domain/entities.js';
 import { transactionIdOf } from '../../domain/state-token.js';
 import { DAY_SECONDS } from '../../domain/time.js';
-import { STEP_MARKS, transactionView } from '../../domain/transaction.js';
+import { transactionView } from '../../domain/transaction.js';
 import type { TransactionStore } from '../../ports/store.js';
 import { keys } from '../../table.js';
 import { policyStateParts } from './dynamo-policy-state.js';
@@ -77,25 +77,22 @@ const key = (ref: TransactionRef) => keys.user(ref.clientId, ref.userRef);
  * touches, is one conditional update: caps and single use hold under concurrency.
  */
 export const dynamoTransactionStore = (table: TableOps): TransactionStore => ({
-  create: async (ref, record, { prune, evict, maxTransactions, audit }) => {
-    const removed = evict === undefined ? prune : [...prune, evict];
-    const pruneNames = Object.fromEntries(removed.map((hash, i) => [`#p${i}`, hash]));
+  create: async (ref, record, { prune, maxTransactions, audit }) => {
+    const pruneNames = Object.fromEntries(prune.map((hash, i) => [`#p${i}`, hash]));
     const pruned = Object.keys(pruneNames).map((name) => `txns.${name}`);
-    const evicted = evict === undefined ? undefined : pruned.at(-1);
     return conditionalDone(
       await table.write<UserFactors>(key(ref), {
         update: `SET ${T} = :txn${pruned.length ? ` REMOVE ${pruned.join(', ')}` : ''}`,
         // Every pruned entry must still be there, so the count is exact: at most
-        // `maxTransactions` remain whatever runs concurrently; an evicted one, still unused.
+        // `maxTransactions` remain whatever runs concurrently.
         condition: all(
           'attribute_exists(txns)',
           `attribute_not_exists(${T})`,
           'size(txns) < :limit',
           ...pruned.map((path) => `attribute_exists(${path})`),
-          ...(evicted ? STEP_MARKS.map((mark) => `attribute_not_exists(${evicted}.${mark})`) : []),
         ),
         names: { '#h': ref.stateTokenHash, ...pruneNames },
-        values: { ':txn': record, ':limit': maxTransactions + removed.length },
+        values: { ':txn': record, ':limit': maxTransactions + prune.length },
         audit,
       }),
     );
