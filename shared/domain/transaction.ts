@@ -8,7 +8,7 @@ import type {
   UserFactors,
 } from './entities.js';
 import type { ScaCategory } from './mfa-token.js';
-import { factorHelps, type Level } from './requirement.js';
+import { factorHelps, type Level, levelMet, union } from './requirement.js';
 
 /** The statuses of a transaction that can still take a step. */
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['MFA_REQUIRED', 'MFA_CHALLENGE']);
@@ -91,7 +91,11 @@ export const decideStart = (args: {
     level === 'sca' && proven.length > 0 && offered.some((factor) => !standsAlone(factor))
       ? actives.filter((factor) => offered.includes(factor) || helps(factor, []))
       : offered;
-  if (!user || active.length === 0) {
+  // Factors that cannot reach the level together (at `sca`, fewer than two categories among
+  // them and the app's sign-in: an SMS code and TOTP, email and a PIN) would end in a step
+  // with nothing left to offer: answered as when none helps, the user needs another factor.
+  const reachable = levelMet(level, union(proven, active.flatMap(args.categoriesOf)));
+  if (!user || active.length === 0 || !reachable) {
     return { status: 'MFA_ENROLL' };
   }
   const expires = new Date(now.getTime() + args.stateTokenTtlSeconds * 1000);

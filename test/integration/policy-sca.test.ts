@@ -333,9 +333,44 @@ describe('factor sequencing to SCA', () => {
       const started = await json(
         await postJson(base, '/v1/authn', { userId, transaction: big }, auth),
       );
-      const types = started.factors.map((f: { type: string }) => f.type).sort();
-      expect(types).toEqual(emailIsPossession ? ['email', 'pin'] : ['pin']);
+      if (emailIsPossession) {
+        const types = started.factors.map((f: { type: string }) => f.type).sort();
+        expect(types).toEqual(['email', 'pin']);
+      } else {
+        // The PIN alone is one category and email adds none: sca is out of reach, so the
+        // start says to enroll another factor rather than offer a PIN that ends nowhere.
+        expect(started).toEqual({
+          status: 'MFA_ENROLL',
+          transactionId: expect.any(String),
+          factors: [],
+        });
+      }
     }
+  });
+
+  it('factors of one category between them (an SMS code and TOTP) cannot reach sca: MFA_ENROLL, not a dead end', async () => {
+    const auth = await appWith(policy);
+    const u = await userWithSmsAndPin(auth);
+    // With the PIN gone, SMS and TOTP both prove possession only.
+    const removed = await fetch(`${base}/v1/users/${u.userId}/factors/${u.pin}`, {
+      method: 'DELETE',
+      headers: { authorization: auth },
+    });
+    expect(removed.status).toBe(204);
+    const started = await json(
+      await postJson(base, '/v1/authn', { userId: u.userId, transaction: big }, auth),
+    );
+    expect(started.status).toBe('MFA_ENROLL');
+    // With the app's password as the sign-in, one possession factor does it.
+    const withPassword = await json(
+      await postJson(
+        base,
+        '/v1/authn',
+        { userId: u.userId, transaction: big, context: { primaryAuth: 'knowledge' } },
+        auth,
+      ),
+    );
+    expect(withPassword.status).toBe('MFA_REQUIRED');
   });
 });
 
