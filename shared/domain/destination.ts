@@ -60,9 +60,11 @@ const DOTLESS = new Map([
 ]);
 
 /**
- * The form of a (normalised) destination that send limits count: one mailbox however it is
- * spelt. An email loses its `+tag` (RFC 5233 subaddress), and at Gmail its dots; counting two
- * real addresses as one only ever refuses sooner. A phone number is already one form (E.164).
+ * The form of a (normalised) destination that send limits count, so that the spellings of one
+ * mailbox known here count once: an email loses its `+tag` (RFC 5233 subaddress), and at
+ * Gmail its dots; counting two real addresses as one only ever refuses sooner. Other
+ * providers' aliases count as the addresses they are (the app's cap on activation emails
+ * bounds them). A phone number is already one form (E.164).
  */
 export const rateKeyForm = (channel: 'sms' | 'email', destination: string): string => {
   if (channel !== 'email') return destination;

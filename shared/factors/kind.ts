@@ -114,9 +114,9 @@ export interface FactorKind {
   readonly type: FactorType;
   readonly categories: readonly ScaCategory[];
   /**
-   * The categories one stored factor of this kind can prove, where that depends on the
-   * factor (a passkey that did not verify its user when registered: possession only).
-   * Default `categories`.
+   * The categories one stored factor of this kind has shown it can prove, where that depends
+   * on the factor (a passkey that has never verified its user: possession only), for the
+   * factor-change rule. Default `categories`.
    */
   factorCategories?(factor: StoredFactor): readonly ScaCategory[];
   /** RFC 8176 `amr` values of a verified factor. */
