@@ -94,15 +94,13 @@ const proves = (
   );
 
 /**
- * After a factor-sequencing step on `factorId` that proved `proven`: the other factors of the
- * transaction that still prove a category it needs (not a second one of a category already
- * proven). Stored with the step (`helping`): only these take a challenge or an attempt.
+ * After a factor-sequencing step that proved `proven`: the factors of the transaction that
+ * still prove a category it needs (not a second one of a category already proven). Stored
+ * with the step (`helping`): only these take a challenge or an attempt. The factor just
+ * verified is among them only if it can prove more than it did: a passkey approved without
+ * user verification, which may verify the user next time.
  */
-export const stillHelping = (
-  txn: TransactionRecord,
-  factorId: string,
-  proven: readonly ScaCategory[],
-): string[] =>
+export const stillHelping = (txn: TransactionRecord, proven: readonly ScaCategory[]): string[] =>
   Object.entries(txn.factors)
-    .filter(([id, type]) => id !== factorId && proves(txn, type, proven))
+    .filter(([, type]) => proves(txn, type, proven))
     .map(([id]) => id);

@@ -108,7 +108,7 @@ export const verifyCode = async (input: VerifyInput, deps: TaskDeps): Promise<Fl
   const finished = levelMet(level, proven);
   const acr = acrFor(proven);
   // Factor sequencing: the factors that may follow this one, when it does not finish.
-  const helping = finished ? [] : stillHelping(txn, input.factorId, proven);
+  const helping = finished ? [] : stillHelping(txn, proven);
   // This factor's receipt entry (a passkey's with its own signature), after those before it.
   const verified: ReceiptFactor[] = [
     ...(txn.verifiedFactors ?? []),

@@ -138,4 +138,43 @@ describe('passkeys without user verification (WEBAUTHN_USER_VERIFICATION=preferr
     expect(started.status).toBe('MFA_REQUIRED');
     expect(started.factors.map((f: { id: string }) => f.id)).toEqual([user.factorId]);
   });
+
+  it('at sca, a key approved without UV is offered again, and its approval with UV finishes it', async () => {
+    const auth = await registerClient(
+      unique('sca-app'),
+      'sca-secret-2',
+      parsePolicy({ version: 1, rules: [], default: { require: 'sca' } }),
+    );
+    const user = await activePasskey(base, unique('again'), { uv: false, auth });
+    const started = await json(await postJson(base, '/v1/authn', { userId: user.userId }, auth));
+    const approve = async (uv: boolean) => {
+      const challenged = await challenge(base, started.stateToken, user.factorId, auth);
+      expect(challenged.status).toBe(200);
+      const { publicKey } = await json(challenged);
+      return json(
+        await postJson(
+          base,
+          `/v1/authn/factors/${user.factorId}/verify`,
+          {
+            stateToken: started.stateToken,
+            credential: signAssertion(user.cred, {
+              ...user.ceremony(publicKey.challenge),
+              flags: { uv },
+            }),
+          },
+          auth,
+        ),
+      );
+    };
+    // Without UV: possession only, and the same key is what can still add inherence.
+    const first = await approve(false);
+    expect(first).toMatchObject({
+      status: 'MFA_REQUIRED',
+      requirement: { level: 'sca', categories: ['knowledge', 'inherence'] },
+    });
+    expect(first.factors.map((f: { id: string }) => f.id)).toEqual([user.factorId]);
+    const done = await approve(true);
+    expect(done.status).toBe('SUCCESS');
+    expect(claimsOf(done.token).acr).toBe('sca');
+  });
 });
