@@ -97,7 +97,7 @@ export const answerExamples = {
       },
     },
     enroll: {
-      summary: 'No active factor',
+      summary: 'No active factor that can meet the level',
       value: { status: 'MFA_ENROLL', transactionId: TRANSACTION_ID, factors: [] },
     },
     exempt: {

@@ -111,7 +111,7 @@ export const operations: Readonly<Record<RouteKey, OperationDoc>> = {
     tag: 'Authentication',
     summary: 'Start an authentication transaction',
     description:
-      'The app\'s policy decides: deny (403 `access_denied`), an exemption (`SUCCESS` with an `acr: "exempt"` token), or the factors to prove (`MFA_REQUIRED`; `MFA_ENROLL` for a user without an active factor). Too many open transactions of the user: 429 `rate_limited`.',
+      'The app\'s policy decides: deny (403 `access_denied`), an exemption (`SUCCESS` with an `acr: "exempt"` token), or the factors to prove (`MFA_REQUIRED`; `MFA_ENROLL` for a user without an active factor that can meet the level). Too many open transactions of the user: 429 `rate_limited`.',
     body: req.startBody,
     bodyExamples: requests.start,
     answers: {
