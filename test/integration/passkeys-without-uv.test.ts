@@ -66,6 +66,13 @@ const withToken = (path: string, token: string, init: RequestInit = {}) =>
       'x-mfa-token': token,
     },
   });
+/** A new app whose policy asks for sca everywhere. */
+const scaApp = () =>
+  registerClient(
+    unique('sca-app'),
+    'sca-secret-1',
+    parsePolicy({ version: 1, rules: [], default: { require: 'sca' } }),
+  );
 const enrollPin = (userId: string, token: string, pin: string) =>
   withToken(`/v1/users/${userId}/factors`, token, { body: JSON.stringify({ type: 'pin', pin }) });
 
@@ -121,11 +128,7 @@ describe('passkeys without user verification (WEBAUTHN_USER_VERIFICATION=preferr
   });
 
   it('at sca, a key registered without UV is still offered: this approval may verify the user', async () => {
-    const auth = await registerClient(
-      unique('sca-app'),
-      'sca-secret-1',
-      parsePolicy({ version: 1, rules: [], default: { require: 'sca' } }),
-    );
+    const auth = await scaApp();
     const user = await activePasskey(base, unique('scakey'), { uv: false, auth });
     const started = await json(
       await postJson(
@@ -140,11 +143,7 @@ describe('passkeys without user verification (WEBAUTHN_USER_VERIFICATION=preferr
   });
 
   it('at sca, a key approved without UV is offered again, and its approval with UV finishes it', async () => {
-    const auth = await registerClient(
-      unique('sca-app'),
-      'sca-secret-2',
-      parsePolicy({ version: 1, rules: [], default: { require: 'sca' } }),
-    );
+    const auth = await scaApp();
     const user = await activePasskey(base, unique('again'), { uv: false, auth });
     const started = await json(await postJson(base, '/v1/authn', { userId: user.userId }, auth));
     const approve = async (uv: boolean) => {
