@@ -36,15 +36,12 @@ export interface SendTarget {
   readonly userId?: string;
 }
 
-/**
- * Rate-limit key of a destination for one app, for challenges (`dest:`) or activation codes
- * (`enroll:`), of the destination's rate form (an email's `+tag` dropped, …).
- */
+/** Rate-limit key of a destination for one app, of its rate form (an email's `+tag` dropped, …). */
 const destinationRateKey = (otpKey: Uint8Array, target: SendTarget) =>
-  `${target.userId === undefined ? 'dest' : 'enroll'}:${destinationHash(
+  destinationHash(
     otpKey,
     `${target.clientId}:${target.channel}:${rateKeyForm(target.channel, target.destination)}`,
-  )}`;
+  );
 
 export const sendLimits = (
   deps: Pick<TaskDeps, 'config'>,
@@ -52,14 +49,16 @@ export const sendLimits = (
   target: SendTarget,
 ): SendLimit[] => {
   const { config } = deps;
+  const activation = target.userId !== undefined;
   const limits: SendLimit[] = [
     {
-      key: destinationRateKey(otpKey, target),
+      // Challenges (`dest:`) and activation codes (`enroll:`) apart.
+      key: `${activation ? 'enroll' : 'dest'}:${destinationRateKey(otpKey, target)}`,
       limit: config.SENDS_PER_DESTINATION_PER_HOUR,
       kind: 'destination',
     },
   ];
-  if (target.userId !== undefined) {
+  if (activation) {
     limits.push({
       key: `user:${target.clientId}:${target.userId}`,
       limit: config.SENDS_PER_USER_PER_HOUR,
@@ -70,12 +69,12 @@ export const sendLimits = (
     const budget = config.SMS_PER_APP_PER_HOUR;
     limits.push({
       key: `sms:${target.clientId}`,
-      limit: target.userId === undefined ? budget : Math.floor(budget / 2),
+      limit: activation ? Math.floor(budget / 2) : budget,
       kind: 'sms_budget',
     });
   }
   const emails = config.EMAIL_ACTIVATIONS_PER_APP_PER_HOUR;
-  if (target.channel === 'email' && target.userId !== undefined && emails > 0) {
+  if (target.channel === 'email' && activation && emails > 0) {
     limits.push({ key: `email-enroll:${target.clientId}`, limit: emails, kind: 'email_budget' });
   }
   return limits;
