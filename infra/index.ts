@@ -7,7 +7,7 @@
  * `functions/*.ts` of this package with esbuild at synth time (`MfaFunction`).
  *
  * @example
- * const mfa = new MfaAuthorizer(this, 'Mfa', { issuer, jwksUrl });
+ * const mfa = new MfaAuthorizer(this, 'Mfa', { issuer, jwksUrl, audiences: ['payments-app'] });
  * mfa.addProtectedMethod(api.root.addResource('payments'), 'POST', integration, {
  *   maxAge: Duration.seconds(60),
  * });

@@ -14,6 +14,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { INVALID_TOKEN_CHALLENGE, type RoutePolicy } from '../shared/authz/recency.js';
 import { readRoutePolicy } from '../shared/authz/route-policies.js';
+import { CLIENT_ID } from '../shared/domain/client-secret.js';
 import { MfaFunction } from './mfa-function.js';
 
 export interface MfaAuthorizerProps {
@@ -27,11 +28,13 @@ export interface MfaAuthorizerProps {
    */
   readonly jwksUrl: string;
   /**
-   * Accepted `aud` values (client ids).
-   * @default - any registered client ('*'): only the MFA service signs these tokens, and it
-   * signs them only for its registered clients
+   * Accepted `aud` values: the client ids of the apps whose users this API serves. Required:
+   * a token names its user by the app's own user id (`sub`), so a token issued to another app
+   * of the same MFA service, for a user of that app with the same id, would otherwise pass.
+   * `'*'` accepts every app's tokens: only for an API every registered app's users share
+   * one id space with (or a single-app service).
    */
-  readonly audiences?: string[];
+  readonly audiences: readonly string[] | '*';
   /**
    * `maxAge` of a protected method whose options give none.
    * @default Duration.minutes(15)
@@ -62,6 +65,18 @@ export interface ProtectedMethodOptions {
   readonly acr?: string;
 }
 
+/** `MFA_AUDIENCES` from the `audiences` prop; a list without a usable client id fails the synth. */
+const audiencesSetting = (audiences: readonly string[] | '*'): string => {
+  if (audiences === '*') return '*';
+  const bad = audiences.find((id) => !CLIENT_ID.test(id));
+  if (audiences.length === 0 || bad !== undefined) {
+    throw new Error(
+      `MfaAuthorizer: audiences must list the accepted client ids, or be '*' (got ${JSON.stringify(audiences)})`,
+    );
+  }
+  return audiences.join(',');
+};
+
 /** Problem+json body for a refusal (RFC 9457), `code` taken from the authorizer's context. */
 const PROBLEM_TEMPLATE = [
   '#set($code = "$!context.authorizer.error")',
@@ -80,7 +95,7 @@ const PROBLEM_TEMPLATE = [
  * challenges to the caller.
  *
  * @example
- * const mfa = new MfaAuthorizer(this, 'Mfa', { issuer, jwksUrl });
+ * const mfa = new MfaAuthorizer(this, 'Mfa', { issuer, jwksUrl, audiences: ['payments-app'] });
  * mfa.addProtectedMethod(api.root.resourceForPath('/demo/cats'), 'GET', integration, {
  *   maxAge: Duration.seconds(60),
  * });
@@ -106,7 +121,7 @@ export class MfaAuthorizer extends Construct {
       environment: {
         MFA_ISSUER: props.issuer,
         MFA_JWKS_URL: props.jwksUrl,
-        MFA_AUDIENCES: props.audiences?.length ? props.audiences.join(',') : '*',
+        MFA_AUDIENCES: audiencesSetting(props.audiences),
         MFA_DEFAULT_MAX_AGE_SECONDS: String(this.defaultMaxAge.toSeconds()),
         MFA_ROUTE_POLICIES: Lazy.string({
           produce: () => JSON.stringify(Object.fromEntries(this.policies)),

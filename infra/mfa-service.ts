@@ -494,6 +494,7 @@ export class MfaService extends Construct {
     this.authorizer = new MfaAuthorizer(this, 'MfaAuthorizer', {
       issuer: this.issuer,
       jwksUrl: this.jwksUrl,
+      audiences: '*',
       logLevel: props.logLevel,
       logRetention,
       reservedConcurrency: concurrency('authorizer').reserved,

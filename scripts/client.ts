@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { hashClientSecret } from '../shared/domain/client-secret.js';
+import { CLIENT_ID, hashClientSecret } from '../shared/domain/client-secret.js';
 import { toDisplayText } from '../shared/domain/display-text.js';
 import {
   type CliOutput,
@@ -67,7 +67,6 @@ Deleting an app does not delete the factors its users enrolled.
 
 const COMMANDS = ['create', 'list', 'rotate-secret', 'delete', 'policy'];
 const POLICY_OPTIONS = ['file', 'body', 'state', 'policy'] as const;
-const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 // The display-text rule of the API: names end up in terminals, logs and consoles.
 const MAX_CLIENT_NAME_CHARACTERS = 128;
 

@@ -13,7 +13,10 @@ const payments = new LambdaFunction(stack, 'Payments', {
   handler: 'index.handler',
   code: Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: "paid" });'),
 });
-const mfa = new MfaAuthorizer(stack, 'Mfa', { issuer, jwksUrl: `${issuer}/.well-known/jwks.json` });
+// Your app's client id at the MFA service: tokens the service issued to other apps are refused.
+const audiences: string[] = [app.node.tryGetContext('mfaClientId') ?? 'payments-app'];
+const jwksUrl = `${issuer}/.well-known/jwks.json`;
+const mfa = new MfaAuthorizer(stack, 'Mfa', { issuer, jwksUrl, audiences });
 mfa.addProtectedMethod(api.root.addResource('payments'), 'POST', new LambdaIntegration(payments), {
   maxAge: Duration.seconds(60), // POST /payments needs an MFA token from the last minute
 });

@@ -1,5 +1,8 @@
 import { nodeCrypto } from '../node-crypto.js';
 
+/** What a client id may be (the client CLI creates, the API accepts, `MfaAuthorizer` lists). */
+export const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /**
  * App client secrets are stored as salted SHA-256. Secrets the service issues are 256-bit
  * random values, so a fast hash is enough (as for API keys); a slow KDF would only add

@@ -1,10 +1,9 @@
-import { clientSecretMatches, parseBasicAuth } from '../domain/client-secret.js';
+import { CLIENT_ID, clientSecretMatches, parseBasicAuth } from '../domain/client-secret.js';
 import type { ClientRecord } from '../domain/entities.js';
 import type { Policy } from '../domain/policy/index.js';
 import { MfaError } from '../errors.js';
 import type { ClientStore } from '../ports/store.js';
 
-const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const cache = new Map<string, { record: ClientRecord; fetchedAtMs: number }>();
 
 const invalidClient = () =>

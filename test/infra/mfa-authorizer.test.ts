@@ -13,6 +13,7 @@ const build = () => {
   const mfa = new MfaAuthorizer(stack, 'Mfa', {
     issuer: 'https://mfa.example',
     jwksUrl: 'https://mfa.example/.well-known/jwks.json',
+    audiences: ['payments-app', 'shop.web'],
   });
   return { app, stack, api, mfa };
 };
@@ -55,7 +56,7 @@ describe('MfaAuthorizer', () => {
     expect(environment()).toMatchObject({
       MFA_ISSUER: 'https://mfa.example',
       MFA_JWKS_URL: 'https://mfa.example/.well-known/jwks.json',
-      MFA_AUDIENCES: '*',
+      MFA_AUDIENCES: 'payments-app,shop.web',
       MFA_DEFAULT_MAX_AGE_SECONDS: '900',
     });
   });
@@ -125,5 +126,20 @@ describe('MfaAuthorizer', () => {
     expect(() => mfa.addGatewayResponses(api)).not.toThrow();
     expect(() => mfa.addGatewayResponses(api)).toThrow('already added');
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it("takes '*' only as asked, and refuses audiences that name no client id", () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Any');
+    const urls = { issuer: 'https://mfa.example', jwksUrl: 'https://mfa.example/jwks' };
+    const any = new MfaAuthorizer(stack, 'Any', { ...urls, audiences: '*' });
+    any.addProtectedMethod(new RestApi(stack, 'Api').root, 'GET', new MockIntegration());
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MFA_AUDIENCES: '*' }) },
+    });
+    for (const [i, audiences] of [[], [''], ['a,b'], ['*'], ['app 1']].entries()) {
+      expect(() => new MfaAuthorizer(stack, `Bad${i}`, { ...urls, audiences })).toThrow(
+        `MfaAuthorizer: audiences must list the accepted client ids, or be '*' (got ${JSON.stringify(audiences)})`,
+      );
+    }
   });
 });
