@@ -33,6 +33,19 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
 
 const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
 
+/**
+ * The request target's path and query, the path as sent: `new URL` alone would read `//health`
+ * as a host and fold `..`, `.` and `\` segments into another path, which API Gateway does not
+ * route either. Such paths match no route here: 404.
+ */
+const requestUrl = (target = '/'): { pathname: string; searchParams: URLSearchParams } => {
+  if (/^https?:\/\//i.test(target)) return new URL(target); // absolute form, from a proxy
+  const queryAt = target.indexOf('?');
+  const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+  const { searchParams } = new URL(queryAt === -1 ? '' : target.slice(queryAt), 'http://localhost');
+  return { pathname, searchParams };
+};
+
 /** An asset of the demo page; a build that fails is the developer's to see, in the terminal. */
 const demoPageAnswer = async (
   page: DemoPage,
@@ -80,7 +93,7 @@ export const createLocalHttpServer = (deps: {
       return;
     }
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
       const method = req.method ?? 'GET';
       const local = (body: unknown) =>
         send(
@@ -103,13 +116,7 @@ export const createLocalHttpServer = (deps: {
         send(await demoPageAnswer(deps.demoPage, method, url.pathname, requestId));
         return;
       }
-      let found: ReturnType<typeof router.match>;
-      try {
-        found = router.match(method, url.pathname);
-      } catch {
-        send(fromResult(problem('not_found', requestId, 'Malformed path')));
-        return;
-      }
+      const found = router.match(method, url.pathname);
       if (!found.match) {
         if (!found.pathKnown) {
           send(fromResult(problem('not_found', requestId, 'No such route')));

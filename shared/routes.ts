@@ -123,12 +123,22 @@ export interface RouteMatch {
 export interface Router {
   /**
    * The route for a method and path. No `match` with `pathKnown` true: the path exists under
-   * another method (405); both unset: no such path (404). Throws on malformed %-encoding.
+   * another method (405); both unset: no such path (404), also for a dot segment (`..`,
+   * `%2E%2E`). A parameter whose %-encoding is malformed is passed as sent, for the handler's
+   * validation to refuse (400 naming it).
    */
   match(method: string, path: string): { match?: RouteMatch; pathKnown: boolean };
   /** Methods served on a path, for the `Allow` header of a 405. */
   allowedMethods(path: string): HttpMethod[];
 }
+
+const decodedSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
 
 export const createRouter = (table: readonly Route[]): Router => {
   const compiled = table.map((route) => {
@@ -152,10 +162,10 @@ export const createRouter = (table: readonly Route[]): Router => {
         if (!found) continue;
         pathKnown = true;
         if (route.method !== method) continue;
-        const pathParameters: Record<string, string> = {};
-        names.forEach((name, index) => {
-          pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
-        });
+        const values = names.map((_, index) => decodedSegment(found[index + 1] ?? ''));
+        // A dot segment, even %-encoded (RFC 3986 §6.2.2.2), names no resource here: 404.
+        if (values.some((value) => value === '.' || value === '..')) return { pathKnown: false };
+        const pathParameters = Object.fromEntries(names.map((name, i) => [name, values[i] ?? '']));
         return { match: { route, pathParameters }, pathKnown };
       }
       return { pathKnown };

@@ -24,11 +24,11 @@ export type RecencyResult =
 /** The challenge for a missing, malformed, forged or expired token (RFC 6750 §3). */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
-const STALE = 'A more recent authentication is required';
-const WRONG_LEVEL = 'A different authentication level is required';
+export const STALE = 'A more recent authentication is required';
+export const WRONG_LEVEL = 'A different authentication level is required';
 
 /** RFC 9470 §3: the step-up challenge, naming what a new token must satisfy. */
-const stepUpChallenge = (description: string, policy: RoutePolicy): string => {
+export const stepUpChallenge = (description: string, policy: RoutePolicy): string => {
   const acr = policy.acr === undefined ? '' : `, acr_values="${policy.acr}"`;
   return `Bearer error="insufficient_user_authentication", error_description="${description}", max_age=${policy.maxAge}${acr}`;
 };

@@ -21,5 +21,10 @@ export const checkConsent = async (input: StartInput, transactionId: string, dep
       transactionId,
     });
   }
-  throw new MfaError('service_unavailable', "The app's consent check did not answer; try again");
+  throw new MfaError(
+    'service_unavailable',
+    "The app's consent check did not answer; try again",
+    {},
+    { 'retry-after': '1' },
+  );
 };

@@ -1,11 +1,11 @@
 import { checkRecency } from '../authz/recency.js';
 import type { StepUpGuard, UserFactors } from '../domain/entities.js';
 import { EXEMPT_ACR } from '../domain/mfa-token.js';
-import { MfaError } from '../errors.js';
+import type { MfaError } from '../errors.js';
 import { categoriesOf, kindOf } from '../factors/registry.js';
 import type { TaskDeps } from '../flow-task.js';
 import { epochSeconds } from '../ports/clock.js';
-import { verifyUserToken } from './user-token.js';
+import { invalidUserToken, stepUpRequired, verifyUserToken } from './user-token.js';
 
 /** The request header that carries the user's MFA token on a factor change. */
 export const MFA_TOKEN_HEADER = 'x-mfa-token';
@@ -26,8 +26,8 @@ export const userForChange = async (deps: TaskDeps, clientId: string, userId: st
   return deps.factors.getUser(clientId, userId);
 };
 
-const stepUp = (maxAge: number, detail: string) =>
-  new MfaError('insufficient_user_authentication', detail, { maxAge });
+const stepUp = (maxAge: number, detail: string, acr?: 'sca') =>
+  stepUpRequired(detail, acr ? { maxAge, acr } : { maxAge });
 
 /** What a factor change passed: the `txn` of the token (audit) and the guard its write holds. */
 export interface StepUp {
@@ -84,8 +84,7 @@ export const requireRecentMfa = async (
   }
   const verified = await verifyUserToken(deps, { ...args, mfaToken: args.mfaToken });
   if (!verified.ok) {
-    throw new MfaError(
-      'invalid_token',
+    throw invalidUserToken(
       verified.reason === 'user'
         ? 'The MFA token is for another user'
         : 'The MFA token is not valid for this app',
@@ -126,6 +125,7 @@ export const requireRecentMfa = async (
     throw stepUp(
       maxAge,
       'This user\'s factors prove two SCA categories: a factor change needs a token with acr "sca"',
+      'sca',
     );
   }
   const now = epochSeconds(deps.clock.now());

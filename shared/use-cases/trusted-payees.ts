@@ -7,7 +7,7 @@ import { epochSeconds } from '../ports/clock.js';
 import type { AuditEvent } from '../ports/events.js';
 import { auditEvent, maskedAccount, publish } from './audit.js';
 import { expiredStepUps, spentUntil, userForChange } from './factor-step-up.js';
-import { verifyUserToken } from './user-token.js';
+import { stepUpRequired, verifyUserToken } from './user-token.js';
 
 /** API.md "Trusted beneficiaries": an `sca` token no older than this adds or removes one. */
 export const TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS = 300;
@@ -34,9 +34,7 @@ export const listTrustedPayees = async (deps: TaskDeps, args: UserArgs) => {
 };
 
 const insufficient = (detail: string) =>
-  new MfaError('insufficient_user_authentication', detail, {
-    maxAge: TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS,
-  });
+  stepUpRequired(detail, { maxAge: TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS, acr: SCA_ACR });
 
 /**
  * RTS Art. 13: the list of trusted beneficiaries changes only with the user's SCA. The token

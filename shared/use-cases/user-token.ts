@@ -1,6 +1,14 @@
 import { importJwks } from '../authz/jwks-source.js';
+import {
+  INVALID_TOKEN_CHALLENGE,
+  type RoutePolicy,
+  STALE,
+  stepUpChallenge,
+  WRONG_LEVEL,
+} from '../authz/recency.js';
 import { createMfaTokenVerifier, InvalidTokenError } from '../authz/token-verifier.js';
 import type { MfaTokenClaims } from '../domain/mfa-token.js';
+import { MfaError } from '../errors.js';
 import type { TaskDeps } from '../flow-task.js';
 
 /** A user's MFA token sent back to this service (`X-MFA-Token`), checked. */
@@ -37,3 +45,19 @@ export const verifyUserToken = async (
     return { ok: false, reason: 'token' };
   }
 };
+
+/**
+ * 401 `insufficient_user_authentication` for a route that needs the user's token, with the
+ * RFC 9470 challenge naming the age (and level) a new one must have, as the authorizer's.
+ */
+export const stepUpRequired = (detail: string, policy: RoutePolicy): MfaError =>
+  new MfaError(
+    'insufficient_user_authentication',
+    detail,
+    { maxAge: policy.maxAge },
+    { 'www-authenticate': stepUpChallenge(policy.acr ? WRONG_LEVEL : STALE, policy) },
+  );
+
+/** 401 `invalid_token` (RFC 6750 §3): the token sent is not a valid one for this app and user. */
+export const invalidUserToken = (detail: string): MfaError =>
+  new MfaError('invalid_token', detail, {}, { 'www-authenticate': INVALID_TOKEN_CHALLENGE });

@@ -73,6 +73,55 @@ describe('stateful resources', () => {
     );
   });
 
+  it('data key: what is sealed under it opens only for the function roles (path /mfa-service/)', () => {
+    const statements = statementsOf(resources[STATEFUL_IDS.dataKey]?.Properties.KeyPolicy);
+    const serviceRoles = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':iam::',
+          { Ref: 'AWS::AccountId' },
+          ':role/mfa-service/*',
+        ],
+      ],
+    };
+    expect(statements.find((s) => s.Sid === 'FactorSecretsOnlyForTheService')).toEqual({
+      Sid: 'FactorSecretsOnlyForTheService',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: ['*'],
+      Condition: {
+        Null: { 'kms:EncryptionContext:factorId': 'false' },
+        ArnNotLike: { 'aws:PrincipalArn': serviceRoles },
+      },
+    });
+    expect(statements.find((s) => s.Sid === 'SigningKeyOpensOnlyForTheService')).toEqual({
+      Sid: 'SigningKeyOpensOnlyForTheService',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:Decrypt'],
+      Resource: ['*'],
+      Condition: {
+        StringEquals: { 'kms:EncryptionContext:purpose': 'mfa-token-signing-key' },
+        ArnNotLike: { 'aws:PrincipalArn': serviceRoles },
+      },
+    });
+    // Every function the stack runs, so every holder of a data key grant, is under the path.
+    const functionRoles = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((fn) => (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+    expect(functionRoles.length).toBeGreaterThan(20);
+    for (const roleId of functionRoles) {
+      expect({ roleId, path: resources[roleId]?.Properties.Path }).toEqual({
+        roleId,
+        path: '/mfa-service/',
+      });
+    }
+  });
+
   it('OTP secret: encrypted with the data key', () => {
     expect(resources[STATEFUL_IDS.otpSecret]?.Properties.KmsKeyId).toEqual({
       'Fn::GetAtt': [STATEFUL_IDS.dataKey, 'Arn'],

@@ -210,10 +210,13 @@ describe('encoded slashes and dots in path segments', () => {
     ['GET', '/v1/users/..%2Fdemo/factors', '400 invalid_request'],
     ['GET', '/v1/users/..%2F..%2F..%2Fhealth/factors', '400 invalid_request'],
     ['GET', '/v1/users/u1%00/factors', '400 invalid_request'],
-    // A %-encoded dot segment is resolved like "..": /v1/factors, no such route.
+    // A dot segment, %-encoded or not, names no resource (RFC 3986 §6.2.2.2): no such route.
     ['GET', '/v1/users/%2E%2E/factors', '404 not_found'],
+    ['GET', '/v1/users/../factors', '404 not_found'],
+    ['GET', '/v1/users/%2e/factors', '404 not_found'],
     ['GET', '/v1/users/u1%2Ffactors', '404 not_found'], // no such route
-    ['GET', '/v1/users/%E0%A4%A/factors', '404 not_found'], // malformed %-encoding
+    // Malformed %-encoding: the userId is malformed, 400 as the contract says of one.
+    ['GET', '/v1/users/%E0%A4%A/factors', '400 invalid_request'],
     ['POST', '/v1/users/u1/factors/..%2F..%2Fx/activate', '404 not_found'],
     ['POST', '/v1/users/u1/factors/email_aaaaaaaaaaaaaaaaaaa%2F/resend', '404 not_found'],
     [

@@ -130,16 +130,14 @@ describe('consent check', () => {
 
     const closed = await appWithCheck('https://127.0.0.1:1/consents/check');
     const other = await userOf(closed.auth);
-    await expectProblem(
-      await postJson(
-        runtime.url,
-        '/v1/authn',
-        { userId: other, consentId: 'consent-valid' },
-        closed.auth,
-      ),
-      503,
-      'service_unavailable',
+    const refused = await postJson(
+      runtime.url,
+      '/v1/authn',
+      { userId: other, consentId: 'consent-valid' },
+      closed.auth,
     );
+    expect(refused.headers.get('retry-after')).toBe('1');
+    await expectProblem(refused, 503, 'service_unavailable');
     expect(await deps().factors.getUser(clientId, userId)).toEqual(before);
   });
 

@@ -81,13 +81,16 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     const factorId = await activeFactor(base, userId, 'email', email);
     const attacker = { type: 'email', email: `attacker-${userId}@example.com` };
 
-    const bare = await expectProblem(
-      await withToken(userId, attacker),
-      401,
-      'insufficient_user_authentication',
+    const bareResponse = await withToken(userId, attacker);
+    // Every 401 names how to authenticate (RFC 9110 §15.5.2): here RFC 9470's step-up challenge.
+    expect(bareResponse.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300',
     );
+    const bare = await expectProblem(bareResponse, 401, 'insufficient_user_authentication');
     expect(bare.maxAge).toBe(300);
-    await expectProblem(await withToken(userId, attacker, 'not-a-token'), 401, 'invalid_token');
+    const forged = await withToken(userId, attacker, 'not-a-token');
+    expect(forged.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    await expectProblem(forged, 401, 'invalid_token');
 
     // Another user's token, and a token of this user from another app, do not count.
     const other = unique('other');
@@ -284,11 +287,11 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     // A swapped SIM alone: an SMS code (acr mfa) deletes no PIN and adds no factor.
     clock.advance(31);
     const smsOnly = await mfaToken(userId, smsId, phone);
-    const refusal = await expectProblem(
-      await remove(userId, pin.factor.id, smsOnly.token),
-      401,
-      'insufficient_user_authentication',
+    const refused = await remove(userId, pin.factor.id, smsOnly.token);
+    expect(refused.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=300, acr_values="sca"',
     );
+    const refusal = await expectProblem(refused, 401, 'insufficient_user_authentication');
     expect(refusal.detail).toContain('acr "sca"');
     await expectProblem(
       await withToken(userId, { type: 'pin', pin: 'maple-9920' }, smsOnly.token),

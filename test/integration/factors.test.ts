@@ -318,7 +318,7 @@ describe('review fixes', () => {
     expect((await enroll(base, 'u-down', { type: 'email', email })).status).toBe(201);
   });
 
-  it('a POST with no body at all is an empty object: resend works, activate answers 400', async () => {
+  it('a POST with no body at all (with or without a JSON content type) is an empty object: resend works, activate answers 400', async () => {
     const email = `${unique('nobody')}@example.com`;
     secrets.push(email);
     const { factor } = await json(await enroll(base, 'u-nobody', { type: 'email', email }));
@@ -328,6 +328,13 @@ describe('review fixes', () => {
       headers: { authorization: basicAuth() },
     });
     expect(resend.status).toBe(200);
+    // Labelled JSON, as many HTTP clients label every POST: still no body, still {}.
+    clock.advance(31);
+    const labelled = await fetch(`${base}/v1/users/u-nobody/factors/${factor.id}/resend`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+    });
+    expect(labelled.status).toBe(200);
     const bare = await fetch(`${base}/v1/users/u-nobody/factors/${factor.id}/activate`, {
       method: 'POST',
       headers: { authorization: basicAuth() },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,22 @@ const expectProblem = async (response: Response, status: number, code: string) =
   return body;
 };
 
+/** A GET with the path exactly as given (fetch would fold `..` and `\\` first). */
+const rawGet = (path: string): Promise<{ status: number; body: Record<string, unknown> }> =>
+  new Promise((resolve, reject) => {
+    const request = httpRequest(`${runtime.url}/`, { path }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const json = response.headers['content-type']?.includes('json');
+        resolve({ status: response.statusCode ?? 0, body: json ? JSON.parse(text) : {} });
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+
 describe('local runtime: operational routes', () => {
   it('GET /health → 200 {"status":"ok"} with a request id', async () => {
     const response = await fetch(`${runtime.url}/health`);
@@ -39,6 +56,32 @@ describe('local runtime: operational routes', () => {
     const wrongMethod = await fetch(`${runtime.url}/v1/authn`);
     await expectProblem(wrongMethod, 405, 'method_not_allowed');
     expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+
+  it('routes the path as sent: //, .. and \\ segments are 404, not another route', async () => {
+    for (const path of [
+      '//health',
+      '/health/..',
+      '/v1/x/../../health',
+      '/v1\\authn',
+      '//x/health',
+    ]) {
+      const answer = await rawGet(path);
+      expect({ path, status: answer.status, code: answer.body.code }).toEqual({
+        path,
+        status: 404,
+        code: 'not_found',
+      });
+    }
+    expect((await rawGet('/health?probe=1')).status).toBe(200);
+  });
+
+  it('a path parameter with malformed %-encoding → 400 invalid_request naming it', async () => {
+    const response = await fetch(`${runtime.url}/v1/users/%E0%A4%A/factors`, {
+      headers: { authorization: basicAuth() },
+    });
+    const body = await expectProblem(response, 400, 'invalid_request');
+    expect(body.detail).toContain('userId');
   });
 
   it('runs exactly the state machine definition that cdk synth produces', () => {

@@ -215,12 +215,13 @@ describe('trusted beneficiaries (RTS Art. 13)', () => {
     };
     expect((await start(user.userId, rent)).status).toBe('MFA_REQUIRED');
 
-    // Without a token, with a forged one, or with one that approved a payment: 401.
-    await expectProblem(
-      await send('POST', payeesPath(user.userId), undefined, payee),
-      401,
-      'insufficient_user_authentication',
+    // Without a token, with a forged one, or with one that approved a payment: 401, with the
+    // RFC 9470 challenge a client steps up by.
+    const bare = await send('POST', payeesPath(user.userId), undefined, payee);
+    expect(bare.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=300, acr_values="sca"',
     );
+    await expectProblem(bare, 401, 'insufficient_user_authentication');
     await expectProblem(
       await send('POST', payeesPath(user.userId), 'not.a.token', payee),
       401,

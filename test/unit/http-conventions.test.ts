@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { errorTable, MfaError } from '../../shared/errors.js';
 import { MAX_BODY_BYTES, parseJsonBody } from '../../shared/http/json-body.js';
 import { problemResponse } from '../../shared/http/problem.js';
@@ -34,7 +35,12 @@ describe('JSON body rules', () => {
     ['no content type', event('{"userId":"u1"}'), '415 unsupported_media_type'],
     ['text/plain', event('{"userId":"u1"}', 'text/plain'), '415 unsupported_media_type'],
     ['malformed JSON', event('{', 'application/json'), '400 invalid_request'],
-    ['empty body', event(null, 'application/json'), '400 invalid_request'],
+    [
+      'empty body labelled JSON, read as {}: no userId',
+      event(null, 'application/json'),
+      '400 invalid_request',
+    ],
+    ['empty body labelled text', event('', 'text/plain'), '415 unsupported_media_type'],
     ['schema violation', event('{"userId":"bad user"}', 'application/json'), '400 invalid_request'],
     [
       'wrong amount format',
@@ -52,6 +58,12 @@ describe('JSON body rules', () => {
     ],
   ])('%s → %s', (_name, input, expected) => {
     expect(codeOf(() => parseJsonBody(input, startBody))).toBe(expected);
+  });
+
+  it('reads an empty body as {}, with or without a JSON content type', () => {
+    for (const contentType of [undefined, 'application/json', 'application/json; charset=utf-8']) {
+      expect(parseJsonBody(event(' ', contentType), z.strictObject({}))).toEqual({});
+    }
   });
 
   it('never echoes a submitted value in the detail', () => {

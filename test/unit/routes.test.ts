@@ -49,6 +49,14 @@ describe('route table', () => {
     });
     expect(custom.match('POST', '/v1/users/a/b/factors/f1/activate').pathKnown).toBe(false);
     expect(custom.match('GET', '/.well-known/jwksxjson').pathKnown).toBe(false);
-    expect(() => custom.match('POST', '/v1/users/%E0%A4%A/factors/f/activate')).toThrow(URIError);
+    // Malformed %-encoding is passed as sent: the handler's validation refuses it (400).
+    expect(
+      custom.match('POST', '/v1/users/%E0%A4%A/factors/f/activate').match?.pathParameters,
+    ).toEqual({ userId: '%E0%A4%A', factorId: 'f' });
+    for (const dots of ['..', '.', '%2E%2E', '%2e']) {
+      expect(custom.match('POST', `/v1/users/${dots}/factors/f/activate`)).toEqual({
+        pathKnown: false,
+      });
+    }
   });
 });
