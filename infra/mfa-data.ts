@@ -45,7 +45,11 @@ export interface MfaDataProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
-  /** How long audit records are kept. @default RetentionDays.ONE_YEAR */
+  /**
+   * How long audit records are kept: five years by default, as record-keeping rules for
+   * payment services commonly ask (README "Keeping records").
+   * @default RetentionDays.FIVE_YEARS
+   */
   readonly auditRetention?: RetentionDays;
 }
 
@@ -148,7 +152,7 @@ export class MfaData extends Construct implements IMfaData {
       removalPolicy,
     });
     this.auditLog = new LogGroup(this, 'AuditLog', {
-      retention: props.auditRetention ?? RetentionDays.ONE_YEAR,
+      retention: props.auditRetention ?? RetentionDays.FIVE_YEARS,
       removalPolicy,
     });
 

@@ -11,7 +11,7 @@ export interface MfaServiceStackProps extends StackProps, Omit<MfaServiceProps, 
    * @default RemovalPolicy.RETAIN
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
-  /** How long audit records are kept. @default RetentionDays.ONE_YEAR */
+  /** How long audit records are kept. @default RetentionDays.FIVE_YEARS */
   readonly auditRetention?: RetentionDays;
 }
 

@@ -122,6 +122,10 @@ describe('stateful resources', () => {
     }
   });
 
+  it('audit log: kept five years unless auditRetention says otherwise', () => {
+    expect(resources[STATEFUL_IDS.auditLog]?.Properties.RetentionInDays).toBe(1827);
+  });
+
   it('OTP secret: encrypted with the data key', () => {
     expect(resources[STATEFUL_IDS.otpSecret]?.Properties.KmsKeyId).toEqual({
       'Fn::GetAtt': [STATEFUL_IDS.dataKey, 'Arn'],
