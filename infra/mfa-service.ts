@@ -567,6 +567,7 @@ export class MfaService extends Construct {
       api: this.api,
       stateMachine: this.flow.stateMachine,
       functions,
+      auditDeadLetterQueue: this.events.auditDeadLetterQueue,
       alarmTopic: props.alarmTopic,
       alarmEmails: props.alarmEmails,
       thresholds: props.alarmThresholds,
