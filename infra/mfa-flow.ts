@@ -50,6 +50,27 @@ export interface MfaFlowProps {
 }
 
 /**
+ * Delivery errors the workflow retries: throttling and the provider's internal failures. An
+ * AWS SDK integration names its errors `<service prefix>.<error code>`, `Exception` appended
+ * when the code lacks it (Step Functions, "AWS SDK service integrations"). SNS `Publish`
+ * declares `InternalError`; throttling comes as SNS's own `Throttled` or the common
+ * `ThrottlingException`; `InternalFailure` and `ServiceUnavailable` are AWS's common errors.
+ */
+export const SMS_RETRYABLE = [
+  'Sns.ThrottledException',
+  'Sns.ThrottlingException',
+  'Sns.InternalErrorException',
+  'Sns.InternalFailureException',
+  'Sns.ServiceUnavailableException',
+] as const;
+/** SES (v1, `SendEmail`): `Throttling` (sending rate or daily quota) and the common errors. */
+export const EMAIL_RETRYABLE = [
+  'Ses.ThrottlingException',
+  'Ses.InternalFailureException',
+  'Ses.ServiceUnavailableException',
+] as const;
+
+/**
  * The one workflow, `MfaFlow`: an Express state machine with a branch per operation. This is
  * the only definition: the local runtime executes the ASL synthesized from it. Inputs carry
  * hashes, never raw state tokens or codes; a challenge's message (which holds the code) is
@@ -83,12 +104,15 @@ export class MfaFlow extends Construct {
       });
       return task;
     };
-    const deliveryRetry = {
-      errors: ['States.ALL'],
+    // Only what another try can fix: a resend after an ambiguous failure may deliver a code
+    // twice, and one the provider refused (bad number, opted out, unverified identity) fails
+    // again. Anything else goes straight to the Catch below.
+    const deliveryRetry = (errors: readonly string[]) => ({
+      errors: [...errors],
       interval: Duration.seconds(1),
       maxAttempts: 2,
       backoffRate: 2,
-    };
+    });
 
     const respond = new Pass(this, 'Respond', { outputPath: '$.outcome' });
     const undo = invoke('UndoChallenge', tasks.undoChallenge, TaskInput.fromJsonPathAt('$.undo'));
@@ -128,8 +152,11 @@ export class MfaFlow extends Construct {
       ],
       resultPath: JsonPath.DISCARD,
     });
-    for (const send of [sendSms, sendEmail]) {
-      send.addRetry(deliveryRetry);
+    for (const [send, errors] of [
+      [sendSms, SMS_RETRYABLE],
+      [sendEmail, EMAIL_RETRYABLE],
+    ] as const) {
+      send.addRetry(deliveryRetry(errors));
       send.addCatch(undo, { errors: ['States.ALL'], resultPath: JsonPath.DISCARD });
       send.next(respond);
     }

@@ -17,6 +17,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, type IFilterPattern, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { accountKeyPolicy } from './key-policy.js';
@@ -72,6 +73,8 @@ export interface MfaOperationsProps {
   readonly stateMachine: IStateMachine;
   /** Every function of the service, by handler name. */
   readonly functions: ReadonlyMap<string, MfaFunction>;
+  /** Where EventBridge puts audit events it could not write to the audit log (`MfaEvents`). */
+  readonly auditDeadLetterQueue: IQueue;
   /** @default - a new topic encrypted with its own key */
   readonly alarmTopic?: ITopic;
   /** Email addresses subscribed to the alarm topic. @default none */
@@ -83,7 +86,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Operations for the service: an ops SNS topic, alarms on API 5xx, delivery failures,
- * lockout spikes, workflow failures and throttles, and a small dashboard. Delivery failures
+ * lockout spikes, workflow failures and throttles, lost audit events, and a small dashboard. Delivery failures
  * and lockouts are counted from the functions' structured logs by metric filters: no code,
  * no SDK and no bundle size spent on metrics.
  */
@@ -289,6 +292,16 @@ export class MfaOperations extends Construct {
       counted('AuditEventsLost'),
       1,
       'Audit events did not reach EventBridge: they are only in the function logs',
+    );
+    // The other half: events on the bus that the audit rule could not write to the audit log.
+    this.alarm(
+      'AuditEventsUndelivered',
+      props.auditDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      }),
+      1,
+      'Audit events EventBridge could not write to the audit log wait in its dead-letter queue (kept 14 days; each message is the event, with the error in its attributes)',
     );
 
     // An alarm's math may hold at most 10 metrics: one throttle alarm per ten functions.

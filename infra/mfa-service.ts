@@ -38,7 +38,7 @@ import { MfaEvents } from './mfa-events.js';
 import { MfaFlow, type MfaFlowTasks } from './mfa-flow.js';
 import { MfaFunction } from './mfa-function.js';
 import { type MfaAlarmThresholds, MfaOperations } from './mfa-operations.js';
-import { MfaWebAcl } from './mfa-web-acl.js';
+import { MfaWebAcl, type MfaWebAclProps } from './mfa-web-acl.js';
 import { type AccessTargets, accessOf, grantAccess, type SigningMode } from './permissions.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -174,11 +174,18 @@ export interface MfaServiceProps {
   /** An existing regional WAF web ACL to associate with the stage. @default - none */
   readonly webAclArn?: string;
   /**
-   * Creates and associates a web ACL (`MfaWebAcl`: 16 KiB body limit, per-IP rate limit, AWS
+   * Creates and associates a web ACL (`MfaWebAcl`: 16 KiB body limit, per-IP rate limits, AWS
    * managed rules), about $10/month plus requests. Exclusive with `webAclArn`.
    * @default false
    */
   readonly createWebAcl?: boolean;
+  /**
+   * The created web ACL's per-IP rate limits (with `createWebAcl`): anonymous requests and
+   * apps' `Authorization: Basic` requests apart. Raise `appRateLimitPer5Minutes` with
+   * `throttle.rateLimit`.
+   * @default - 1000 anonymous and 30,000 app requests per IP in 5 minutes
+   */
+  readonly webAcl?: MfaWebAclProps;
   /**
    * Execution logs (errors only, never request data) need the account-wide API Gateway
    * CloudWatch role: with true the stack sets it (and retains it on destroy: other APIs of the
@@ -348,6 +355,10 @@ export class MfaService extends Construct {
     super(scope, id);
     if (props.webAclArn && props.createWebAcl) {
       throw new Error('MfaService: give webAclArn or createWebAcl, not both');
+    }
+    // Limits for a web ACL this construct does not create would silently do nothing.
+    if (props.webAcl && !props.createWebAcl) {
+      throw new Error('MfaService: webAcl configures the created web ACL: set createWebAcl');
     }
     for (const handler of Object.keys(props.functionConcurrency ?? {})) accessOf(handler);
     const countries = props.smsAllowedCountries ?? DEFAULT_SMS_COUNTRIES.split(',');
@@ -538,7 +549,8 @@ export class MfaService extends Construct {
     });
 
     if (props.webAclArn || props.createWebAcl) {
-      const webAclArn = props.webAclArn ?? new MfaWebAcl(this, 'WebAcl').webAcl.attrArn;
+      const webAclArn =
+        props.webAclArn ?? new MfaWebAcl(this, 'WebAcl', props.webAcl).webAcl.attrArn;
       new CfnWebACLAssociation(this, 'WebAclAssociation', {
         resourceArn: this.api.deploymentStage.stageArn,
         webAclArn,
@@ -555,6 +567,7 @@ export class MfaService extends Construct {
       api: this.api,
       stateMachine: this.flow.stateMachine,
       functions,
+      auditDeadLetterQueue: this.events.auditDeadLetterQueue,
       alarmTopic: props.alarmTopic,
       alarmEmails: props.alarmEmails,
       thresholds: props.alarmThresholds,

@@ -16,19 +16,35 @@ export interface OutboxMessage {
 const MAX_MESSAGES = 1000;
 const MAX_REQUEST_BYTES = 256 * 1024;
 
+/**
+ * How a send fails (tests of `delivery_failed`): `outage`, the provider's internal failure
+ * (worth retrying), or `rejected`, a refusal of this message (SNS `InvalidParameter`, SES
+ * `MessageRejected`: never worth retrying).
+ */
+export type DeliveryFailure = 'outage' | 'rejected';
+
 /** Messages "sent" by the local runtime, newest last; the oldest fall off past 1,000. */
 export class Outbox {
   readonly #messages: OutboxMessage[] = [];
-  readonly #failing = new Set<string>();
+  readonly #failing = new Map<string, DeliveryFailure>();
+  readonly #refused = new Map<string, number>();
 
-  /** Makes every send to `to` fail like a provider outage (tests of `delivery_failed`). */
-  failDeliveriesTo(to: string, failing = true): void {
-    if (failing) this.#failing.add(to);
+  /** Makes every send to `to` fail (`false`: succeed again). */
+  failDeliveriesTo(to: string, failing: boolean | DeliveryFailure = true): void {
+    if (failing) this.#failing.set(to, failing === true ? 'outage' : failing);
     else this.#failing.delete(to);
   }
 
-  isFailing(to: string): boolean {
-    return this.#failing.has(to);
+  /** How a send to `to` fails now, if it does; each such send is counted (`refusedSends`). */
+  refuses(to: string): DeliveryFailure | undefined {
+    const failure = this.#failing.get(to);
+    if (failure) this.#refused.set(to, (this.#refused.get(to) ?? 0) + 1);
+    return failure;
+  }
+
+  /** Sends to `to` refused so far: every attempt counts, retries included. */
+  refusedSends(to: string): number {
+    return this.#refused.get(to) ?? 0;
   }
 
   add(message: OutboxMessage): void {
@@ -53,17 +69,24 @@ const queryError = (code: string, message: string, type = 'Sender') =>
 
 type Handled = { status: number; body: string };
 
-const outage = (): Handled => ({
-  status: 500,
-  body: queryError('InternalFailure', 'Simulated outage', 'Receiver'),
-});
+const refusal = (failure: DeliveryFailure, action: string | null): Handled =>
+  failure === 'outage'
+    ? { status: 500, body: queryError('InternalFailure', 'Simulated outage', 'Receiver') }
+    : {
+        status: 400,
+        body: queryError(
+          action === 'SendEmail' ? 'MessageRejected' : 'InvalidParameter',
+          'Simulated refusal',
+        ),
+      };
 
 /** Records one AWS Query-protocol call (SNS `Publish`, SES `SendEmail`) in the outbox. */
 export const handleQueryAction = (form: URLSearchParams, outbox: Outbox, now: Date): Handled => {
   const action = form.get('Action');
   const messageId = randomUUID();
   const to = form.get('PhoneNumber') ?? form.get('Destination.ToAddresses.member.1');
-  if (to && outbox.isFailing(to)) return outage();
+  const failure = to ? outbox.refuses(to) : undefined;
+  if (failure) return refusal(failure, action);
   if (action === 'Publish') {
     const to = form.get('PhoneNumber');
     const body = form.get('Message');

@@ -47,6 +47,21 @@ const lambdaContext = (functionName: string): Context =>
   }) as Context;
 
 /**
+ * Rethrows an SDK call's error under the name Step Functions gives an AWS SDK integration's
+ * error (`Sns.InternalErrorException`: the service's prefix, then the code with `Exception`
+ * appended if it lacks it), so the definition's Retry and Catch match here what they match
+ * on AWS.
+ */
+export const asIntegrationError =
+  (prefix: string) =>
+  (error: unknown): never => {
+    const code = error instanceof Error ? error.name : 'Unknown';
+    const renamed = new Error(error instanceof Error ? error.message : String(error));
+    renamed.name = `${prefix}.${code.endsWith('Exception') ? code : `${code}Exception`}`;
+    throw renamed;
+  };
+
+/**
  * Gives each Task of the synthesized ASL its local stand-in, chosen by its `Resource` the way
  * Step Functions would: Lambda invokes run the same handler modules, SNS and SES calls go
  * through the real SDK clients to the local endpoints. A Task with no stand-in is an error at
@@ -57,8 +72,10 @@ const localTaskHandlers = async (
   definition: Record<string, unknown>,
   loadHandler: HandlerLoader,
 ): Promise<Record<string, TaskFn>> => {
-  const sns = new SNSClient({});
-  const ses = new SESClient({});
+  // One HTTP attempt per task attempt: the definition's Retry is the retry policy, and what
+  // the local endpoints count is what it did.
+  const sns = new SNSClient({ maxAttempts: 1 });
+  const ses = new SESClient({ maxAttempts: 1 });
   const handlers: Record<string, TaskFn> = {};
   for (const [name, state] of taskStates(definition.States as Record<string, State>)) {
     const resource = state.Resource ?? '';
@@ -84,12 +101,16 @@ const localTaskHandlers = async (
       resource === 'arn:aws:states:::aws-sdk:sns:publish'
     ) {
       handlers[name] = async (input) => {
-        const out = await sns.send(new PublishCommand(input as unknown as PublishCommandInput));
+        const out = await sns
+          .send(new PublishCommand(input as unknown as PublishCommandInput))
+          .catch(asIntegrationError('Sns'));
         return { MessageId: out.MessageId ?? '' };
       };
     } else if (resource === 'arn:aws:states:::aws-sdk:ses:sendEmail') {
       handlers[name] = async (input) => {
-        const out = await ses.send(new SendEmailCommand(input as unknown as SendEmailCommandInput));
+        const out = await ses
+          .send(new SendEmailCommand(input as unknown as SendEmailCommandInput))
+          .catch(asIntegrationError('Ses'));
         return { MessageId: out.MessageId ?? '' };
       };
     } else {

@@ -8,6 +8,7 @@ import {
   type Resources,
   roleStatements,
   single,
+  statementsOf,
   synthStack,
 } from '../support/synth.js';
 
@@ -79,5 +80,56 @@ describe('events and audit', () => {
       'trusted-payees-add',
       'trusted-payees-remove',
     ]);
+  });
+
+  it("keeps what the rule gives up on: retries for EventBridge's longest, then a dead-letter queue only this rule may send to", () => {
+    const [ruleId, rule] = single(ofType(resources, 'AWS::Events::Rule'), 'rule');
+    const [queueId, queue] = single(ofType(resources, 'AWS::SQS::Queue'), 'queue');
+    const [target] = rule.Properties.Targets as Record<string, unknown>[];
+    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(target?.RetryPolicy).toEqual({
+      MaximumEventAgeInSeconds: 86_400,
+      MaximumRetryAttempts: 185,
+    });
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+
+    const [, policy] = single(ofType(resources, 'AWS::SQS::QueuePolicy'), 'queue policy');
+    expect(policy.Properties.Queues).toEqual([{ Ref: queueId }]);
+    const statements = statementsOf(policy.Properties.PolicyDocument);
+    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': [queueId, 'Arn'] }],
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      }),
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('alarms on the first audit event in that queue, to the ops topic like every alarm', () => {
+    const [queueId] = single(ofType(resources, 'AWS::SQS::Queue'), 'queue');
+    const [topicId] = single(ofType(resources, 'AWS::SNS::Topic'), 'topic');
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties.Namespace === 'AWS/SQS',
+    );
+    const [id, alarm] = single(alarms, 'SQS alarm');
+    expect(id).toMatch(/^ServiceOperationsAuditEventsUndelivered/);
+    expect(alarm.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topicId }],
+      OKActions: [{ Ref: topicId }],
+    });
   });
 });

@@ -47,6 +47,37 @@ describe('MfaFlow state machine', () => {
     expect(definition.StartAt).toBe('Operation');
     expect(definition.States).toHaveProperty('Operation.Type', 'Choice');
   });
+
+  it("retries a send only on throttling and the provider's internal failures; every failure left takes the send back", () => {
+    const states = stateMachineDefinition(template.toJSON() as never).States as Record<
+      string,
+      { Retry?: unknown; Catch?: unknown }
+    >;
+    const retry = (errors: string[]) => [
+      { ErrorEquals: errors, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+    ];
+    expect(states.SendSms?.Retry).toEqual(
+      retry([
+        'Sns.ThrottledException',
+        'Sns.ThrottlingException',
+        'Sns.InternalErrorException',
+        'Sns.InternalFailureException',
+        'Sns.ServiceUnavailableException',
+      ]),
+    );
+    expect(states.SendEmail?.Retry).toEqual(
+      retry([
+        'Ses.ThrottlingException',
+        'Ses.InternalFailureException',
+        'Ses.ServiceUnavailableException',
+      ]),
+    );
+    for (const send of ['SendSms', 'SendEmail']) {
+      expect(states[send]?.Catch, send).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'UndoChallenge' },
+      ]);
+    }
+  });
 });
 
 describe('DynamoDB table', () => {

@@ -6,7 +6,7 @@ import {
   resolveIntrinsics,
   stateMachineDefinition,
 } from '../../local/template.js';
-import { createLocalWorkflow, taskStates } from '../../local/workflow.js';
+import { asIntegrationError, createLocalWorkflow, taskStates } from '../../local/workflow.js';
 import { MfaError } from '../../shared/errors.js';
 import { refusal, type StartInput } from '../../shared/flow.js';
 
@@ -156,5 +156,27 @@ describe('local workflow', () => {
     await expect(createLocalWorkflow(template, echo)).rejects.toThrow(
       'No local stand-in for Task "Start"',
     );
+  });
+});
+
+describe('SNS and SES stand-ins', () => {
+  it("throw an SDK error under Step Functions' name for it, so Retry and Catch match as on AWS", () => {
+    const sdkError = (name: string) => Object.assign(new Error('boom'), { name });
+    const thrown = (prefix: string, name: string) => {
+      try {
+        asIntegrationError(prefix)(sdkError(name));
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('nothing thrown');
+    };
+    // A code without the suffix gets it (the common InternalFailure, SES's Throttling) ...
+    expect(thrown('Sns', 'InternalFailure')).toMatchObject({
+      name: 'Sns.InternalFailureException',
+      message: 'boom',
+    });
+    expect(thrown('Ses', 'Throttling').name).toBe('Ses.ThrottlingException');
+    // ... and a modeled exception keeps its name.
+    expect(thrown('Sns', 'InternalErrorException').name).toBe('Sns.InternalErrorException');
   });
 });
