@@ -591,7 +591,10 @@ export class MfaService extends Construct {
         stageName,
         throttlingRateLimit: throttle.rateLimit ?? 100,
         throttlingBurstLimit: throttle.burstLimit ?? 200,
-        tracingEnabled: true,
+        // No X-Ray on the stage: its segments record the request URL, whose path holds user
+        // ids, which the access log leaves out on purpose. The functions and the workflow
+        // are still traced.
+        tracingEnabled: false,
         // Errors only, and never request or response data (bodies carry pass codes).
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,

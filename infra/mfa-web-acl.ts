@@ -50,7 +50,9 @@ const ratePerIp = (
   name,
   priority,
   statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', scopeDownStatement } },
-  action: { block: { customResponse: { responseCode: 429 } } },
+  action: {
+    block: { customResponse: { responseCode: 429, customResponseBodyKey: 'RateLimited' } },
+  },
   visibilityConfig: visibility(name),
 });
 
@@ -82,6 +84,17 @@ export class MfaWebAcl extends Construct {
             status: 413,
             code: 'payload_too_large',
             detail: `The body must be at most ${MAX_BODY_BYTES} bytes`,
+          }),
+        },
+        // The contract's answer to too many requests, as the stage's own throttling gives it.
+        RateLimited: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({
+            type: 'about:blank',
+            title: 'Too many requests',
+            status: 429,
+            code: 'rate_limited',
+            detail: 'Too many requests from this address: slow down and try again later',
           }),
         },
       },

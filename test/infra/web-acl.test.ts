@@ -17,6 +17,12 @@ const rulesOf = (props: MfaServiceStackProps): Map<string, Rule> => {
   return new Map((acl.Properties.Rules as Rule[]).map((rule) => [rule.Name, rule]));
 };
 
+const bodiesOf = (props: MfaServiceStackProps): Record<string, { Content: string }> => {
+  const resources = resourcesOf(synthStack({ createWebAcl: true, ...props }).template);
+  const [, acl] = single(ofType(resources, 'AWS::WAFv2::WebACL'), 'web ACL');
+  return acl.Properties.CustomResponseBodies as Record<string, { Content: string }>;
+};
+
 /** What an app's request carries: `Authorization: Basic …`, in any case. */
 const BASIC_HEADER = {
   ByteMatchStatement: {
@@ -40,9 +46,13 @@ describe('web ACL rate limits', () => {
     expect(rules.get('AppRateLimitPerIp')?.Statement).toEqual(rateRule(30_000, BASIC_HEADER));
     for (const name of ['RateLimitPerIp', 'AppRateLimitPerIp']) {
       expect(rules.get(name)?.Action, name).toEqual({
-        Block: { CustomResponse: { ResponseCode: 429 } },
+        Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'RateLimited' } },
       });
     }
+    expect(JSON.parse(bodiesOf({}).RateLimited?.Content ?? '{}')).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+    });
     // Every rule keeps a priority of its own (WAF refuses duplicates).
     const priorities = [...rules.values()].map((rule) => rule.Priority);
     expect(new Set(priorities).size).toBe(rules.size);
