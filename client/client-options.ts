@@ -16,6 +16,12 @@ export interface MfaClientOptions {
   readonly fetch?: FetchLike;
   /** Per call, the answer's body included; 0 for none. @default 10_000 */
   readonly timeoutMs?: number;
+  /**
+   * Allows an `http:` base URL on another host than this machine (`localhost`, 127.0.0.0/8,
+   * `[::1]`), e.g. LocalStack in another container. Every call carries the client secret:
+   * never over plain HTTP on a network you do not own. @default false
+   */
+  readonly allowInsecureHttp?: boolean;
 }
 
 /** The user's MFA token, sent as `X-MFA-Token` when factor changes are stepped up. */
@@ -30,16 +36,33 @@ export interface ScaOptions extends CallOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** The base URL without trailing slash; a URL the calls cannot build on is refused. */
-const baseOf = (baseUrl: string): string => {
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * The base URL without trailing slash. Refused: a URL the calls cannot build on, credentials
+ * in it (an error would show them), and plain HTTP to another machine unless allowed (every
+ * call carries the client secret).
+ */
+const baseOf = (baseUrl: string, allowInsecureHttp: boolean): string => {
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
     throw new TypeError('MfaClient: baseUrl is not a URL');
   }
-  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username) {
+  if (
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
     throw new TypeError('MfaClient: baseUrl must be http(s), without query, fragment or user');
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !allowInsecureHttp) {
+    throw new TypeError(
+      'MfaClient: baseUrl must be https (plain http only to this machine, or with allowInsecureHttp)',
+    );
   }
   return url.href.replace(/\/+$/, '');
 };
@@ -61,7 +84,7 @@ export const transportOptions = (options: MfaClientOptions): TransportOptions =>
     throw new TypeError('MfaClient: no global fetch here; pass options.fetch');
   }
   return {
-    base: baseOf(options.baseUrl),
+    base: baseOf(options.baseUrl, options.allowInsecureHttp === true),
     authorization: basicAuthorization(clientId, clientSecret),
     // Called as a plain function: a browser's fetch refuses another `this`.
     fetch: injected ?? ((url, init) => globalThis.fetch(url, init)),

@@ -52,7 +52,11 @@ export const problemError = (response: Response, text: string, nowMs: number): M
     status,
     requestId: requestIdOf(headers),
     retryAfter: retryAfterSeconds(headers.get('retry-after'), nowMs),
-    wwwAuthenticate: headers.get('www-authenticate') ?? undefined,
+    // API Gateway (REST, Lambda proxy) renames a function's WWW-Authenticate to this.
+    wwwAuthenticate:
+      headers.get('www-authenticate') ??
+      headers.get('x-amzn-remapped-www-authenticate') ??
+      undefined,
   };
   if (!isJsonObject(body) || typeof body.code !== 'string' || body.code === '') {
     const type = headers.get('content-type')?.split(';')[0] || 'no content type';

@@ -84,7 +84,7 @@ export const createTransport = (options: TransportOptions) => {
     const onAbort = () => controller.abort();
     call.signal?.addEventListener('abort', onAbort, { once: true });
     let response: Response;
-    let text: string;
+    let text: string | undefined;
     try {
       response = await fetch(url, {
         method: call.method,
@@ -94,7 +94,7 @@ export const createTransport = (options: TransportOptions) => {
         // An API answer is never a redirect: following one could send the credentials elsewhere.
         redirect: 'error',
       });
-      text = await response.text();
+      text = await boundedText(response, MAX_ANSWER_BYTES);
     } catch (error) {
       if (call.signal?.aborted) throw aborted(label, call.signal.reason);
       if (timedOut) {
@@ -117,6 +117,14 @@ export const createTransport = (options: TransportOptions) => {
       call.signal?.removeEventListener('abort', onAbort);
     }
 
+    if (text === undefined) {
+      throw new MfaApiError({
+        status: response.status,
+        code: 'invalid_response',
+        detail: `HTTP ${response.status} to ${label} with a body over ${MAX_ANSWER_BYTES} bytes`,
+        requestId: requestIdOf(response.headers),
+      });
+    }
     if (response.status < 200 || response.status > 299) {
       throw problemError(response, text, Date.now());
     }
@@ -132,6 +140,31 @@ export const createTransport = (options: TransportOptions) => {
     }
     return body as T;
   };
+};
+
+/** The service's largest answer is a few KiB: a larger one is not the service's. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * The body as text, read up to `max` bytes; undefined past them (the rest is not read, so a
+ * hostile or broken server cannot make the app buffer an endless answer).
+ */
+const boundedText = async (response: Response, max: number): Promise<string | undefined> => {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 };
 
 const aborted = (label: string, reason: unknown) =>

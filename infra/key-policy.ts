@@ -33,15 +33,13 @@ export const KEY_ADMIN_ACTIONS = [
   'kms:UpdateKeyDescription',
 ] as const;
 
-/** Symmetric-key operations the account may delegate to IAM principals (each still needs an IAM allow). */
-export const KEY_USE_ACTIONS = [
-  'kms:Decrypt',
-  'kms:Encrypt',
-  'kms:GenerateDataKey',
-  'kms:GenerateDataKeyWithoutPlaintext',
-  'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-] as const;
+/**
+ * Symmetric-key operations the account may delegate to IAM principals (each still needs an IAM
+ * allow). No `ReEncrypt`: it moves a ciphertext to another encryption context without
+ * decrypting it for the caller, so a principal denied `Decrypt` under one context could
+ * re-encrypt to another and decrypt there; nothing here re-encrypts.
+ */
+export const KEY_USE_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] as const;
 
 /** A key policy whose account statements are administration plus, optionally, `use` through IAM. */
 export const accountKeyPolicy = (use: readonly string[] = []): PolicyDocument =>

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -6,15 +6,12 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SIGNING_KEY_PURPOSE } from '../shared/adapters/aws/envelope-signer.js';
 import { tableDefinition } from '../shared/table.js';
 import { accountKeyPolicy, KEY_USE_ACTIONS } from './key-policy.js';
-import { SERVICE_ROLE_PATH } from './mfa-function.js';
 
 /** The service's state, as `MfaService` uses it: pass one in to keep data in its own stack. */
 export interface IMfaData {
@@ -66,48 +63,6 @@ export interface MfaDataProps {
  * const data = new MfaData(dataStack, 'Data');
  * new MfaService(appStack, 'Mfa', { data });
  */
-/**
- * What the service seals under the data key opens for the service's function roles alone
- * (`SERVICE_ROLE_PATH`): a principal with `kms:Decrypt` on `*` and read access to the table
- * (an admin or CI role) cannot read TOTP secrets or passkeys (sealed with a `factorId`
- * context), nor, in `envelope` mode, the private half of the signing key (`purpose`), with
- * which it could mint MFA tokens. Sealing a new signing key (`npm run signing-key -- rotate`,
- * `kms:GenerateDataKey`) stays the operator's. The rest of the key's use (DynamoDB, Secrets
- * Manager) is unchanged.
- */
-const denySealedSecretsToOthers = (key: Key): void => {
-  const serviceRoles = Stack.of(key).formatArn({
-    service: 'iam',
-    region: '',
-    resource: 'role',
-    resourceName: `${SERVICE_ROLE_PATH.slice(1)}*`,
-  });
-  const notTheService = { ArnNotLike: { 'aws:PrincipalArn': serviceRoles } };
-  key.addToResourcePolicy(
-    new PolicyStatement({
-      sid: 'FactorSecretsOnlyForTheService',
-      effect: Effect.DENY,
-      principals: [new AnyPrincipal()],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: ['*'],
-      conditions: { Null: { 'kms:EncryptionContext:factorId': 'false' }, ...notTheService },
-    }),
-  );
-  key.addToResourcePolicy(
-    new PolicyStatement({
-      sid: 'SigningKeyOpensOnlyForTheService',
-      effect: Effect.DENY,
-      principals: [new AnyPrincipal()],
-      actions: ['kms:Decrypt'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: { 'kms:EncryptionContext:purpose': SIGNING_KEY_PURPOSE },
-        ...notTheService,
-      },
-    }),
-  );
-};
-
 export class MfaData extends Construct implements IMfaData {
   readonly table: ITable;
   readonly dataKey: Key;
@@ -128,7 +83,6 @@ export class MfaData extends Construct implements IMfaData {
       // per function with conditions (via DynamoDB or Secrets Manager, or by encryption context).
       policy: accountKeyPolicy(KEY_USE_ACTIONS),
     });
-    denySealedSecretsToOthers(this.dataKey);
 
     this.table =
       props.existingTable ??

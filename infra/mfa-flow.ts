@@ -50,24 +50,27 @@ export interface MfaFlowProps {
 }
 
 /**
- * Delivery errors the workflow retries: throttling and the provider's internal failures. An
- * AWS SDK integration names its errors `<service prefix>.<error code>`, `Exception` appended
- * when the code lacks it (Step Functions, "AWS SDK service integrations"). SNS `Publish`
- * declares `InternalError`; throttling comes as SNS's own `Throttled` or the common
- * `ThrottlingException`; `InternalFailure` and `ServiceUnavailable` are AWS's common errors.
+ * Refusals of a send that another try cannot change (a bad or unauthorized number, a rejected
+ * message, an unverified or paused sender): never retried. Every other failure is, as before:
+ * throttling, the provider's internal errors and network failures, whatever Step Functions
+ * names them (an AWS SDK integration's modelled errors are `<prefix>.<code>` with `Exception`
+ * appended; unmodelled ones come as `Sns.SnsException`, `Sns.SdkClientException`, …): a retry
+ * after an ambiguous failure may deliver the same code twice, which is better than no code.
  */
-export const SMS_RETRYABLE = [
-  'Sns.ThrottledException',
-  'Sns.ThrottlingException',
-  'Sns.InternalErrorException',
-  'Sns.InternalFailureException',
-  'Sns.ServiceUnavailableException',
+export const SMS_REFUSALS = [
+  'Sns.AuthorizationErrorException',
+  'Sns.InvalidParameterException',
+  'Sns.InvalidParameterValueException',
+  'Sns.InvalidSecurityException',
+  'Sns.ValidationException',
 ] as const;
-/** SES (v1, `SendEmail`): `Throttling` (sending rate or daily quota) and the common errors. */
-export const EMAIL_RETRYABLE = [
-  'Ses.ThrottlingException',
-  'Ses.InternalFailureException',
-  'Ses.ServiceUnavailableException',
+/** SES (v1, `SendEmail`): the message or the sender refused. */
+export const EMAIL_REFUSALS = [
+  'Ses.MessageRejectedException',
+  'Ses.MailFromDomainNotVerifiedException',
+  'Ses.ConfigurationSetDoesNotExistException',
+  'Ses.ConfigurationSetSendingPausedException',
+  'Ses.AccountSendingPausedException',
 ] as const;
 
 /**
@@ -104,15 +107,12 @@ export class MfaFlow extends Construct {
       });
       return task;
     };
-    // Only what another try can fix: a resend after an ambiguous failure may deliver a code
-    // twice, and one the provider refused (bad number, opted out, unverified identity) fails
-    // again. Anything else goes straight to the Catch below.
-    const deliveryRetry = (errors: readonly string[]) => ({
-      errors: [...errors],
-      interval: Duration.seconds(1),
-      maxAttempts: 2,
-      backoffRate: 2,
-    });
+    // The first retrier that matches applies: a refusal is never retried (it would fail
+    // again), anything else twice. Whatever still fails goes to the Catch below.
+    const deliveryRetries = (refusals: readonly string[]) => [
+      { errors: [...refusals], maxAttempts: 0 },
+      { errors: ['States.ALL'], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 2 },
+    ];
 
     const respond = new Pass(this, 'Respond', { outputPath: '$.outcome' });
     const undo = invoke('UndoChallenge', tasks.undoChallenge, TaskInput.fromJsonPathAt('$.undo'));
@@ -152,11 +152,11 @@ export class MfaFlow extends Construct {
       ],
       resultPath: JsonPath.DISCARD,
     });
-    for (const [send, errors] of [
-      [sendSms, SMS_RETRYABLE],
-      [sendEmail, EMAIL_RETRYABLE],
+    for (const [send, refusals] of [
+      [sendSms, SMS_REFUSALS],
+      [sendEmail, EMAIL_REFUSALS],
     ] as const) {
-      send.addRetry(deliveryRetry(errors));
+      for (const retry of deliveryRetries(refusals)) send.addRetry(retry);
       send.addCatch(undo, { errors: ['States.ALL'], resultPath: JsonPath.DISCARD });
       send.next(respond);
     }

@@ -114,14 +114,6 @@ export const XRAY_WILDCARD_REASON =
  * and its own role holding nothing but log writes and tracing: every other permission is
  * added by name (`infra/permissions.ts`), so no AWS managed policy is attached.
  */
-/**
- * The IAM path of every role `MfaFunction` creates. The data key's policy opens what is sealed
- * under it (TOTP secrets, passkeys, the envelope signing key) only for roles under this path
- * (`MfaData`), and a path cannot be given to an existing role: only whoever may create roles
- * could make one.
- */
-export const SERVICE_ROLE_PATH = '/mfa-service/';
-
 export class MfaFunction extends NodejsFunction {
   /** What API Gateway and Step Functions invoke: the `live` alias with provisioned concurrency, else the function. */
   readonly entrypoint: IFunction;
@@ -133,7 +125,6 @@ export class MfaFunction extends NodejsFunction {
     });
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      path: SERVICE_ROLE_PATH,
       description: `Runs functions/${props.handler}.ts`,
     });
     logGroup.grantWrite(role);

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Tags, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type CorsOptions,
@@ -17,13 +17,14 @@ import {
   type IRole,
   PolicyStatement,
 } from 'aws-cdk-lib/aws-iam';
-import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { LogLevel as StepFunctionsLogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { isSupportedCountry } from 'libphonenumber-js/mobile';
+import { SIGNING_KEY_PURPOSE } from '../shared/adapters/aws/envelope-signer.js';
 import { DEFAULT_SMS_COUNTRIES, parseConfig, serviceConfigSchema } from '../shared/config.js';
 import { type Policy, parsePolicy } from '../shared/domain/policy/index.js';
 import { openApiDocument } from '../shared/openapi/document.js';
@@ -183,7 +184,7 @@ export interface MfaServiceProps {
    * The created web ACL's per-IP rate limits (with `createWebAcl`): anonymous requests and
    * apps' `Authorization: Basic` requests apart. Raise `appRateLimitPer5Minutes` with
    * `throttle.rateLimit`.
-   * @default - 1000 anonymous and 30,000 app requests per IP in 5 minutes
+   * @default - 1000 anonymous and 15,000 app requests per IP in 5 minutes
    */
   readonly webAcl?: MfaWebAclProps;
   /**
@@ -547,6 +548,7 @@ export class MfaService extends Construct {
     this.signingKeys.forEach((key, index) => {
       this.restrictSigning(key, functions, index === 0);
     });
+    this.restrictSealedSecrets(dataKey, functions);
 
     if (props.webAclArn || props.createWebAcl) {
       const webAclArn =
@@ -616,6 +618,43 @@ export class MfaService extends Construct {
         'Requests are validated by the handlers against the HTTP contract (API.md): 415, 413 and 400 invalid_request as problem+json naming the field. An API Gateway validator would answer with its own non-contract 400 body and cannot express the 16 KiB limit.',
     });
     return api;
+  }
+
+  /**
+   * What the service seals under the data key opens for its own functions' roles alone: TOTP
+   * secrets and passkeys (a `factorId` context) and, in `envelope` mode, the signing key
+   * (`purpose`). A principal with `kms:Decrypt` on `*` and read access to the table (an admin
+   * or CI role) gets neither; `ReEncrypt` to another context is denied too. Sealing a new
+   * signing key (`npm run signing-key -- rotate`, `GenerateDataKey`) stays the operator's. The
+   * roles are named by ARN, as the signing key's are, so nothing is replaced on an upgrade.
+   * A data key in another stack (`data`) cannot name this stack's roles without a cycle: add
+   * such statements there yourself (README "Security notes").
+   */
+  private restrictSealedSecrets(dataKey: IKey, functions: ReadonlyMap<string, MfaFunction>) {
+    if (!(dataKey instanceof Key) || Stack.of(dataKey) !== Stack.of(this)) return;
+    const notTheService = {
+      ArnNotEquals: {
+        'aws:PrincipalArn': [...functions.values()].map((fn) => (fn.role as IRole).roleArn),
+      },
+    };
+    const deny = (sid: string, actions: string[], context: Record<string, unknown>) =>
+      dataKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions,
+          resources: ['*'],
+          conditions: { ...context, ...notTheService },
+        }),
+      );
+    const reEncrypt = ['kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+    deny('FactorSecretsOnlyForTheService', ['kms:Decrypt', 'kms:GenerateDataKey', ...reEncrypt], {
+      Null: { 'kms:EncryptionContext:factorId': 'false' },
+    });
+    deny('SigningKeyOpensOnlyForTheService', ['kms:Decrypt', ...reEncrypt], {
+      StringEquals: { 'kms:EncryptionContext:purpose': SIGNING_KEY_PURPOSE },
+    });
   }
 
   /**

@@ -18,10 +18,12 @@ export interface MfaWebAclProps {
   /**
    * Requests with an `Authorization: Basic` header (the apps' `/v1` calls) one IP address may
    * make in 5 minutes before it is blocked (429). Apps call server to server, often through a
-   * few NAT addresses, so a busy app (1 flow/s is 3 requests/s) must pass. WAF cannot check the
-   * credentials: an attacker who adds a junk `Basic` header gets this limit too, so it is the
-   * stage's default steady rate (100 requests/s, `MfaServiceProps.throttle`), not unlimited.
-   * @default 30000
+   * few NAT addresses, so a busy app must pass: 15,000 is 50 requests/s, about 16 flows/s from
+   * one address. WAF cannot check the credentials: an attacker who adds a junk `Basic` header
+   * gets this limit too, so it stays half the stage's default steady rate (100 requests/s per
+   * method, `MfaServiceProps.throttle`): one address cannot take a method's whole rate. Raise
+   * both together for more.
+   * @default 15000
    */
   readonly appRateLimitPer5Minutes?: number;
 }
@@ -123,7 +125,7 @@ export class MfaWebAcl extends Construct {
         ratePerIp(
           'AppRateLimitPerIp',
           2,
-          props.appRateLimitPer5Minutes ?? 30_000,
+          props.appRateLimitPer5Minutes ?? 15_000,
           BASIC_AUTHORIZATION,
         ),
         ...['AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'].map(

@@ -38,8 +38,9 @@ const fromResult = (result: APIGatewayProxyResult) => fromProxyResult(result);
  * as a host and fold `..`, `.` and `\` segments into another path, which API Gateway does not
  * route either. Such paths match no route here: 404.
  */
-const requestUrl = (target = '/'): { pathname: string; searchParams: URLSearchParams } => {
-  if (/^https?:\/\//i.test(target)) return new URL(target); // absolute form, from a proxy
+const requestUrl = (sent = '/'): { pathname: string; searchParams: URLSearchParams } => {
+  // The absolute form (from a proxy): the same, after the authority.
+  const target = /^https?:\/\/[^/?#]*(.*)$/is.exec(sent)?.[1] ?? sent;
   const queryAt = target.indexOf('?');
   const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
   const { searchParams } = new URL(queryAt === -1 ? '' : target.slice(queryAt), 'http://localhost');

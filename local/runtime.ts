@@ -162,7 +162,9 @@ const start = async (
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'mfa-local-')));
   if (ownDir) stops.push(() => rm(dataDir, { recursive: true, force: true }));
-  await mkdir(dataDir, { recursive: true });
+  // Made for this user alone (the table holds app secrets' salts and hashes); a folder that
+  // exists already keeps its mode.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const dynamo = await startDynamo(ownDir ? undefined : path.join(dataDir, 'dynamodb'));
   stops.push(() => closeServer(dynamo.server));
   const outbox = new Outbox();

@@ -227,8 +227,15 @@ export const runAudit = async (
   }
   const result = checkChain(details, owner, parsed.anchors);
   if (result.ok) {
+    const { head, anchors } = parsed.anchors;
+    // Without an anchor the chain vouches only for itself: its hashes have no key, so whoever
+    // can write the events can rewrite or cut it and compute the hashes again.
+    const unanchored =
+      head === undefined && !anchors?.length
+        ? '; unanchored: consistent, but a chain rewritten or cut by whoever can write the events would pass too: check against --head or --receipt'
+        : '';
     io.stdout(
-      `ok ${result.count} events (head seq ${result.head.seq}, hash ${result.head.hash})\n`,
+      `ok ${result.count} events (head seq ${result.head.seq}, hash ${result.head.hash}${unanchored})\n`,
     );
     return 0;
   }

@@ -8,11 +8,11 @@
  * check as JSON; exit 0 when every check holds, 2 when one fails (with the reason on stderr),
  * 1 on a usage error.
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
-import { MAX_JWKS_BYTES } from '../shared/authz/jwks-source.js';
+import { decodeJwt, jwtVerify } from 'jose';
+import { importJwks, MAX_JWKS_BYTES, retiredAtOf } from '../shared/authz/jwks-source.js';
 import { passkeyChallenge, transactionBinding } from '../shared/domain/binding.js';
 import { boundedText } from '../shared/http/bounded-body.js';
 import {
@@ -28,9 +28,9 @@ export const USAGE = `Usage: npm run receipt -- verify FILE --jwks URL|FILE [--p
 
 Checks an SCA receipt (the compact JWS in FILE): its signature against the issuer's JWKS,
 its binding against its own payment and consent, and each passkey's own signature.
-  --jwks URL|FILE       the issuer's JWKS you trust (its /.well-known/jwks.json, or a saved
-                        copy for offline checks); required: the receipt's own "iss" is what
-                        a forger would choose, so it never says where the keys are
+  --jwks URL|FILE       the issuer's JWKS you trust (its /.well-known/jwks.json over https,
+                        or a saved copy for offline checks); required: the receipt's own
+                        "iss" is what a forger would choose, so it never says where the keys are
   --payee-account ID    your record of the payee's account id: the receipt's own
                         (payee_account) must be this one
   --issuer ISS          the issuer you expect: the receipt's own (iss) must be this one
@@ -65,7 +65,7 @@ interface ReceiptEntry {
 }
 
 /** The JWKS the caller trusts: a URL (no redirects, 5 s) or a file; its text is never echoed. */
-const loadJwks = async (source: string): Promise<JSONWebKeySet> => {
+const loadJwks = async (source: string): Promise<unknown> => {
   let text: string;
   if (/^https?:\/\//.test(source)) {
     const response = await fetch(source, { redirect: 'error', signal: AbortSignal.timeout(5000) });
@@ -78,7 +78,7 @@ const loadJwks = async (source: string): Promise<JSONWebKeySet> => {
     if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error('the JWKS is too large');
   }
   try {
-    return JSON.parse(text) as JSONWebKeySet;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new Error('the JWKS is not JSON');
   }
@@ -245,27 +245,35 @@ export const verifyReceipt = async (
     serviceForm(receipt),
     'form: not as the service writes it (JSON.stringify, base64url): a member written twice, other spacing or escapes',
   );
-  const jwks = await loadJwks(options.jwks);
+  // The keys as the authorizer reads them (`importJwks`): ES256 public signing keys only, the
+  // first of a repeated kid, and a `retired_at` that is not a number refuses its key.
+  const keys = importJwks(await loadJwks(options.jwks));
   let claims: Record<string, unknown>;
-  let kid: string | undefined;
+  let key: KeyObject | undefined;
+  let kid = '';
   try {
-    const verified = await jwtVerify(receipt, createLocalJWKSet(jwks), {
-      typ: 'sca-receipt+jwt',
-      algorithms: ['ES256'],
-    });
+    const verified = await jwtVerify(
+      receipt,
+      (header) => {
+        // Every receipt names its key.
+        if (typeof header.kid !== 'string' || header.kid.length === 0) throw new Error('no kid');
+        kid = header.kid;
+        key = keys.get(kid);
+        if (!key) throw new Error('no key of this kid in the JWKS');
+        return key;
+      },
+      { typ: 'sca-receipt+jwt', algorithms: ['ES256'] },
+    );
     claims = verified.payload as Record<string, unknown>;
-    kid = verified.protectedHeader.kid;
   } catch (error) {
     throw new ReceiptInvalid(`signature: ${(error as Error).message}`);
   }
   // A retired key (its JWK's `retired_at`) signed nothing after it retired: a later receipt
   // was made with a leaked key. (A leaked key can also backdate `iat`: only the audit chain
-  // dates a receipt, `npm run audit -- verify --receipt`.) Every receipt names its key.
-  must(typeof kid === 'string' && kid.length > 0, 'signature: no kid');
-  const retiredAt = (jwks.keys.find((key) => key.kid === kid) as { retired_at?: unknown })
-    ?.retired_at;
+  // dates a receipt, `npm run audit -- verify --receipt`.)
+  const retiredAt = key ? retiredAtOf(key) : undefined;
   must(
-    typeof retiredAt !== 'number' || (claims.iat as number) <= retiredAt + 60,
+    retiredAt === undefined || (claims.iat as number) <= retiredAt + 60,
     'signature: made by a retired key after it retired',
   );
   must(hasReceiptShape(claims), 'shape: a claim or payment entry the service never writes');
@@ -316,6 +324,11 @@ const parse = (argv: string[]) => {
   }
   if (!values.jwks) {
     throw new UsageError('--jwks is required: the JWKS of the issuer you trust (URL or file)');
+  }
+  // Whoever sits on a plain-HTTP path could hand over keys of their own.
+  const http = /^http:\/\/([^/?#:]+|\[[^\]]+\])/i.exec(values.jwks);
+  if (http && !/^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(http[1] as string)) {
+    throw new UsageError('--jwks URL must be https (plain http only to this machine), or a file');
   }
   return {
     file: positionals[1] as string,

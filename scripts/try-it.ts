@@ -5,6 +5,9 @@
  * call /demo/cats with it, then show the receipt's place in the user's audit chain and verify
  * the chain. As the seeded app demo:demo-secret.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MfaClient } from '../client/index.js';
 import { runAudit } from './audit.js';
@@ -69,8 +72,12 @@ console.log(`5. GET /demo/cats with it: HTTP ${cats.status}`);
 const receipt = JSON.parse(
   Buffer.from((verified.receipt ?? '').split('.')[1] ?? '', 'base64url').toString(),
 );
+// Anchored at the receipt: the chain must hold its event, saying what the receipt says.
+const receiptFile = path.join(mkdtempSync(path.join(tmpdir(), 'try-it-')), 'receipt.jwt');
+writeFileSync(receiptFile, verified.receipt ?? '');
 let chain = '';
-const exit = await runAudit(['verify', '--app', 'demo', '--user', userId, '--url', base], {
+const auditArgs = ['verify', '--app', 'demo', '--user', userId, '--url', base];
+const exit = await runAudit([...auditArgs, '--receipt', receiptFile], {
   stdout: (text) => {
     chain += text.trim();
   },
@@ -79,4 +86,7 @@ const exit = await runAudit(['verify', '--app', 'demo', '--user', userId, '--url
   },
 });
 console.log(`6. the receipt's audit member: ${JSON.stringify(receipt.audit)}`);
-console.log(`   npm run audit -- verify --app demo --user ${userId}: ${chain} (exit ${exit})`);
+console.log(
+  `   npm run audit -- verify --app demo --user ${userId} --receipt receipt.jwt: ${chain} (exit ${exit})`,
+);
+rmSync(path.dirname(receiptFile), { recursive: true });

@@ -20,15 +20,15 @@ export const parseJsonBody = <S extends z.ZodMiniType>(
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new MfaError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes`);
+  }
   const contentType = header(event, 'content-type');
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   // No body at all is an empty object (a route that needs fields answers 400, not 415), also
   // when labelled JSON, as many HTTP clients label every POST.
   if (raw.trim() === '' && (contentType === undefined || mediaType === 'application/json'))
     return parseValue({}, schema);
-  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
-    throw new MfaError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes`);
-  }
   if (mediaType !== 'application/json') {
     throw new MfaError('unsupported_media_type', 'The body must be application/json');
   }

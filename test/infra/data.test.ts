@@ -73,53 +73,36 @@ describe('stateful resources', () => {
     );
   });
 
-  it('data key: what is sealed under it opens only for the function roles (path /mfa-service/)', () => {
+  it('data key: what is sealed under it opens only for the function roles; nothing re-encrypts', () => {
     const statements = statementsOf(resources[STATEFUL_IDS.dataKey]?.Properties.KeyPolicy);
-    const serviceRoles = {
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':iam::',
-          { Ref: 'AWS::AccountId' },
-          ':role/mfa-service/*',
-        ],
-      ],
-    };
+    // The account delegates no ReEncrypt: it moves a ciphertext to a context nobody denies.
+    const delegated = statements.find((s) => s.Sid === 'UseThroughIam')?.Action;
+    expect(delegated).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    const functionRoles = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((fn) => fn.Properties.Role);
+    expect(functionRoles.length).toBeGreaterThan(20);
+    const notTheService = { ArnNotEquals: { 'aws:PrincipalArn': functionRoles } };
+    const reEncrypt = ['kms:ReEncryptFrom', 'kms:ReEncryptTo'];
     expect(statements.find((s) => s.Sid === 'FactorSecretsOnlyForTheService')).toEqual({
       Sid: 'FactorSecretsOnlyForTheService',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey', ...reEncrypt],
       Resource: ['*'],
-      Condition: {
-        Null: { 'kms:EncryptionContext:factorId': 'false' },
-        ArnNotLike: { 'aws:PrincipalArn': serviceRoles },
-      },
+      Condition: { Null: { 'kms:EncryptionContext:factorId': 'false' }, ...notTheService },
     });
     expect(statements.find((s) => s.Sid === 'SigningKeyOpensOnlyForTheService')).toEqual({
       Sid: 'SigningKeyOpensOnlyForTheService',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['kms:Decrypt'],
+      Action: ['kms:Decrypt', ...reEncrypt],
       Resource: ['*'],
       Condition: {
         StringEquals: { 'kms:EncryptionContext:purpose': 'mfa-token-signing-key' },
-        ArnNotLike: { 'aws:PrincipalArn': serviceRoles },
+        ...notTheService,
       },
     });
-    // Every function the stack runs, so every holder of a data key grant, is under the path.
-    const functionRoles = Object.values(resources)
-      .filter((r) => r.Type === 'AWS::Lambda::Function')
-      .map((fn) => (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
-    expect(functionRoles.length).toBeGreaterThan(20);
-    for (const roleId of functionRoles) {
-      expect({ roleId, path: resources[roleId]?.Properties.Path }).toEqual({
-        roleId,
-        path: '/mfa-service/',
-      });
-    }
   });
 
   it('audit log: kept five years unless auditRetention says otherwise', () => {

@@ -48,28 +48,31 @@ describe('MfaFlow state machine', () => {
     expect(definition.States).toHaveProperty('Operation.Type', 'Choice');
   });
 
-  it("retries a send only on throttling and the provider's internal failures; every failure left takes the send back", () => {
+  it('never retries a refusal of a send, retries anything else twice; every failure left takes the send back', () => {
     const states = stateMachineDefinition(template.toJSON() as never).States as Record<
       string,
       { Retry?: unknown; Catch?: unknown }
     >;
-    const retry = (errors: string[]) => [
-      { ErrorEquals: errors, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+    const retries = (refusals: string[]) => [
+      { ErrorEquals: refusals, MaxAttempts: 0 },
+      { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
     ];
     expect(states.SendSms?.Retry).toEqual(
-      retry([
-        'Sns.ThrottledException',
-        'Sns.ThrottlingException',
-        'Sns.InternalErrorException',
-        'Sns.InternalFailureException',
-        'Sns.ServiceUnavailableException',
+      retries([
+        'Sns.AuthorizationErrorException',
+        'Sns.InvalidParameterException',
+        'Sns.InvalidParameterValueException',
+        'Sns.InvalidSecurityException',
+        'Sns.ValidationException',
       ]),
     );
     expect(states.SendEmail?.Retry).toEqual(
-      retry([
-        'Ses.ThrottlingException',
-        'Ses.InternalFailureException',
-        'Ses.ServiceUnavailableException',
+      retries([
+        'Ses.MessageRejectedException',
+        'Ses.MailFromDomainNotVerifiedException',
+        'Ses.ConfigurationSetDoesNotExistException',
+        'Ses.ConfigurationSetSendingPausedException',
+        'Ses.AccountSendingPausedException',
       ]),
     );
     for (const send of ['SendSms', 'SendEmail']) {

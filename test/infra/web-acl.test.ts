@@ -38,12 +38,12 @@ const rateRule = (limit: number, scopeDown: unknown) => ({
 });
 
 describe('web ACL rate limits', () => {
-  it('limit anonymous requests to 1,000 and Basic-authenticated ones to 30,000 per IP in 5 minutes, each with a 429', () => {
+  it('limit anonymous requests to 1,000 and Basic-authenticated ones to 15,000 per IP in 5 minutes, each with a 429', () => {
     const rules = rulesOf({});
     expect(rules.get('RateLimitPerIp')?.Statement).toEqual(
       rateRule(1000, { NotStatement: { Statement: BASIC_HEADER } }),
     );
-    expect(rules.get('AppRateLimitPerIp')?.Statement).toEqual(rateRule(30_000, BASIC_HEADER));
+    expect(rules.get('AppRateLimitPerIp')?.Statement).toEqual(rateRule(15_000, BASIC_HEADER));
     for (const name of ['RateLimitPerIp', 'AppRateLimitPerIp']) {
       expect(rules.get(name)?.Action, name).toEqual({
         Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'RateLimited' } },

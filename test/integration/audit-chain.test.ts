@@ -129,7 +129,9 @@ describe('the audit chain', () => {
     const file = path.join(dir, 'receipt.jwt');
     writeFileSync(file, receipt);
     const args = ['verify', '--app', 'demo', '--user', userId, '--url', base, '--receipt', file];
-    expect((await audit(args)).code).toBe(0);
+    const anchored = await audit(args);
+    expect(anchored.code).toBe(0);
+    expect(anchored.stdout).toMatch(/^ok 8 events \(head seq 8, hash [A-Za-z0-9_-]{43}\)\n$/);
     const [header, payload, signature] = receipt.split('.');
     const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
     const forged = {
@@ -187,7 +189,9 @@ describe('the audit chain', () => {
     writeFileSync(file, 'not a receipt');
     expect((await audit(args)).code).toBe(2);
     expect(ok).toMatchObject({ code: 0, stderr: '' });
-    expect(ok.stdout).toMatch(/^ok 8 events \(head seq 8, hash [A-Za-z0-9_-]{43}\)\n$/);
+    expect(ok.stdout).toMatch(
+      /^ok 8 events \(head seq 8, hash [A-Za-z0-9_-]{43}; unanchored: [^\n]+ --head or --receipt\)\n$/,
+    );
     // A user with no events: nothing to vouch for.
     const none = await audit([
       'verify',
@@ -350,6 +354,8 @@ describe('`npm run audit -- verify --log-group` finds every kind of tampering', 
     const ok = await verifyServed(events);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^ok 8 events /);
+    // No --head or --receipt: consistent is all it can say (the hashes have no key).
+    expect(ok.stdout).toContain('; unanchored: consistent, but a chain rewritten or cut');
     expect(ok.stderr.trim().split('\n')).toEqual([
       'read 1 page, 2 events',
       'read 2 pages, 4 events',

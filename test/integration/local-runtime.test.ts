@@ -74,6 +74,11 @@ describe('local runtime: operational routes', () => {
       });
     }
     expect((await rawGet('/health?probe=1')).status).toBe(200);
+    // The absolute form a proxy sends: the path after the authority, as sent.
+    expect((await rawGet(`${runtime.url}/health`)).status).toBe(200);
+    for (const path of [`${runtime.url}/v1/x/../../health`, 'http://%zz/health/..']) {
+      expect({ path, status: (await rawGet(path)).status }).toEqual({ path, status: 404 });
+    }
   });
 
   it('a path parameter with malformed %-encoding → 400 invalid_request naming it', async () => {

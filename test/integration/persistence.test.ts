@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -9,8 +9,10 @@ import { postJson, startTestRuntime } from '../support/local.js';
 
 describe('MFA_DATA_DIR', () => {
   it('keeps tables across a restart', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'mfa-data-'));
+    // A folder the runtime makes itself is this user's alone (the table holds secrets' hashes).
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'mfa-data-')), 'made');
     const first = await startTestRuntime({ dataDir });
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     await activeFactor(first.url, 'persist', 'email', 'persist@example.com');
     const started = await startAuthn(first.url, { userId: 'persist' });
     await first.close();

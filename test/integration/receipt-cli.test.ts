@@ -197,6 +197,36 @@ describe('npm run receipt -- verify', () => {
     expect(other.code).toBe(2);
   });
 
+  it('reads the JWKS as the authorizer does: a retired key stays retired whatever its JWK says', async () => {
+    const receipt = await passkeyReceipt({ amount: '6.00', currency: 'EUR', payee: 'Cafe' });
+    const file = await saved('r3.jwt', receipt);
+    const { iat } = JSON.parse(
+      Buffer.from(receipt.split('.')[1] as string, 'base64url').toString(),
+    );
+    const served = (await (await fetch(`${runtime.url}/.well-known/jwks.json`)).json()) as {
+      keys: Record<string, unknown>[];
+    };
+    const kid = JSON.parse(
+      Buffer.from(receipt.split('.')[0] as string, 'base64url').toString(),
+    ).kid;
+    const own = served.keys.find((key) => key.kid === kid) as Record<string, unknown>;
+    const verifyWith = async (name: string, keys: Record<string, unknown>[]) =>
+      cli('verify', file, '--jwks', await saved(name, JSON.stringify({ keys })));
+    expect((await verifyWith('as-served.json', [own])).code).toBe(0);
+    // Retired before the receipt: refused, also when an unusable twin of the key comes first
+    // (jose's own lookup skips a `use: "enc"` key, so a first-match lookup saw no retired_at).
+    const retired = { ...own, retired_at: iat - 1000 };
+    for (const [name, keys] of [
+      ['retired.json', [retired]],
+      ['twin.json', [{ ...own, use: 'enc' }, retired]],
+      ['date.json', [{ ...own, retired_at: new Date((iat - 1000) * 1000).toISOString() }]],
+    ] as const) {
+      const refused = await verifyWith(name, [...keys]);
+      expect({ name, code: refused.code }).toEqual({ name, code: 2 });
+      expect(refused.stderr).toContain('invalid receipt: signature');
+    }
+  });
+
   it("a validly signed receipt whose passkey entry is not the user's signature fails", async () => {
     const issuer = await createTestIssuer();
     const receipt = await passkeyReceipt({ amount: '7.00', currency: 'EUR', payee: 'Cafe' });
@@ -357,5 +387,14 @@ describe('npm run receipt -- verify', () => {
   it('usage errors exit 1', async () => {
     expect((await cli('check', 'x')).code).toBe(1);
     expect((await cli('verify')).code).toBe(1);
+    // Keys over plain HTTP from another machine could be anyone's.
+    const plain = await cli(
+      'verify',
+      'r.jwt',
+      '--jwks',
+      'http://mfa.example/.well-known/jwks.json',
+    );
+    expect(plain).toMatchObject({ code: 1 });
+    expect(plain.stderr).toContain('--jwks URL must be https');
   });
 });

@@ -52,6 +52,11 @@ describe('JSON body rules', () => {
     ],
     ['a JSON array', event('[]', 'application/json'), '400 invalid_request'],
     [
+      '16 KiB and more of nothing but spaces',
+      event(' '.repeat(MAX_BODY_BYTES + 1), 'application/json'),
+      '413 payload_too_large',
+    ],
+    [
       'over 16 KiB',
       event(`{"userId":"u1","pad":"${'x'.repeat(MAX_BODY_BYTES)}"}`, 'application/json'),
       '413 payload_too_large',

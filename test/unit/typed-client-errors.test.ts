@@ -13,7 +13,7 @@ afterAll(() => {
 
 const clientWith = (fetch: FetchLike, timeoutMs?: number) =>
   new MfaClient({
-    baseUrl: 'http://mfa.test',
+    baseUrl: 'https://mfa.test',
     clientId: 'demo',
     clientSecret: 'demo-secret',
     fetch,
@@ -82,6 +82,18 @@ describe('MfaApiError from a problem document', () => {
         hint: { factors: ['sms'] },
       },
     });
+  });
+
+  it("reads the challenge API Gateway renames (x-amzn-Remapped-WWW-Authenticate) as the function's", async () => {
+    const body = JSON.stringify({ status: 401, code: 'invalid_token', title: 'Invalid token' });
+    const challenge = 'Bearer error="invalid_token"';
+    const error = await failure(
+      answering(body, 401, {
+        ...PROBLEM,
+        'x-amzn-Remapped-WWW-Authenticate': challenge,
+      }).startAuthn({ userId: USER }),
+    );
+    expect(error.wwwAuthenticate).toBe(challenge);
   });
 
   it('API Gateway shape (no detail, no status): detail from title, request id from the header', async () => {

@@ -241,6 +241,11 @@ describe('MfaClient requests', () => {
       { baseUrl: 'localhost:3000' },
       { baseUrl: 'ftp://api.example' },
       { baseUrl: 'https://api.example/?stage=1' },
+      // Credentials in the URL would show in a fetch error; plain HTTP off this machine would
+      // carry the client secret in the clear.
+      { baseUrl: 'https://:hunter2@api.example/' },
+      { baseUrl: 'http://api.example/' },
+      { baseUrl: 'http://10.0.0.7:3000/' },
       { clientId: 'a:b' },
       { clientId: '' },
       { clientSecret: '' },
@@ -248,6 +253,29 @@ describe('MfaClient requests', () => {
     ]) {
       expect(() => new MfaClient({ ...ok, ...bad }), JSON.stringify(bad)).toThrow(TypeError);
     }
+    for (const local of ['http://localhost:3000', 'http://127.0.0.1:3000/', 'http://[::1]:3000']) {
+      expect(() => new MfaClient({ ...ok, baseUrl: local }), local).not.toThrow();
+    }
+    const elsewhere = { ...ok, baseUrl: 'http://localstack:4566/', allowInsecureHttp: true };
+    expect(() => new MfaClient(elsewhere)).not.toThrow();
+  });
+
+  it('refuses an answer over 1 MiB without reading the rest: invalid_response', async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(32));
+      },
+    });
+    const fetch: typeof globalThis.fetch = async () =>
+      new Response(endless, { status: 200, headers: { 'content-type': 'application/json' } });
+    const client = new MfaClient({ baseUrl: BASE, clientId: 'demo', clientSecret: SECRET, fetch });
+    await expect(client.listFactors('u1')).rejects.toMatchObject({
+      code: 'invalid_response',
+      status: 200,
+    });
+    expect(pulled).toBeLessThan(20); // 17 chunks of 64 KiB pass 1 MiB
   });
 
   it('never shows the secret: not in inspect, JSON or keys of the client', () => {
