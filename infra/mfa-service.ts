@@ -338,6 +338,11 @@ export class MfaService extends Construct {
   readonly data: IMfaData;
   readonly api: RestApi;
   readonly flow: MfaFlow;
+  /**
+   * The authorizer of the service's own demo routes: it accepts every registered app's tokens
+   * (`audiences: '*'`). For your own routes make an `MfaAuthorizer` naming your app's client
+   * ids, or a token of another app's user with the same id would pass.
+   */
   readonly authorizer: MfaAuthorizer;
   /** `iss` of the tokens. */
   readonly issuer: string;

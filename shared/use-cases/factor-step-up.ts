@@ -26,8 +26,8 @@ export const userForChange = async (deps: TaskDeps, clientId: string, userId: st
   return deps.factors.getUser(clientId, userId);
 };
 
-const stepUp = (maxAge: number, detail: string, acr?: 'sca') =>
-  stepUpRequired(detail, acr ? { maxAge, acr } : { maxAge });
+const stepUp = (maxAge: number, detail: string, acr?: 'sca', reason?: 'acr') =>
+  stepUpRequired(detail, acr ? { maxAge, acr } : { maxAge }, reason);
 
 /** What a factor change passed: the `txn` of the token (audit) and the guard its write holds. */
 export interface StepUp {
@@ -76,9 +76,13 @@ export const requireRecentMfa = async (
   if (activeFactorCount(args.user) === 0) {
     return { guardFor: () => ({ kind: 'no_active_factor' }) };
   }
+  // A user whose factors prove two categories changes them only with two (below): every
+  // challenge to them says so (`acr_values="sca"`), so the app steps up once.
+  const needs =
+    activeCategories(args.user, args.emailIsPossession).size >= 2 ? ('sca' as const) : undefined;
+  const refuse = (detail: string, reason?: 'acr') => stepUp(maxAge, detail, needs, reason);
   if (!args.mfaToken) {
-    throw stepUp(
-      maxAge,
+    throw refuse(
       `This user has an active factor: send their MFA token (header X-MFA-Token) from the last ${maxAge} s`,
     );
   }
@@ -94,17 +98,13 @@ export const requireRecentMfa = async (
   // A token is the proof of what the user approved: a payment or a consent is not a factor
   // change, so its token cannot authorize one (else approving a 0.00 payment would).
   if (claims.authorization_details !== undefined || claims.consent_id !== undefined) {
-    throw stepUp(
-      maxAge,
+    throw refuse(
       'This MFA token approved a payment or a consent: step up without a transaction for a factor change',
     );
   }
   // An exempt token proves nobody authenticated: it changes nothing.
   if (claims.acr === EXEMPT_ACR || claims.amr === undefined || claims.auth_time === undefined) {
-    throw stepUp(
-      maxAge,
-      'This MFA token comes from a policy exemption: authenticate with a factor',
-    );
+    throw refuse('This MFA token comes from a policy exemption: authenticate with a factor');
   }
   const { amr } = claims;
   // A PIN is knowledge, like the password the app already checked: alone it cannot change
@@ -117,20 +117,19 @@ export const requireRecentMfa = async (
     return factor.status === 'ACTIVE' && !knowledgeOnly;
   });
   if (!beyondKnowledge && hasOtherKind) {
-    throw stepUp(maxAge, 'A PIN alone cannot change factors: authenticate with a code');
+    throw refuse('A PIN alone cannot change factors: authenticate with a code', 'acr');
   }
   // A user whose factors prove two categories changes them only with two: else one factor
   // (a swapped SIM) deletes the other (the PIN) and enrolls its own.
-  if (claims.acr !== 'sca' && activeCategories(args.user, args.emailIsPossession).size >= 2) {
-    throw stepUp(
-      maxAge,
+  if (claims.acr !== 'sca' && needs === 'sca') {
+    throw refuse(
       'This user\'s factors prove two SCA categories: a factor change needs a token with acr "sca"',
-      'sca',
+      'acr',
     );
   }
   const now = epochSeconds(deps.clock.now());
   if (!checkRecency(claims, { maxAge }, now).ok) {
-    throw stepUp(maxAge, `The MFA token is older than ${maxAge} s: authenticate again`);
+    throw refuse(`The MFA token is older than ${maxAge} s: authenticate again`);
   }
   const spent = args.user?.stepUps ?? {};
   const until = spentUntil(claims.exp);

@@ -33,8 +33,8 @@ export const listTrustedPayees = async (deps: TaskDeps, args: UserArgs) => {
   return { payees };
 };
 
-const insufficient = (detail: string) =>
-  stepUpRequired(detail, { maxAge: TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS, acr: SCA_ACR });
+const insufficient = (detail: string, reason?: 'acr') =>
+  stepUpRequired(detail, { maxAge: TRUSTED_PAYEE_SCA_MAX_AGE_SECONDS, acr: SCA_ACR }, reason);
 
 /**
  * RTS Art. 13: the list of trusted beneficiaries changes only with the user's SCA. The token
@@ -55,7 +55,7 @@ const requireRecentSca = async (
   if (!verified.ok) throw insufficient('The MFA token is not valid for this app and user');
   const { claims } = verified;
   if (claims.acr !== SCA_ACR || claims.auth_time === undefined) {
-    throw insufficient('Trusting a payee needs strong customer authentication (acr "sca")');
+    throw insufficient('Trusting a payee needs strong customer authentication (acr "sca")', 'acr');
   }
   if (claims.authorization_details !== undefined || claims.consent_id !== undefined) {
     throw insufficient(

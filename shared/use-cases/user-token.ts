@@ -50,12 +50,17 @@ export const verifyUserToken = async (
  * 401 `insufficient_user_authentication` for a route that needs the user's token, with the
  * RFC 9470 challenge naming the age (and level) a new one must have, as the authorizer's.
  */
-export const stepUpRequired = (detail: string, policy: RoutePolicy): MfaError =>
+export const stepUpRequired = (
+  detail: string,
+  policy: RoutePolicy,
+  /** `acr`: the token was of too low a level; else none, or too old. */
+  reason?: 'acr',
+): MfaError =>
   new MfaError(
     'insufficient_user_authentication',
     detail,
     { maxAge: policy.maxAge },
-    { 'www-authenticate': stepUpChallenge(policy.acr ? WRONG_LEVEL : STALE, policy) },
+    { 'www-authenticate': stepUpChallenge(reason === 'acr' ? WRONG_LEVEL : STALE, policy) },
   );
 
 /** 401 `invalid_token` (RFC 6750 §3): the token sent is not a valid one for this app and user. */

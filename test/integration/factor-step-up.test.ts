@@ -287,6 +287,10 @@ describe('factor changes need a recent MFA token of the user (FACTOR_CHANGE_MAX_
     // A swapped SIM alone: an SMS code (acr mfa) deletes no PIN and adds no factor.
     clock.advance(31);
     const smsOnly = await mfaToken(userId, smsId, phone);
+    // Without a token, the challenge already asks for sca: the app steps up once.
+    expect((await remove(userId, pin.factor.id)).headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300, acr_values="sca"',
+    );
     const refused = await remove(userId, pin.factor.id, smsOnly.token);
     expect(refused.headers.get('www-authenticate')).toBe(
       'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=300, acr_values="sca"',

@@ -219,7 +219,7 @@ describe('trusted beneficiaries (RTS Art. 13)', () => {
     // RFC 9470 challenge a client steps up by.
     const bare = await send('POST', payeesPath(user.userId), undefined, payee);
     expect(bare.headers.get('www-authenticate')).toBe(
-      'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age=300, acr_values="sca"',
+      'Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=300, acr_values="sca"',
     );
     await expectProblem(bare, 401, 'insufficient_user_authentication');
     await expectProblem(
