@@ -38,6 +38,9 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
+/** Whether a URL's `hostname` (as `URL` normalizes it) names this machine. */
+export const isLoopbackHostname = (hostname: string): boolean => LOOPBACK.test(hostname);
+
 /**
  * The base URL without trailing slash. Refused: a URL the calls cannot build on, credentials
  * in it (an error would show them), and plain HTTP to another machine unless allowed (every
@@ -59,7 +62,7 @@ const baseOf = (baseUrl: string, allowInsecureHttp: boolean): string => {
   ) {
     throw new TypeError('MfaClient: baseUrl must be http(s), without query, fragment or user');
   }
-  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !allowInsecureHttp) {
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname) && !allowInsecureHttp) {
     throw new TypeError(
       'MfaClient: baseUrl must be https (plain http only to this machine, or with allowInsecureHttp)',
     );

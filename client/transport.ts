@@ -150,7 +150,13 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
  * hostile or broken server cannot make the app buffer an endless answer).
  */
 const boundedText = async (response: Response, max: number): Promise<string | undefined> => {
-  if (!response.body) return '';
+  if (typeof response.body?.getReader !== 'function') {
+    // An injected fetch whose body is no web stream (node-fetch): its declared length, or
+    // the whole text measured afterwards.
+    if (Number(response.headers.get('content-length')) > max) return undefined;
+    const text = await response.text();
+    return new TextEncoder().encode(text).byteLength > max ? undefined : text;
+  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let size = 0;

@@ -1,4 +1,13 @@
-import { Aws, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Tags,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type CorsOptions,
@@ -636,7 +645,13 @@ export class MfaService extends Construct {
    * such statements there yourself (README "Security notes").
    */
   private restrictSealedSecrets(dataKey: IKey, functions: ReadonlyMap<string, MfaFunction>) {
-    if (!(dataKey instanceof Key) || Stack.of(dataKey) !== Stack.of(this)) return;
+    if (!(dataKey instanceof Key) || Stack.of(dataKey) !== Stack.of(this)) {
+      Annotations.of(this).addWarningV2(
+        'mfa:sealedSecretsOpenToAccount',
+        "The data key is in another stack: its policy cannot name this stack's function roles, so TOTP secrets, passkeys and an envelope signing key open for any principal with kms:Decrypt on it (README, Keys).",
+      );
+      return;
+    }
     const notTheService = {
       ArnNotEquals: {
         'aws:PrincipalArn': [...functions.values()].map((fn) => (fn.role as IRole).roleArn),
@@ -654,7 +669,9 @@ export class MfaService extends Construct {
         }),
       );
     const reEncrypt = ['kms:ReEncryptFrom', 'kms:ReEncryptTo'];
-    deny('FactorSecretsOnlyForTheService', ['kms:Decrypt', 'kms:GenerateDataKey', ...reEncrypt], {
+    // Encrypt too: whoever can write the table could otherwise plant a TOTP secret they know.
+    const factorUses = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', ...reEncrypt];
+    deny('FactorSecretsOnlyForTheService', factorUses, {
       Null: { 'kms:EncryptionContext:factorId': 'false' },
     });
     deny('SigningKeyOpensOnlyForTheService', ['kms:Decrypt', ...reEncrypt], {

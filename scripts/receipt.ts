@@ -12,6 +12,7 @@ import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeJwt, jwtVerify } from 'jose';
+import { isLoopbackHostname } from '../client/client-options.js';
 import { importJwks, MAX_JWKS_BYTES, retiredAtOf } from '../shared/authz/jwks-source.js';
 import { passkeyChallenge, transactionBinding } from '../shared/domain/binding.js';
 import { boundedText } from '../shared/http/bounded-body.js';
@@ -326,9 +327,11 @@ const parse = (argv: string[]) => {
     throw new UsageError('--jwks is required: the JWKS of the issuer you trust (URL or file)');
   }
   // Whoever sits on a plain-HTTP path could hand over keys of their own.
-  const http = /^http:\/\/([^/?#:]+|\[[^\]]+\])/i.exec(values.jwks);
-  if (http && !/^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(http[1] as string)) {
-    throw new UsageError('--jwks URL must be https (plain http only to this machine), or a file');
+  if (/^http:/i.test(values.jwks)) {
+    const url = URL.canParse(values.jwks) ? new URL(values.jwks) : undefined;
+    if (!url || url.username || url.password || !isLoopbackHostname(url.hostname)) {
+      throw new UsageError('--jwks URL must be https (plain http only to this machine), or a file');
+    }
   }
   return {
     file: positionals[1] as string,

@@ -75,6 +75,9 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeResult> => {
       clientSecret: options.clientSecret ?? 'demo-secret',
       fetch: fetchInRun,
       timeoutMs,
+      // LocalStack's API URLs (`….execute-api.localhost.localstack.cloud:4566`) are plain
+      // http to this machine under another name.
+      allowInsecureHttp: options.localstack === true,
     });
     return client;
   };

@@ -175,6 +175,14 @@ describe('MfaService on its own', () => {
     expect(stacksBefore('Service')).toEqual(['Data']);
     expect(stacksBefore('Data')).toEqual([]);
     expect(nag(app)).toEqual([]);
+    // The data key there cannot name the service's roles: the synth says so.
+    const warnings = assembly
+      .getStackByName('Service')
+      .messages.filter((m) => m.level === 'warning')
+      .map((m) => String(m.entry.data));
+    expect(warnings).toContainEqual(
+      expect.stringContaining("its policy cannot name this stack's function roles"),
+    );
   });
 
   it('refuses contradictory or out-of-range options at synth time', () => {

@@ -73,7 +73,7 @@ describe('stateful resources', () => {
     );
   });
 
-  it('data key: what is sealed under it opens only for the function roles; nothing re-encrypts', () => {
+  it("data key: what is sealed under it opens only for the function roles; the account's use delegates no ReEncrypt", () => {
     const statements = statementsOf(resources[STATEFUL_IDS.dataKey]?.Properties.KeyPolicy);
     // The account delegates no ReEncrypt: it moves a ciphertext to a context nobody denies.
     const delegated = statements.find((s) => s.Sid === 'UseThroughIam')?.Action;
@@ -88,7 +88,7 @@ describe('stateful resources', () => {
       Sid: 'FactorSecretsOnlyForTheService',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey', ...reEncrypt],
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', ...reEncrypt],
       Resource: ['*'],
       Condition: { Null: { 'kms:EncryptionContext:factorId': 'false' }, ...notTheService },
     });

@@ -388,13 +388,16 @@ describe('npm run receipt -- verify', () => {
     expect((await cli('check', 'x')).code).toBe(1);
     expect((await cli('verify')).code).toBe(1);
     // Keys over plain HTTP from another machine could be anyone's.
-    const plain = await cli(
-      'verify',
-      'r.jwt',
-      '--jwks',
+    for (const url of [
       'http://mfa.example/.well-known/jwks.json',
-    );
-    expect(plain).toMatchObject({ code: 1 });
-    expect(plain.stderr).toContain('--jwks URL must be https');
+      'http://localhost:3000@evil.example/jwks.json',
+      'http://127.0.0.1.evil.example/jwks.json',
+    ]) {
+      const plain = await cli('verify', 'r.jwt', '--jwks', url);
+      expect({ url, code: plain.code }).toEqual({ url, code: 1 });
+      expect(plain.stderr).toContain('--jwks URL must be https');
+    }
+    // To this machine plain http is fine (the file is missing: exit 2, not a usage error).
+    expect((await cli('verify', 'missing.jwt', '--jwks', 'http://[::1]:9/jwks.json')).code).toBe(2);
   });
 });

@@ -99,7 +99,20 @@ describe('npm run smoke against the local runtime', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ messages: [...messages, decoy] }));
     });
-    const { result } = await smoke({ localstack: true, outboxUrl: sesStore });
+    // LocalStack's API URL: plain http to this machine under a name of its own (no DNS
+    // here, so this test's fetch sends that name to the runtime).
+    const localStackHost = 'mfa.execute-api.localhost.localstack.cloud';
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) =>
+      realFetch(String(input).replace(localStackHost, '127.0.0.1'), init);
+    const port = new URL(runtime.url).port;
+    const { result } = await smoke({
+      localstack: true,
+      outboxUrl: sesStore,
+      baseUrl: `http://${localStackHost}:${port}`,
+    }).finally(() => {
+      globalThis.fetch = realFetch;
+    });
     expect(result.failed).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(requests.length).toBeGreaterThanOrEqual(2);

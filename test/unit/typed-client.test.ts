@@ -278,6 +278,31 @@ describe('MfaClient requests', () => {
     expect(pulled).toBeLessThan(20); // 17 chunks of 64 KiB pass 1 MiB
   });
 
+  it('reads an injected fetch whose body is no web stream (node-fetch) by its text, bounded too', async () => {
+    const nodeFetchLike = (text: string, headers: Record<string, string> = {}) =>
+      (async () =>
+        ({
+          status: 200,
+          headers: new Headers({ 'content-type': 'application/json', ...headers }),
+          body: { pipe() {} }, // a Node stream, not a ReadableStream
+          text: async () => text,
+        }) as unknown as Response) as typeof globalThis.fetch;
+    const ok = new MfaClient({
+      baseUrl: BASE,
+      clientId: 'demo',
+      clientSecret: SECRET,
+      fetch: nodeFetchLike('{"factors":[]}'),
+    });
+    await expect(ok.listFactors('u1')).resolves.toEqual({ factors: [] });
+    for (const fetch of [
+      nodeFetchLike(`{"factors":[],"pad":"${'x'.repeat(1024 * 1024)}"}`),
+      nodeFetchLike('{}', { 'content-length': String(2 * 1024 * 1024) }),
+    ]) {
+      const big = new MfaClient({ baseUrl: BASE, clientId: 'demo', clientSecret: SECRET, fetch });
+      await expect(big.listFactors('u1')).rejects.toMatchObject({ code: 'invalid_response' });
+    }
+  });
+
   it('never shows the secret: not in inspect, JSON or keys of the client', () => {
     const { client } = recording();
     expect(inspect(client, { showHidden: true, depth: 5 })).not.toContain(SECRET);
