@@ -15,9 +15,13 @@ import { MfaError } from '../errors.js';
  */
 export const displayText = (maxCodePoints: number) =>
   z.string().check(
+    // Also in the API description (`minLength`), for validators generated from it; the same
+    // words as `toDisplayText`'s. The length limit counts code points after NFC: prose only.
+    z.minLength(1, 'must not be empty'),
     z.check<string>((payload) => {
       const result = toDisplayText(payload.value, maxCodePoints);
-      if (!result.ok) {
+      // Empty is minLength's to say (once).
+      if (!result.ok && result.problem !== 'empty') {
         payload.issues.push({ code: 'custom', message: result.message, input: payload.value });
       }
     }),

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod/mini';
 import { type ErrorCode, errorTable } from '../../shared/errors.js';
+import { parseJsonBody } from '../../shared/http/json-body.js';
+import { startBody } from '../../shared/http/schemas.js';
 import { errorCodesOf, openApiDocument, routeKey } from '../../shared/openapi/document.js';
 import { operations } from '../../shared/openapi/operations.js';
 import { routes } from '../../shared/routes.js';
@@ -106,6 +108,22 @@ describe('the OpenAPI description', () => {
     const cats = document.paths['/demo/cats'].get;
     expect(cats['x-mfa-max-age']).toBe(60);
     expect(document.paths['/demo/payments'].get['x-mfa-acr']).toBe('sca');
+  });
+
+  it('says display text may not be empty (minLength), as the server refuses it', () => {
+    const text = JSON.stringify(openApiDocument());
+    const payees = [...text.matchAll(/"payee":\{"type":"string","minLength":1,/g)];
+    expect(payees.length).toBeGreaterThan(0);
+    expect(text).not.toMatch(/"payee":\{"type":"string","description"/);
+    expect(() =>
+      parseJsonBody(
+        {
+          body: '{"userId":"u","transaction":{"amount":"1.00","currency":"EUR","payee":""}}',
+          headers: { 'content-type': 'application/json' },
+        } as never,
+        startBody,
+      ),
+    ).toThrow(/^Invalid body: transaction\.payee: must not be empty$/);
   });
 
   it('refuses to describe a route it has no description of', () => {
