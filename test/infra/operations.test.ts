@@ -317,6 +317,11 @@ describe('Lambda defaults', () => {
     for (const [id] of ofType(year, 'AWS::Lambda::Function')) {
       expect(year[functionLogGroup(year, id)]?.Properties.RetentionInDays, id).toBe(365);
     }
+    // Every other log group too (API access, workflow), but the audit log (auditRetention).
+    for (const [id, group] of ofType(year, 'AWS::Logs::LogGroup')) {
+      const days = id.startsWith('DataAuditLog') ? 1827 : 365;
+      expect(group.Properties.RetentionInDays, id).toBe(days);
+    }
   });
 
   it('take reserved and provisioned concurrency as props; callers invoke the alias', () => {
