@@ -513,20 +513,24 @@ describe('transactions per user', () => {
 });
 
 describe('delivery', () => {
-  it('a delivery that fails after retries → 503 delivery_failed, and it does not count', async () => {
-    const { to, factorId, stateToken } = await ready('email');
-    runtime.outbox.failDeliveriesTo(to);
-    await expectProblem(await challenge(base, stateToken, factorId), 503, 'delivery_failed');
-    runtime.outbox.failDeliveriesTo(to, false);
-    // The provider's internal failure is retried: the first send and the workflow's two retries.
-    expect(runtime.outbox.refusedSends(to)).toBe(3);
-    // No cooldown and no send counted: three more sends are allowed.
-    for (let i = 0; i < 3; i += 1) {
-      expect((await challenge(base, stateToken, factorId)).status).toBe(200);
-      clock.advance(31);
-    }
-    expect((await verify(base, stateToken, factorId, await codeFor(to))).status).toBe(200);
-  }, 60_000);
+  it.each(['email', 'sms'] as const)(
+    '%s: a delivery that fails after retries → 503 delivery_failed, and it does not count',
+    async (kind) => {
+      const { to, factorId, stateToken } = await ready(kind);
+      runtime.outbox.failDeliveriesTo(to);
+      await expectProblem(await challenge(base, stateToken, factorId), 503, 'delivery_failed');
+      runtime.outbox.failDeliveriesTo(to, false);
+      // The provider's internal failure is retried: the first send and the workflow's two retries.
+      expect(runtime.outbox.refusedSends(to)).toBe(3);
+      // No cooldown and no send counted: three more sends are allowed.
+      for (let i = 0; i < 3; i += 1) {
+        expect((await challenge(base, stateToken, factorId)).status).toBe(200);
+        clock.advance(31);
+      }
+      expect((await verify(base, stateToken, factorId, await codeFor(to))).status).toBe(200);
+    },
+    60_000,
+  );
 
   it.each(['sms', 'email'] as const)(
     '%s: a send the provider refuses is not retried (it would fail again): 503 delivery_failed after one attempt',
