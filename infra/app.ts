@@ -18,11 +18,17 @@ const context = (name: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(name);
   return value === undefined || value === '' ? undefined : String(value);
 };
+const numberContext = (name: string): number | undefined => {
+  const value = context(name);
+  return value === undefined ? undefined : Number(value);
+};
 const list = (value: string | undefined) =>
   value
     ?.split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+
+const factorChangeSeconds = numberContext('factorChangeMaxAge');
 
 new MfaServiceStack(app, 'MfaServiceStack', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
@@ -39,18 +45,11 @@ new MfaServiceStack(app, 'MfaServiceStack', {
   alarmEmails: list(context('alarmEmail')),
   webAclArn: context('webAclArn'),
   createWebAcl: context('createWebAcl') === 'true',
-  signingKeyVersion:
-    context('signingKeyVersion') === undefined ? undefined : Number(context('signingKeyVersion')),
-  smsPerAppPerHour:
-    context('smsPerAppPerHour') === undefined ? undefined : Number(context('smsPerAppPerHour')),
-  emailActivationsPerAppPerHour:
-    context('emailActivationsPerAppPerHour') === undefined
-      ? undefined
-      : Number(context('emailActivationsPerAppPerHour')),
+  signingKeyVersion: numberContext('signingKeyVersion'),
+  smsPerAppPerHour: numberContext('smsPerAppPerHour'),
+  emailActivationsPerAppPerHour: numberContext('emailActivationsPerAppPerHour'),
   factorChangeMaxAge:
-    context('factorChangeMaxAge') === undefined
-      ? undefined
-      : Duration.seconds(Number(context('factorChangeMaxAge'))),
+    factorChangeSeconds === undefined ? undefined : Duration.seconds(factorChangeSeconds),
   ...(context('webauthnRpId')
     ? {
         webauthn: {

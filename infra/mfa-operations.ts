@@ -153,32 +153,30 @@ export class MfaOperations extends Construct {
           ] as [string, IFilterPattern],
       ),
     ];
-    for (const [handler, pattern] of smsSent) {
-      countLines(handler, 'SmsSent', pattern);
-      countLines(handler, 'SmsSentByApp', pattern, { clientId: '$.clientId' });
-    }
+    // A count in all, and one per app (`<metric>ByApp`, by the line's clientId).
+    const countWithApp = (handler: string, metric: string, pattern: IFilterPattern) => {
+      countLines(handler, metric, pattern);
+      countLines(handler, `${metric}ByApp`, pattern, { clientId: '$.clientId' });
+    };
+    for (const [handler, pattern] of smsSent) countWithApp(handler, 'SmsSent', pattern);
 
-    // Sends refused by an app's SMS budget (SMS_PER_APP_PER_HOUR): alarmed, and per app.
-    for (const handler of ['flow-challenge', 'factors-enroll', 'factors-resend']) {
-      const pattern = FilterPattern.stringValue(
-        '$.message',
-        '=',
-        LOG_SIGNALS.smsBudgetExceeded.message,
-      );
-      countLines(handler, 'SmsBudgetExceeded', pattern);
-      countLines(handler, 'SmsBudgetExceededByApp', pattern, { clientId: '$.clientId' });
-    }
-    // Activation emails refused by the app's hourly cap (EMAIL_ACTIVATIONS_PER_APP_PER_HOUR).
-    for (const handler of ['factors-enroll', 'factors-resend']) {
-      const pattern = FilterPattern.stringValue(
-        '$.message',
-        '=',
-        LOG_SIGNALS.emailActivationBudgetExceeded.message,
-      );
-      countLines(handler, 'EmailActivationBudgetExceeded', pattern);
-      countLines(handler, 'EmailActivationBudgetExceededByApp', pattern, {
-        clientId: '$.clientId',
-      });
+    // Sends refused by an app's hourly caps: its SMS budget (SMS_PER_APP_PER_HOUR) and its
+    // activation emails (EMAIL_ACTIVATIONS_PER_APP_PER_HOUR). Alarmed below.
+    const refusedByCap = [
+      [
+        'SmsBudgetExceeded',
+        LOG_SIGNALS.smsBudgetExceeded,
+        ['flow-challenge', 'factors-enroll', 'factors-resend'],
+      ],
+      [
+        'EmailActivationBudgetExceeded',
+        LOG_SIGNALS.emailActivationBudgetExceeded,
+        ['factors-enroll', 'factors-resend'],
+      ],
+    ] as const;
+    for (const [metric, signal, handlers] of refusedByCap) {
+      const pattern = FilterPattern.stringValue('$.message', '=', signal.message);
+      for (const handler of handlers) countWithApp(handler, metric, pattern);
     }
 
     // Delivery failures: challenges (workflow Catch) and activation codes (API functions).

@@ -637,12 +637,12 @@ export class MfaService extends Construct {
   /**
    * What the service seals under the data key opens for its own functions' roles alone: TOTP
    * secrets and passkeys (a `factorId` context) and, in `envelope` mode, the signing key
-   * (`purpose`). A principal with `kms:Decrypt` on `*` and read access to the table (an admin
-   * or CI role) gets neither; `ReEncrypt` to another context is denied too. Sealing a new
+   * (`purpose`). A principal with `kms:Decrypt` on `*` and read access to the table (a CI
+   * role, say) gets neither; `ReEncrypt` to another context is denied too. Sealing a new
    * signing key (`npm run signing-key -- rotate`, `GenerateDataKey`) stays the operator's. The
    * roles are named by ARN, as the signing key's are, so nothing is replaced on an upgrade.
    * A data key in another stack (`data`) cannot name this stack's roles without a cycle: add
-   * such statements there yourself (README "Security notes").
+   * such statements there yourself (README "Keys"); the synth warns.
    */
   private restrictSealedSecrets(dataKey: IKey, functions: ReadonlyMap<string, MfaFunction>) {
     if (!(dataKey instanceof Key) || Stack.of(dataKey) !== Stack.of(this)) {
